@@ -1,0 +1,76 @@
+// The command line of DESIGN §4. Exit status: 0 pass, 1 the verdict is fail,
+// 2 the review could not run (one-line reason on stderr).
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { runReview } from '../review.js';
+
+const USAGE = `Usage:
+  safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
+
+Predicts what merging HEAD into BASE does to the cluster and prints it as the
+merge-request comment (markdown) or as JSON.
+
+Exit status: 0 pass, 1 the verdict is fail, 2 the review could not run.`;
+
+async function review(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      repo: { type: 'string', default: '.' },
+      base: { type: 'string' },
+      head: { type: 'string' },
+      format: { type: 'string', default: 'markdown' },
+      out: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.base || !values.head) throw new UserError('review needs --base REF and --head REF');
+  if (values.format !== 'markdown' && values.format !== 'json') {
+    throw new UserError(`unknown --format '${values.format}': use markdown or json`);
+  }
+  const result = await runReview({
+    repo: resolve(values.repo),
+    base: values.base,
+    head: values.head,
+    ...(values.config ? { configFile: resolve(values.config) } : {}),
+  });
+  const text = values.format === 'json' ? renderJson(result) : renderMarkdown(result);
+  if (values.out) await writeFile(values.out, text);
+  else process.stdout.write(text);
+  return result.verdict === 'fail' ? 1 : 0;
+}
+
+/** Runs the CLI and returns the exit status. */
+export async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'review':
+        return await review(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UserError(`unknown command '${command}'; see safe-deploy --help`);
+    }
+  } catch (error) {
+    const known = error instanceof UserError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = (error as Error).message.split('\n')[0];
+    process.stderr.write(`safe-deploy: ${known ? message : `internal error: ${message}`}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,37 @@
+// Loading .safe-deploy.yml: from an explicit file, or from the base revision.
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { UserError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export const CONFIG_FILE = '.safe-deploy.yml';
+
+/** Validates config text; a UserError naming the file and each bad field. */
+export function parseConfig(text: string, file: string): Config {
+  let raw: unknown;
+  try {
+    raw = parse(text, { version: '1.1', maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new UserError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new UserError(`${file}: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+export async function loadConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UserError(`cannot read config file ${path}`);
+  }
+  return parseConfig(text, path);
+}

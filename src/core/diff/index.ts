@@ -1,0 +1,41 @@
+import type { Change } from '../model.js';
+import type { Resource } from '../resource.js';
+import { deepEqual, diffFields } from './fields.js';
+import { normalize } from './normalize.js';
+import { pairResources } from './pair.js';
+import { redactPair } from './redact.js';
+import { alignTo, toYaml, unifiedDiff } from './text.js';
+
+/**
+ * The predicted changes between a target's base and head objects: only changed
+ * objects, each with its redacted field changes and text diff. Impacts are added
+ * later by core/impact.
+ */
+export function diffResources(base: Resource[], head: Resource[]): Change[] {
+  const changes: Change[] = [];
+  for (const pair of pairResources(base, head)) {
+    const before = pair.base && { ...pair.base, object: normalize(pair.base) };
+    const after = pair.head && { ...pair.head, object: normalize(pair.head) };
+    const renamed = before !== null && after !== null && before.name !== after.name;
+    if (before && after && !renamed && deepEqual(before.object, after.object)) continue;
+    const [redactedBefore, redactedAfter] = redactPair(before?.object ?? null, after?.object ?? null);
+    const subject = (after ?? before)!;
+    const label = `${subject.kind}/${subject.namespace ? `${subject.namespace}/` : ''}${subject.name}`;
+    const beforeYaml = redactedBefore && toYaml(redactedBefore);
+    const afterYaml = redactedAfter && toYaml(redactedBefore ? (alignTo(redactedBefore, redactedAfter) as typeof redactedAfter) : redactedAfter);
+    changes.push({
+      action: !before ? 'create' : !after ? 'delete' : renamed ? 'replace' : 'update',
+      apiVersion: subject.apiVersion,
+      kind: subject.kind,
+      namespace: subject.namespace,
+      name: subject.name,
+      ...(renamed ? { previousName: before.name } : {}),
+      fields: redactedBefore && redactedAfter ? diffFields(redactedBefore, redactedAfter) : [],
+      diff: unifiedDiff(label, beforeYaml, afterYaml),
+      impacts: [],
+      base: before,
+      head: after,
+    });
+  }
+  return changes;
+}

@@ -1,0 +1,76 @@
+// The review model: what the pipeline produces and every report reads.
+import type { FieldChange } from './diff/fields.js';
+import type { Resource } from './resource.js';
+
+export type Action = 'create' | 'update' | 'delete' | 'replace';
+export type ImpactType = 'rollout' | 'recreate' | 'data-loss' | 'downtime' | 'exposure' | 'not-rolled-out';
+export type Severity = 'error' | 'warning' | 'notice';
+export type RendererName = 'plain' | 'kustomize' | 'helm';
+
+export interface Impact {
+  type: ImpactType;
+  message: string;
+}
+
+export interface Change {
+  action: Action;
+  apiVersion: string;
+  kind: string;
+  namespace: string | null;
+  name: string;
+  /** Only for replace: the base object's name. */
+  previousName?: string;
+  /** Redacted. */
+  fields: FieldChange[];
+  /** Unified diff of the normalized, redacted YAML. */
+  diff: string;
+  impacts: Impact[];
+  /** Normalized but not redacted: for rules only, never written to any output. */
+  base: Resource | null;
+  head: Resource | null;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  target: string;
+  apiVersion?: string;
+  kind?: string;
+  namespace?: string | null;
+  name?: string;
+  message: string;
+  file?: string;
+  line?: number;
+  overridden: boolean;
+}
+
+export interface TargetResult {
+  name: string;
+  path: string;
+  renderer: RendererName;
+  status: 'ok' | 'error';
+  /** Why the head render failed, when status is error. */
+  error?: string;
+  changes: Change[];
+}
+
+export interface Summary {
+  created: number;
+  updated: number;
+  deleted: number;
+  replaced: number;
+}
+
+export interface Review {
+  verdict: 'pass' | 'fail';
+  /** Full SHAs as given (base) and reviewed (head). */
+  base: string;
+  head: string;
+  /** The merge-base the base side was rendered at (equals base unless base moved on). */
+  mergeBase: string;
+  summary: Summary;
+  targets: TargetResult[];
+  findings: Finding[];
+  /** Renderer binaries used, e.g. "helm v4.1.0"; shown in the footer. */
+  tools: string[];
+}

@@ -1,0 +1,24 @@
+import type { Finding } from '../model.js';
+import type { RuleInfo } from './rule.js';
+
+export const renderFailed: RuleInfo = {
+  id: 'render-failed',
+  defaultSeverity: 'error',
+  summary: 'A target fails to render at head',
+  explanation:
+    'safe-deploy could not render this target at the head revision, so nothing about it can be predicted, ' +
+    'and a GitOps controller would fail on it the same way. Fix the file the message names (invalid YAML, ' +
+    'a renderer error) and push again.',
+};
+
+export function renderFailedFinding(target: string, message: string, file?: string, line?: number): Finding {
+  return {
+    rule: renderFailed.id,
+    severity: renderFailed.defaultSeverity,
+    target,
+    message: `Target ${target} does not render: ${message}`,
+    ...(file ? { file } : {}),
+    ...(line ? { line } : {}),
+    overridden: false,
+  };
+}

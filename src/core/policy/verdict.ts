@@ -1,0 +1,14 @@
+import type { Finding, Review, Severity, TargetResult } from '../model.js';
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, notice: 2 };
+
+/** Fail exactly when an error finding is not overridden, or a target fails to render at head. */
+export function verdictOf(targets: TargetResult[], findings: Finding[]): Review['verdict'] {
+  const blocking = findings.some((f) => f.severity === 'error' && !f.overridden);
+  return blocking || targets.some((t) => t.status === 'error') ? 'fail' : 'pass';
+}
+
+/** Errors first, then warnings, then notices; stable within a severity. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+}

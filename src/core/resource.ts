@@ -1,0 +1,109 @@
+// Resource identity and kind tables. Pure: no I/O.
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+export interface SourcePosition {
+  /** Path relative to the repository root. */
+  file: string;
+  /** 1-based line of the object's first line, when known. */
+  line?: number;
+}
+
+/** One Kubernetes object as a renderer produced it. */
+export interface Resource {
+  apiVersion: string;
+  kind: string;
+  /** null for cluster-scoped kinds. */
+  namespace: string | null;
+  name: string;
+  object: JsonObject;
+  source?: SourcePosition;
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The API group of an apiVersion: "" for the core group. */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+// Cluster-scoped kinds of the built-in API and of the common add-ons. A kind that
+// is not listed is taken as namespaced, which is what a CRD defaults to in practice.
+const CLUSTER_SCOPED = new Set([
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  '/ComponentStatus',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/VolumeAttachment',
+  'storage.k8s.io/VolumeAttributesClass',
+  'scheduling.k8s.io/PriorityClass',
+  'node.k8s.io/RuntimeClass',
+  'networking.k8s.io/IngressClass',
+  'networking.k8s.io/IPAddress',
+  'networking.k8s.io/ServiceCIDR',
+  'policy/PodSecurityPolicy',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+  'resource.k8s.io/DeviceClass',
+  'resource.k8s.io/ResourceSlice',
+  'snapshot.storage.k8s.io/VolumeSnapshotClass',
+  'snapshot.storage.k8s.io/VolumeSnapshotContent',
+  'gateway.networking.k8s.io/GatewayClass',
+  'cert-manager.io/ClusterIssuer',
+  'config.gatekeeper.sh/Config',
+  'kyverno.io/ClusterPolicy',
+]);
+
+export function isClusterScoped(apiVersion: string, kind: string): boolean {
+  return CLUSTER_SCOPED.has(`${apiGroup(apiVersion)}/${kind}`);
+}
+
+/** Identity per the review contract: group, kind, namespace, name (the version is not part of it). */
+export function resourceKey(r: Pick<Resource, 'apiVersion' | 'kind' | 'namespace' | 'name'>): string {
+  return `${apiGroup(r.apiVersion)}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
+}
+
+/** "Deployment shop/web" or "Namespace shop": how a resource is named to people. */
+export function displayName(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): string {
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+}
+
+/**
+ * Builds a Resource from a parsed object, or returns null when the value is not a
+ * Kubernetes object (no apiVersion/kind or no name). Namespaced kinds without a
+ * namespace take the target's namespace.
+ */
+export function toResource(value: unknown, defaultNamespace: string, source?: SourcePosition): Resource | null {
+  if (!isObject(value)) return null;
+  const { apiVersion, kind, metadata } = value;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) return null;
+  if (!isObject(metadata)) return null;
+  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : null;
+  if (name === null) return null;
+  const namespace = isClusterScoped(apiVersion, kind)
+    ? null
+    : typeof metadata.namespace === 'string' && metadata.namespace
+      ? metadata.namespace
+      : defaultNamespace;
+  return { apiVersion, kind, namespace, name, object: value, ...(source ? { source } : {}) };
+}

@@ -1,0 +1,29 @@
+// The plain renderer: every YAML/JSON file directly in the target's directory.
+import { RenderError } from '../errors.js';
+import type { Resource } from '../core/resource.js';
+import type { Snapshot } from '../repo/snapshot.js';
+import { MANIFEST_EXTENSIONS, type Target } from '../targets/target.js';
+import { readInside } from './files.js';
+import { parseObjects } from './yaml-objects.js';
+
+// Files that configure tools rather than hold objects to apply.
+const TOOL_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|\.safe-deploy\.yml)$/;
+// Text that looks like a manifest, so a parse error in it is reported rather than ignored.
+const LOOKS_LIKE_MANIFEST = /^\s*apiVersion\s*:/m;
+
+export async function renderPlain(snapshot: Snapshot, target: Target): Promise<Resource[]> {
+  const dir = target.path === '.' ? '' : target.path;
+  const files = snapshot.filesIn(dir).filter((f) => MANIFEST_EXTENSIONS.test(f) && !TOOL_FILES.test(f)).sort();
+  await snapshot.materialize(files);
+  const resources: Resource[] = [];
+  for (const file of files) {
+    const text = await readInside(snapshot.root, file);
+    try {
+      resources.push(...parseObjects(text, file, target.namespace));
+    } catch (error) {
+      if (error instanceof RenderError && !LOOKS_LIKE_MANIFEST.test(text)) continue;
+      throw error;
+    }
+  }
+  return resources;
+}

@@ -1,0 +1,51 @@
+// Kubernetes objects out of a YAML (or JSON) stream, each with its line.
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { RenderError } from '../errors.js';
+import { isObject, toResource, type Resource } from '../core/resource.js';
+
+// Kubernetes reads manifests as YAML 1.1 (yes/no booleans, 0755 octal); so do we.
+const PARSE_OPTIONS = { version: '1.1', uniqueKeys: true, merge: true } as const;
+const MAX_ALIASES = 100;
+
+/**
+ * Parses every document of `text` (the content of `file`) and returns the
+ * Kubernetes objects in it: `*List` kinds are flattened, empty documents and YAML
+ * that is not a Kubernetes object are skipped. Invalid YAML throws a RenderError
+ * with the file and line.
+ */
+export function parseObjects(text: string, file: string, defaultNamespace: string): Resource[] {
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+  const resources: Resource[] = [];
+  for (const doc of Array.isArray(documents) ? documents : [documents]) {
+    const [error] = doc.errors;
+    if (error) {
+      throw new RenderError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, error.linePos?.[0].line);
+    }
+    const line = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (cause) {
+      throw new RenderError(`invalid YAML: ${(cause as Error).message.split('\n')[0]}`, file, line(doc.contents?.range[0]));
+    }
+    if (!isObject(value)) continue;
+    const items = value.items;
+    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(items)) {
+      const nodes = itemNodes(doc);
+      items.forEach((item, i) => {
+        const resource = toResource(item, defaultNamespace, { file, line: line(nodes[i]) ?? line(doc.contents?.range[0]) });
+        if (resource) resources.push(resource);
+      });
+      continue;
+    }
+    const resource = toResource(value, defaultNamespace, { file, line: line(doc.contents?.range[0]) });
+    if (resource) resources.push(resource);
+  }
+  return resources;
+}
+
+function itemNodes(doc: Document): Array<number | undefined> {
+  const items = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
+  return isSeq(items) ? items.items.map((node) => (node as { range?: [number, number, number] }).range?.[0]) : [];
+}

@@ -1,0 +1,84 @@
+// Read-only access to a local git repository: revisions, changed files, trees.
+// Never touches the user's working tree or index.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { UserError } from '../errors.js';
+
+const execFileAsync = promisify(execFile);
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+export interface GitOptions {
+  input?: string;
+  env?: Record<string, string>;
+}
+
+/** Runs git in `repo`; on failure the error carries git's first stderr line. */
+export async function git(repo: string, args: string[], options: GitOptions = {}): Promise<string> {
+  const child = execFileAsync('git', ['-C', repo, ...args], {
+    maxBuffer: MAX_OUTPUT,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+  });
+  if (options.input !== undefined) {
+    // git may exit before reading its input (on an error it reports itself); that is not a crash.
+    child.child.stdin?.on('error', () => {});
+    child.child.stdin?.end(options.input);
+  }
+  try {
+    return (await child).stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
+    throw new Error(`git ${args[0]} failed: ${stderr.split('\n')[0] || (error as Error).message}`);
+  }
+}
+
+export async function assertRepository(repo: string): Promise<void> {
+  try {
+    await git(repo, ['rev-parse', '--git-dir']);
+  } catch {
+    throw new UserError(`not a git repository: ${repo}`);
+  }
+}
+
+/** The full SHA of a revision's commit; a UserError naming the revision when unknown. */
+export async function resolveCommit(repo: string, revision: string): Promise<string> {
+  if (revision.startsWith('-')) throw new UserError(`unknown revision '${revision}'`);
+  try {
+    return (await git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`])).trim();
+  } catch {
+    throw new UserError(`unknown revision '${revision}' in ${repo}: fetch it or check the name`);
+  }
+}
+
+/** The merge-base of two commits; the first one when the histories are unrelated. */
+export async function mergeBase(repo: string, base: string, head: string): Promise<string> {
+  try {
+    return (await git(repo, ['merge-base', base, head])).trim() || base;
+  } catch {
+    return base;
+  }
+}
+
+/** Paths added, modified or deleted between two commits (renames count as delete + add). */
+export async function changedFiles(repo: string, from: string, to: string): Promise<string[]> {
+  const out = await git(repo, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', from, to, '--']);
+  return out.split('\0').filter(Boolean);
+}
+
+export interface TreeEntry {
+  mode: string;
+  oid: string;
+}
+
+/** Every file of a commit's tree, with its blob id (equal ids mean byte-identical content). */
+export async function listTree(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
+  const out = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', sha]);
+  const files = new Map<string, TreeEntry>();
+  for (const record of out.split('\0')) {
+    if (!record) continue;
+    const tab = record.indexOf('\t');
+    const [mode, type, oid] = record.slice(0, tab).split(' ');
+    if (type === 'blob') files.set(record.slice(tab + 1), { mode: mode!, oid: oid! });
+  }
+  return files;
+}

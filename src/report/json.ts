@@ -1,0 +1,62 @@
+// The review JSON of DESIGN §5 (schemaVersion 1). Every field is written out by
+// name: the model also holds unredacted objects, which must never reach output.
+import type { Change, Finding, Review, TargetResult } from '../core/model.js';
+import type { JsonValue } from '../core/resource.js';
+import { sortFindings } from '../core/policy/verdict.js';
+
+function changeJson(change: Change) {
+  return {
+    action: change.action,
+    apiVersion: change.apiVersion,
+    kind: change.kind,
+    namespace: change.namespace,
+    name: change.name,
+    ...(change.action === 'replace' && change.previousName !== undefined ? { previousName: change.previousName } : {}),
+    fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after })),
+    diff: change.diff,
+    impacts: change.impacts.map((i) => ({ type: i.type, message: i.message })),
+  };
+}
+
+function targetJson(target: TargetResult) {
+  return {
+    name: target.name,
+    path: target.path,
+    renderer: target.renderer,
+    status: target.status,
+    ...(target.status === 'error' ? { error: target.error ?? 'render failed' } : {}),
+    changes: target.changes.map(changeJson),
+  };
+}
+
+function findingJson(f: Finding) {
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    target: f.target,
+    apiVersion: f.apiVersion ?? null,
+    kind: f.kind ?? null,
+    namespace: f.namespace ?? null,
+    name: f.name ?? null,
+    message: f.message,
+    file: f.file ?? null,
+    line: f.line ?? null,
+    overridden: f.overridden,
+  };
+}
+
+export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string, JsonValue> {
+  return {
+    schemaVersion: 1,
+    verdict: review.verdict,
+    base: review.base,
+    head: review.head,
+    summary: { ...review.summary },
+    targets: review.targets.map(targetJson),
+    findings: sortFindings(review.findings).map(findingJson),
+  };
+}
+
+export function renderJson(review: Review): string {
+  return `${JSON.stringify(reviewJson(review), null, 2)}\n`;
+}

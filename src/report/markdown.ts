@@ -1,0 +1,158 @@
+// The MR comment (DESIGN §6): marker, verdict and counts, findings, one
+// collapsible section per target with a diff block per object, footer.
+import type { Change, Finding, Impact, Review, Severity, TargetResult } from '../core/model.js';
+import { sortFindings } from '../core/policy/verdict.js';
+import { COMMENT_LIMITS, fitToLimit, type BudgetPlan } from './budget.js';
+import { escapeText, code, fenced } from './markdown-text.js';
+
+export const COMMENT_MARKER = '<!-- safe-deploy:review -->';
+
+export interface MarkdownOptions {
+  /** Character limit of the platform (default: GitHub's). */
+  limit?: number;
+  /** URL of a file at the head revision, for source links; none means plain text. */
+  sourceLink?: (file: string, line?: number) => string | null;
+}
+
+const ACTION_ICON: Record<Change['action'], string> = { create: '➕', update: '✏️', replace: '♻️', delete: '🗑️' };
+const SEVERITY_ICON: Record<Severity, string> = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
+const IMPACT_LABEL: Record<Impact['type'], string> = {
+  rollout: '🔄 rollout',
+  recreate: '♻️ recreate',
+  'data-loss': '💥 data loss',
+  downtime: '⛔ downtime',
+  exposure: '🌐 exposure',
+  'not-rolled-out': '⏸️ not rolled out',
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function countsLine(review: Review): string {
+  const { created, updated, replaced, deleted } = review.summary;
+  const parts = [`${created} created`, `${updated} updated`, `${replaced} replaced`, `${deleted} deleted`];
+  const bySeverity = (s: Severity) => review.findings.filter((f) => f.severity === s && !f.overridden).length;
+  const findings = (['error', 'warning', 'notice'] as const).filter((s) => bySeverity(s) > 0).map((s) => plural(bySeverity(s), s));
+  return `**${parts.join(' · ')}** in ${plural(review.targets.length, 'target')}${findings.length ? ` · ${findings.join(', ')}` : ''}`;
+}
+
+function header(review: Review): string[] {
+  const failing = review.verdict === 'fail';
+  const title = failing ? '## ❌ safe-deploy: this merge is blocked' : '## ✅ safe-deploy: safe to merge';
+  const lines = [COMMENT_MARKER, title, '', countsLine(review)];
+  if (review.targets.every((t) => t.changes.length === 0) && review.targets.every((t) => t.status === 'ok')) {
+    lines.push('', 'No Kubernetes object changes.');
+  }
+  return lines;
+}
+
+function resourceCell(f: Finding): string {
+  if (!f.kind || !f.name) return escapeText(`target ${f.target}`);
+  return code(`${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}`);
+}
+
+function sourceCell(f: Finding, options: MarkdownOptions): string {
+  if (!f.file) return '';
+  const label = code(f.line ? `${f.file}:${f.line}` : f.file);
+  const url = options.sourceLink?.(f.file, f.line);
+  return url ? `[${label}](${url})` : label;
+}
+
+function findingsTable(review: Review, maxRows: number, options: MarkdownOptions): string[] {
+  if (review.findings.length === 0) return [];
+  const rows = sortFindings(review.findings).slice(0, maxRows);
+  const lines = ['', '### Findings', '', '| Severity | Rule | Resource | Message | Source |', '| --- | --- | --- | --- | --- |'];
+  for (const f of rows) {
+    const severity = f.overridden ? `~~${f.severity}~~ overridden` : `${SEVERITY_ICON[f.severity]} ${f.severity}`;
+    lines.push(`| ${severity} | ${code(f.rule)} | ${resourceCell(f)} | ${escapeText(f.message)} | ${sourceCell(f, options)} |`);
+  }
+  const hidden = review.findings.length - rows.length;
+  if (hidden > 0) lines.push('', `_${plural(hidden, 'more finding')} not shown for size: see the check run or \`--format json\`._`);
+  return lines;
+}
+
+function changeTitle(change: Change): string {
+  const id = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+  const from = change.previousName ? ` (was ${code(change.previousName)})` : '';
+  return `#### ${ACTION_ICON[change.action]} ${change.action} ${code(id)}${from}`;
+}
+
+/** The diff without its ---/+++ header: the title above already names the object. */
+export function diffBlock(change: Change): string[] {
+  const body = change.diff.split('\n').filter((line, i) => i > 1 || !(line.startsWith('--- ') || line.startsWith('+++ ')));
+  return ['', ...fenced('diff', body.join('\n'))];
+}
+
+function changeSection(change: Change, plan: BudgetPlan): string[] {
+  const lines = ['', changeTitle(change)];
+  if (change.impacts.length) lines.push('');
+  for (const impact of change.impacts) lines.push(`- ${IMPACT_LABEL[impact.type]}: ${escapeText(impact.message)}`);
+  if (plan.omittedDiffs.has(change)) {
+    lines.push('', `_Diff not shown: the comment is over the size limit. Reply \`/safe-deploy show ${change.kind}/${change.name}\` to see it._`);
+  } else {
+    lines.push(...diffBlock(change));
+  }
+  return lines;
+}
+
+function targetCounts(target: TargetResult): string {
+  if (target.status === 'error') return 'render failed';
+  if (target.changes.length === 0) return 'no changes';
+  const counts = new Map<string, number>();
+  for (const c of target.changes) counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
+  return [...counts].map(([action, n]) => `${n} ${action}d`).join(', ');
+}
+
+function targetSummary(target: TargetResult): string {
+  return `<summary><b>${escapeText(target.name)}</b> · ${target.renderer} · ${targetCounts(target)}</summary>`;
+}
+
+function targetSection(target: TargetResult, plan: BudgetPlan): string[] {
+  if (plan.collapsedTargets.has(target)) {
+    return ['', `- ${escapeText(target.name)} · ${target.renderer} · ${targetCounts(target)}: changes not listed, the comment is over the size limit`];
+  }
+  const lines = ['', '<details>', targetSummary(target)];
+  if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
+  if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
+  for (const change of target.changes) lines.push(...changeSection(change, plan));
+  lines.push('', '</details>');
+  return lines;
+}
+
+function footer(review: Review): string[] {
+  const base = review.mergeBase === review.base ? code(review.base) : `${code(review.base)} (merge-base ${code(review.mergeBase)})`;
+  const tools = review.tools.length ? ` · ${review.tools.map(escapeText).join(', ')}` : '';
+  return [
+    '',
+    '---',
+    `<sub>Reviewed base ${base} → head ${code(review.head)}${tools} · Commands: <code>/safe-deploy help</code>, <code>rerun</code>, <code>show Kind/name</code>, <code>explain rule</code>, <code>override rule -- reason</code></sub>`,
+  ];
+}
+
+function render(review: Review, plan: BudgetPlan, options: MarkdownOptions): string {
+  const omitted = plan.omittedDiffs.size + [...plan.collapsedTargets].reduce((n, t) => n + t.changes.length, 0);
+  const note = omitted
+    ? ['', `> **Note:** ${plural(omitted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
+    : [];
+  const lines = [...header(review), ...findingsTable(review, plan.maxFindings, options), ...note];
+  for (const target of review.targets) lines.push(...targetSection(target, plan));
+  lines.push(...footer(review));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The comment, fitted to the platform limit. */
+export function renderMarkdown(review: Review, options: MarkdownOptions = {}): string {
+  const limit = options.limit ?? COMMENT_LIMITS.github;
+  // Targets are collapsed only once every diff is out, so their size is measured without diffs.
+  const withoutDiffs: BudgetPlan = {
+    omittedDiffs: new Set(review.targets.flatMap((t) => t.changes)),
+    collapsedTargets: new Set(),
+    maxFindings: 0,
+  };
+  return fitToLimit(review, limit, {
+    render: (plan) => render(review, plan, options),
+    diffSize: (change) => diffBlock(change).join('\n').length,
+    targetSize: (target) => targetSection(target, withoutDiffs).join('\n').length,
+  });
+}

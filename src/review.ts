@@ -1,0 +1,103 @@
+// The review pipeline of DESIGN §1, one function: revisions in, a Review out.
+import { availableParallelism } from 'node:os';
+import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { diffResources } from './core/diff/index.js';
+import { analyzeImpacts } from './core/impact.js';
+import type { Finding, Review, TargetResult } from './core/model.js';
+import { renderFailedFinding } from './core/policy/render-failed.js';
+import { verdictOf } from './core/policy/verdict.js';
+import type { Resource } from './core/resource.js';
+import { summarize } from './core/summary.js';
+import { RenderError } from './errors.js';
+import { renderTarget } from './render/index.js';
+import { readInside } from './render/files.js';
+import { assertRepository, changedFiles, mergeBase, resolveCommit } from './repo/git.js';
+import { Snapshot } from './repo/snapshot.js';
+import { selectTargets } from './targets/select.js';
+import type { Target } from './targets/target.js';
+import { mapLimit } from './util/map-limit.js';
+
+export interface ReviewRequest {
+  /** Local git repository (a work tree or a bare mirror). */
+  repo: string;
+  /** Any git revisions. */
+  base: string;
+  head: string;
+  /** A config file on disk, used instead of the base revision's .safe-deploy.yml. */
+  configFile?: string;
+}
+
+type RenderOutcome = { ok: true; resources: Resource[] } | { ok: false; error: RenderError };
+
+async function render(snapshot: Snapshot, target: Target): Promise<RenderOutcome> {
+  try {
+    return { ok: true, resources: await renderTarget(snapshot, target) };
+  } catch (error) {
+    return { ok: false, error: error instanceof RenderError ? error : new RenderError((error as Error).message) };
+  }
+}
+
+/** The config of the base revision (never the head's: a change must not relax the rules that judge it). */
+async function baseConfig(snapshot: Snapshot, configFile: string | undefined): Promise<Config> {
+  if (configFile) return loadConfigFile(configFile);
+  if (!snapshot.files.has(CONFIG_FILE)) return defaultConfig();
+  await snapshot.materialize([CONFIG_FILE]);
+  return parseConfig(await readInside(snapshot.root, CONFIG_FILE), CONFIG_FILE);
+}
+
+interface TargetReview {
+  /** null when the directory holds no Kubernetes object on either side: then it is no target. */
+  result: TargetResult | null;
+  findings: Finding[];
+}
+
+async function reviewTarget(target: Target, base: Snapshot, head: Snapshot): Promise<TargetReview> {
+  const findings: Finding[] = [];
+  const [before, after] = await Promise.all([render(base, target), render(head, target)]);
+  const result: TargetResult = { name: target.name, path: target.path, renderer: target.renderer, status: 'ok', changes: [] };
+  if (!after.ok) {
+    findings.push(renderFailedFinding(target.name, after.error.describe(), after.error.file, after.error.line));
+    return { result: { ...result, status: 'error', error: after.error.describe() }, findings };
+  }
+  if (!before.ok) {
+    findings.push({
+      rule: 'render-failed',
+      severity: 'notice',
+      target: target.name,
+      message: `Target ${target.name} did not render at base (${before.error.describe()}); all its objects are shown as new.`,
+      overridden: false,
+    });
+  }
+  const baseResources = before.ok ? before.resources : [];
+  if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings };
+  result.changes = analyzeImpacts(diffResources(baseResources, after.resources));
+  return { result, findings };
+}
+
+export async function runReview(request: ReviewRequest): Promise<Review> {
+  await assertRepository(request.repo);
+  const [baseSha, headSha] = [await resolveCommit(request.repo, request.base), await resolveCommit(request.repo, request.head)];
+  const forkPoint = await mergeBase(request.repo, baseSha, headSha);
+  const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint), Snapshot.open(request.repo, headSha)]);
+  try {
+    const config = await baseConfig(base, request.configFile);
+    const changed = await changedFiles(request.repo, forkPoint, headSha);
+    const targets = selectTargets(config, changed);
+    const reviewed = await mapLimit(targets, availableParallelism(), (t) => reviewTarget(t, base, head));
+    const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
+    const findings = reviewed.flatMap((r) => r.findings);
+    return {
+      verdict: verdictOf(results, findings),
+      base: baseSha,
+      head: headSha,
+      mergeBase: forkPoint,
+      summary: summarize(results),
+      targets: results,
+      findings,
+      tools: [],
+    };
+  } finally {
+    await Promise.all([base.dispose(), head.dispose()]);
+  }
+}
