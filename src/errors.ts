@@ -3,20 +3,14 @@ export class UserError extends Error {
   override name = 'UserError';
 }
 
-/** A target could not be rendered; `file` and `line` point at the cause when known. */
+/** A target could not be rendered. The message reads "file:line: reason" when the cause is known. */
 export class RenderError extends Error {
   override name = 'RenderError';
   constructor(
-    message: string,
+    readonly reason: string,
     readonly file?: string,
     readonly line?: number,
   ) {
-    super(message);
-  }
-
-  /** "file:line: message", as reviewers read it. */
-  describe(): string {
-    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ''}: ` : '';
-    return where + this.message;
+    super(`${file ? `${file}${line ? `:${line}` : ''}: ` : ''}${reason}`);
   }
 }

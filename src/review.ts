@@ -57,15 +57,15 @@ async function reviewTarget(target: Target, base: Snapshot, head: Snapshot): Pro
   const [before, after] = await Promise.all([render(base, target), render(head, target)]);
   const result: TargetResult = { name: target.name, path: target.path, renderer: target.renderer, status: 'ok', changes: [] };
   if (!after.ok) {
-    findings.push(renderFailedFinding(target.name, after.error.describe(), after.error.file, after.error.line));
-    return { result: { ...result, status: 'error', error: after.error.describe() }, findings };
+    findings.push(renderFailedFinding(target.name, after.error.message, after.error.file, after.error.line));
+    return { result: { ...result, status: 'error', error: after.error.message }, findings };
   }
   if (!before.ok) {
     findings.push({
       rule: 'render-failed',
       severity: 'notice',
       target: target.name,
-      message: `Target ${target.name} did not render at base (${before.error.describe()}); all its objects are shown as new.`,
+      message: `Target ${target.name} did not render at base (${before.error.message}); all its objects are shown as new.`,
       overridden: false,
     });
   }

@@ -4,9 +4,6 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
-import { renderJson } from '../report/json.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { runReview } from '../review.js';
 
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
@@ -39,6 +36,12 @@ async function review(args: string[]): Promise<number> {
   if (values.format !== 'markdown' && values.format !== 'json') {
     throw new UserError(`unknown --format '${values.format}': use markdown or json`);
   }
+  // Loaded on use, so --help and argument errors answer at once.
+  const [{ runReview }, { renderJson }, { renderMarkdown }] = await Promise.all([
+    import('../review.js'),
+    import('../report/json.js'),
+    import('../report/markdown.js'),
+  ]);
   const result = await runReview({
     repo: resolve(values.repo),
     base: values.base,

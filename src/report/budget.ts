@@ -1,17 +1,21 @@
-// Fitting the comment into a platform's size limit by dropping whole parts, in
-// order: resource diffs (largest first), then per-target change lists, then the
-// tail of the findings table. The verdict line and counts are never dropped.
-import type { Change, Review, TargetResult } from '../core/model.js';
+// Fitting the comment into a platform's size limit by leaving out whole parts, in
+// order: resource diffs (largest first), then change entries, then target
+// sections, then the tail of the findings table. The verdict line and the counts
+// are never left out, and a part is either whole or absent, so no code fence or
+// <details> is ever cut.
+import type { Change, Review } from '../core/model.js';
 
 export const COMMENT_LIMITS = { github: 65_536, gitlab: 1_000_000 } as const;
 
 /** What the renderer leaves out. */
 export interface BudgetPlan {
-  /** Changes shown without their diff block. */
+  /** Changes listed without their diff block. */
   omittedDiffs: Set<Change>;
-  /** Targets shown as one line of counts. */
-  collapsedTargets: Set<TargetResult>;
-  /** How many findings rows are shown (the rest are counted). */
+  /** How many changes are listed at all, in review order (the rest are counted). */
+  maxChanges: number;
+  /** How many target sections are shown. */
+  maxTargets: number;
+  /** How many findings rows are shown. */
   maxFindings: number;
 }
 
@@ -19,44 +23,47 @@ export interface BudgetParts {
   render(plan: BudgetPlan): string;
   /** Characters a change's diff block adds to the comment. */
   diffSize(change: Change): number;
-  /** Characters a target's change list adds beyond its collapsed line. */
-  targetSize(target: TargetResult): number;
 }
 
-/** Drops parts, in order of `sizes` (largest first), until the text fits. */
-function dropUntilFits<T>(items: T[], size: (item: T) => number, drop: (item: T) => void, overBy: () => number): void {
-  const queue = [...items].sort((a, b) => size(b) - size(a));
-  let index = 0;
-  for (let excess = overBy(); excess > 0 && index < queue.length; excess = overBy()) {
-    // Drop enough, by estimate, to cover the excess; the render then measures again.
-    let saved = 0;
-    while (saved < excess && index < queue.length) {
-      const item = queue[index++]!;
-      saved += Math.max(0, size(item) - 120);
-      drop(item);
-    }
+/** The largest n in [0, max] with fits(n), assuming fits is monotonic and fits(0) may be false. */
+function largestFitting(max: number, fits: (n: number) => boolean): number {
+  let [low, high] = [0, max];
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
   }
+  return low;
 }
 
 export function fitToLimit(review: Review, limit: number, parts: BudgetParts): string {
-  const plan: BudgetPlan = { omittedDiffs: new Set(), collapsedTargets: new Set(), maxFindings: review.findings.length };
-  let text = parts.render(plan);
-  const overBy = () => {
-    text = parts.render(plan);
-    return text.length - limit;
-  };
-  if (text.length <= limit) return text;
   const changes = review.targets.flatMap((t) => t.changes);
-  dropUntilFits(changes, parts.diffSize, (c) => plan.omittedDiffs.add(c), overBy);
-  dropUntilFits(review.targets, parts.targetSize, (t) => plan.collapsedTargets.add(t), overBy);
+  const plan: BudgetPlan = {
+    omittedDiffs: new Set(),
+    maxChanges: changes.length,
+    maxTargets: review.targets.length,
+    maxFindings: review.findings.length,
+  };
+  let text = parts.render(plan);
   if (text.length <= limit) return text;
-  // The most findings rows that still fit: binary search over the row count.
-  let [low, high] = [0, plan.maxFindings - 1];
-  while (low < high) {
-    plan.maxFindings = Math.ceil((low + high) / 2);
-    if (parts.render(plan).length <= limit) low = plan.maxFindings;
-    else high = plan.maxFindings - 1;
+
+  // Diffs, largest first: drop an estimated enough, measure, repeat.
+  const bySize = [...changes].sort((a, b) => parts.diffSize(b) - parts.diffSize(a));
+  let next = 0;
+  while (text.length > limit && next < bySize.length) {
+    const excess = text.length - limit;
+    for (let saved = 0; saved < excess && next < bySize.length; next++) {
+      saved += Math.max(1, parts.diffSize(bySize[next]!) - 150);
+      plan.omittedDiffs.add(bySize[next]!);
+    }
+    text = parts.render(plan);
   }
-  plan.maxFindings = low;
-  return parts.render(plan);
+
+  // Then whole entries, whole targets, and last the findings rows.
+  for (const cap of ['maxChanges', 'maxTargets', 'maxFindings'] as const) {
+    if (text.length <= limit) break;
+    plan[cap] = largestFitting(plan[cap], (n) => parts.render({ ...plan, [cap]: n }).length <= limit);
+    text = parts.render(plan);
+  }
+  return text;
 }

@@ -5,7 +5,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Text for a table cell, list item or summary line. */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>|@`\r\n]/g, (c) => ENTITIES[c]!).replace(/([\\*_[\]~#])/g, '\\$1');
+  return text.replace(/([\\*_[\]~])/g, '\\$1').replace(/[&<>|@`\r\n]/g, (c) => ENTITIES[c]!);
 }
 
 /** Inline code that survives tables and hostile content. */

@@ -108,14 +108,13 @@ function targetSummary(target: TargetResult): string {
   return `<summary><b>${escapeText(target.name)}</b> · ${target.renderer} · ${targetCounts(target)}</summary>`;
 }
 
-function targetSection(target: TargetResult, plan: BudgetPlan): string[] {
-  if (plan.collapsedTargets.has(target)) {
-    return ['', `- ${escapeText(target.name)} · ${target.renderer} · ${targetCounts(target)}: changes not listed, the comment is over the size limit`];
-  }
+function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[]): string[] {
   const lines = ['', '<details>', targetSummary(target)];
   if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
-  for (const change of target.changes) lines.push(...changeSection(change, plan));
+  for (const change of listed) lines.push(...changeSection(change, plan));
+  const unlisted = target.changes.length - listed.length;
+  if (unlisted > 0) lines.push('', `_…and ${plural(unlisted, 'more change')} not listed: the comment is over the size limit._`);
   lines.push('', '</details>');
   return lines;
 }
@@ -131,28 +130,28 @@ function footer(review: Review): string[] {
 }
 
 function render(review: Review, plan: BudgetPlan, options: MarkdownOptions): string {
-  const omitted = plan.omittedDiffs.size + [...plan.collapsedTargets].reduce((n, t) => n + t.changes.length, 0);
-  const note = omitted
-    ? ['', `> **Note:** ${plural(omitted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
+  const body: string[] = [];
+  let budget = plan.maxChanges;
+  let unlisted = 0;
+  review.targets.forEach((target, index) => {
+    const listed = index < plan.maxTargets ? target.changes.slice(0, Math.max(0, budget)) : [];
+    budget -= listed.length;
+    unlisted += target.changes.length - listed.length + listed.filter((c) => plan.omittedDiffs.has(c)).length;
+    if (index < plan.maxTargets) body.push(...targetSection(target, plan, listed));
+  });
+  const hiddenTargets = review.targets.length - plan.maxTargets;
+  if (hiddenTargets > 0) body.push('', `_…and ${plural(hiddenTargets, 'more target')} not shown: the comment is over the size limit._`);
+  const note = unlisted
+    ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
-  const lines = [...header(review), ...findingsTable(review, plan.maxFindings, options), ...note];
-  for (const target of review.targets) lines.push(...targetSection(target, plan));
-  lines.push(...footer(review));
+  const lines = [...header(review), ...findingsTable(review, plan.maxFindings, options), ...note, ...body, ...footer(review)];
   return `${lines.join('\n')}\n`;
 }
 
 /** The comment, fitted to the platform limit. */
 export function renderMarkdown(review: Review, options: MarkdownOptions = {}): string {
-  const limit = options.limit ?? COMMENT_LIMITS.github;
-  // Targets are collapsed only once every diff is out, so their size is measured without diffs.
-  const withoutDiffs: BudgetPlan = {
-    omittedDiffs: new Set(review.targets.flatMap((t) => t.changes)),
-    collapsedTargets: new Set(),
-    maxFindings: 0,
-  };
-  return fitToLimit(review, limit, {
+  return fitToLimit(review, options.limit ?? COMMENT_LIMITS.github, {
     render: (plan) => render(review, plan, options),
     diffSize: (change) => diffBlock(change).join('\n').length,
-    targetSize: (target) => targetSection(target, withoutDiffs).join('\n').length,
   });
 }

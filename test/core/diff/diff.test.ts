@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { diffResources } from '../../../src/core/diff/index.js';
+import { deploy, res } from '../../helpers/resources.js';
+
+describe('diffResources', () => {
+  it('lists only changed objects with create, update and delete', () => {
+    const keep = deploy('keep', [{ name: 'a', image: 'a:1' }]);
+    const base = [keep, deploy('web', [{ name: 'web', image: 'shop:1.0' }]), deploy('old', [{ name: 'o', image: 'o:1' }])];
+    const head = [keep, deploy('web', [{ name: 'web', image: 'shop:1.1' }]), deploy('new', [{ name: 'n', image: 'n:1' }])];
+    const changes = diffResources(base, head);
+    expect(changes.map((c) => `${c.action} ${c.name}`)).toEqual(['update web', 'create new', 'delete old']);
+    expect(changes[0]!.fields).toEqual([{ path: 'spec.template.spec.containers[name=web].image', before: 'shop:1.0', after: 'shop:1.1' }]);
+  });
+
+  it('writes a unified diff with context and headers', () => {
+    const [change] = diffResources([deploy('web', [{ name: 'web', image: 'shop:1.0' }])], [deploy('web', [{ name: 'web', image: 'shop:1.1' }])]);
+    expect(change!.diff).toContain('--- a/Deployment/shop/web\n+++ b/Deployment/shop/web\n@@ ');
+    expect(change!.diff).toContain('\n-          image: shop:1.0\n+          image: shop:1.1');
+    expect(change!.diff).toContain('\n         - name: web\n');
+  });
+
+  it('diffs multi-line strings line by line', () => {
+    const cm = (conf: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nginx' }, data: { 'nginx.conf': conf } });
+    const [change] = diffResources([cm('server {\n  listen 80;\n  root /srv;\n}\n')], [cm('server {\n  listen 8080;\n  root /srv;\n}\n')]);
+    expect(change!.diff).toContain('  nginx.conf: |\n');
+    expect(change!.diff).toContain('\n-      listen 80;\n+      listen 8080;\n       root /srv;');
+  });
+
+  it('shows no reorder noise when other fields change', () => {
+    const base = deploy('web', [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }]);
+    const head = deploy('web', [{ name: 'b', image: 'b:1' }, { name: 'a', image: 'a:2' }]);
+    const [change] = diffResources([base], [head]);
+    expect(change!.diff.split('\n').filter((l) => /^[-+] /.test(l))).toEqual(['-          image: a:1', '+          image: a:2']);
+  });
+
+  it('shows a hash-renamed ConfigMap as one replace with previousName', () => {
+    const cm = (name: string, level: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { LEVEL: level } });
+    const changes = diffResources([cm('app-7hk2m9tb5d', 'info')], [cm('app-b8f5c2gm4k', 'debug')]);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ action: 'replace', name: 'app-b8f5c2gm4k', previousName: 'app-7hk2m9tb5d' });
+    expect(changes[0]!.fields.map((f) => f.path)).toEqual(['metadata.name', 'data.LEVEL']);
+  });
+
+  it('keeps secret values out of fields and diff but marks the change', () => {
+    const s = (v: string) => res({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: v, user: 'app' } });
+    const [change] = diffResources([s('old-pass-123')], [s('new-pass-456')]);
+    const text = JSON.stringify({ fields: change!.fields, diff: change!.diff });
+    expect(text).not.toMatch(/old-pass-123|new-pass-456/);
+    expect(change!.fields).toEqual([{ path: 'stringData.password', before: '***', after: '*** (changed)' }]);
+    expect(change!.diff).toContain('+  password: "*** (changed)"');
+  });
+
+  it('counts a server-only difference as no change', () => {
+    const a = res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: '1' }, data: { a: '1' } });
+    const b = res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: '2', resourceVersion: '9' }, data: { a: '1' }, status: { x: 1 } } as never);
+    expect(diffResources([a], [b])).toEqual([]);
+  });
+});

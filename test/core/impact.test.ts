@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { diffResources } from '../../src/core/diff/index.js';
+import { analyzeImpacts, scaledValue } from '../../src/core/impact.js';
+import type { JsonObject } from '../../src/core/resource.js';
+import { deploy, res } from '../helpers/resources.js';
+
+const impactsOf = (base: Parameters<typeof diffResources>[0], head: Parameters<typeof diffResources>[1]) =>
+  analyzeImpacts(diffResources(base, head)).flatMap((c) => c.impacts);
+
+describe('impact', () => {
+  it('resolves int-or-percent like the controllers (surge up, unavailable down)', () => {
+    expect(scaledValue('25%', 10, '25%', true)).toBe(3);
+    expect(scaledValue('25%', 10, '25%', false)).toBe(2);
+    expect(scaledValue(undefined, 4, '25%', false)).toBe(1);
+    expect(scaledValue(2, 10, '25%', false)).toBe(2);
+  });
+
+  it('describes a Deployment rolling update with pod counts', () => {
+    const base = deploy('web', [{ name: 'web', image: 'shop:1' }], { replicas: 10 });
+    const head = deploy('web', [{ name: 'web', image: 'shop:2' }], { replicas: 10 });
+    expect(impactsOf([base], [head])).toEqual([
+      { type: 'rollout', message: '10 pods replaced by a rolling update: at most 2 unavailable and 3 extra at a time (maxUnavailable 25%, maxSurge 25%).' },
+    ]);
+  });
+
+  it('warns that a Recreate strategy stops every pod first', () => {
+    const spec = { replicas: 3, strategy: { type: 'Recreate' } };
+    const [impact] = impactsOf([deploy('w', [{ name: 'w', image: 'a' }], spec)], [deploy('w', [{ name: 'w', image: 'b' }], spec)]);
+    expect(impact!.message).toMatch(/^All 3 pods are stopped before the new ones start/);
+  });
+
+  it('gives no rollout when only replicas change', () => {
+    expect(impactsOf([deploy('w', [{ name: 'w', image: 'a' }], { replicas: 2 })], [deploy('w', [{ name: 'w', image: 'a' }], { replicas: 5 })])).toEqual([]);
+  });
+
+  it('describes StatefulSet rollouts, partitions and OnDelete', () => {
+    const sts = (image: string, updateStrategy?: JsonObject) =>
+      res({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db' },
+        spec: { replicas: 3, ...(updateStrategy ? { updateStrategy } : {}), template: { spec: { containers: [{ name: 'db', image }] } } },
+      });
+    expect(impactsOf([sts('pg:15')], [sts('pg:16')])[0]!.message).toMatch(/^3 pods of 3 replaced one at a time, highest ordinal first/);
+    const partitioned = { type: 'RollingUpdate', rollingUpdate: { partition: 2 } };
+    expect(impactsOf([sts('pg:15', partitioned)], [sts('pg:16', partitioned)])[0]!.message).toMatch(/^1 pod of 3 .*partition 2/);
+    expect(impactsOf([sts('pg:15', { type: 'OnDelete' })], [sts('pg:16', { type: 'OnDelete' })])[0]!.type).toBe('not-rolled-out');
+  });
+
+  it('describes a DaemonSet rollout per node', () => {
+    const ds = (image: string) => res({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' }, spec: { template: { spec: { containers: [{ name: 'a', image }] } } } });
+    expect(impactsOf([ds('a:1')], [ds('a:2')])).toEqual([
+      { type: 'rollout', message: 'One pod on every matching node is replaced: up to 1 of the nodes at a time lose their pod while it restarts.' },
+    ]);
+  });
+
+  it('gives downtime when a workload is deleted, nothing when one is created', () => {
+    expect(impactsOf([deploy('old', [{ name: 'o', image: 'o' }], { replicas: 4 })], [])).toEqual([
+      { type: 'downtime', message: 'The Deployment is deleted: all 4 pods stop and are not replaced.' },
+    ]);
+    expect(impactsOf([], [deploy('new', [{ name: 'n', image: 'n' }])])).toEqual([]);
+  });
+});

@@ -1,0 +1,67 @@
+// Real git repositories in temp directories, for tests.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+export class TestRepo {
+  readonly dir: string;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'safe-deploy-test-'));
+    this.git('init', '-q', '-b', 'main');
+  }
+
+  git(...args: string[]): string {
+    return execFileSync('git', args, { cwd: this.dir, env: GIT_ENV, encoding: 'utf8' }).trim();
+  }
+
+  /** Writes files (path → content; null deletes) and commits them; returns the new SHA. */
+  commit(files: Record<string, string | null>, message = 'change'): string {
+    for (const [path, content] of Object.entries(files)) {
+      const full = join(this.dir, path);
+      if (content === null) {
+        rmSync(full, { force: true });
+      } else {
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, content);
+      }
+    }
+    this.git('add', '-A');
+    this.git('commit', '-q', '--allow-empty', '-m', message);
+    return this.git('rev-parse', 'HEAD');
+  }
+
+  symlink(path: string, target: string): void {
+    mkdirSync(dirname(join(this.dir, path)), { recursive: true });
+    symlinkSync(target, join(this.dir, path));
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const BIN = fileURLToPath(new URL('../../bin/safe-deploy.js', import.meta.url));
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would. */
+export function runCli(args: string[], cwd?: string): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: GIT_ENV });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/core/model.js';
+import { COMMENT_MARKER, renderMarkdown } from '../../src/report/markdown.js';
+import { code, escapeText, fenced } from '../../src/report/markdown-text.js';
+import { deploy, res } from '../helpers/resources.js';
+import { reviewOf } from '../helpers/review.js';
+
+const finding = (overrides: Partial<Finding> = {}): Finding => ({
+  rule: 'render-failed',
+  severity: 'error',
+  target: 'deploy/shop',
+  message: 'Target deploy/shop does not render',
+  file: 'deploy/shop/web.yaml',
+  line: 3,
+  overridden: false,
+  ...overrides,
+});
+
+/** Every fence opened is closed and every <details> is closed, in order. */
+function assertBalanced(text: string): void {
+  let fence: string | null = null;
+  let details = 0;
+  for (const line of text.split('\n')) {
+    const match = /^(`{3,})/.exec(line);
+    if (fence) {
+      if (line === fence) fence = null;
+      continue;
+    }
+    if (match) fence = match[1]!;
+    if (line === '<details>') details++;
+    if (line === '</details>') details--;
+    expect(details).toBeGreaterThanOrEqual(0);
+  }
+  expect(fence).toBeNull();
+  expect(details).toBe(0);
+}
+
+describe('markdown comment', () => {
+  it('has the marker, verdict, counts, a section per target and a footer with both SHAs', () => {
+    const text = renderMarkdown(reviewOf([deploy('web', [{ name: 'web', image: 'a:1' }])], [deploy('web', [{ name: 'web', image: 'a:2' }])]));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(COMMENT_MARKER);
+    expect(lines[1]).toBe('## ✅ safe-deploy: safe to merge');
+    expect(text).toContain('**0 created · 1 updated · 0 replaced · 0 deleted** in 1 target');
+    expect(text).toContain('<details>\n<summary><b>deploy/shop</b> · plain · 1 updated</summary>');
+    expect(text).toContain('#### ✏️ update <code>Deployment shop/web</code>');
+    expect(text).toContain('- 🔄 rollout: 3 pods replaced by a rolling update');
+    expect(text).toMatch(/```diff\n@@ [^\n]+\n[\s\S]*-          image: a:1\n\+          image: a:2/);
+    expect(text).not.toContain('+++ b/');
+    expect(text).toContain(`Reviewed base <code>${'a'.repeat(40)}</code> → head <code>${'b'.repeat(40)}</code>`);
+    assertBalanced(text);
+  });
+
+  it('shows a blocked verdict and a findings table, errors first, with source links', () => {
+    const review = reviewOf([], [], [finding({ severity: 'warning', rule: 'w' }), finding()]);
+    const text = renderMarkdown(review, { sourceLink: (file, line) => `https://example.com/blob/x/${file}#L${line}` });
+    expect(text.split('\n')[1]).toBe('## ❌ safe-deploy: this merge is blocked');
+    const rows = text.split('\n').filter((l) => l.startsWith('| ❌') || l.startsWith('| ⚠️'));
+    expect(rows[0]).toBe(
+      '| ❌ error | <code>render-failed</code> | target deploy/shop | Target deploy/shop does not render | [<code>deploy/shop/web.yaml:3</code>](https://example.com/blob/x/deploy/shop/web.yaml#L3) |',
+    );
+    expect(rows[1]).toMatch(/^\| ⚠️ warning \| <code>w<\/code>/);
+  });
+
+  it('escapes hostile text so it cannot break the table, open HTML or mention people', () => {
+    expect(escapeText('a|b <script> @team `x`')).toBe('a&#124;b &lt;script&gt; &#64;team &#96;x&#96;');
+    expect(code('</code><img src=x>')).toBe('<code>&lt;/code&gt;&lt;img src=x&gt;</code>');
+  });
+
+  it('uses a fence longer than any backtick run in the diff', () => {
+    expect(fenced('diff', '+ text with ```` inside')).toEqual(['`````diff', '+ text with ```` inside', '`````']);
+    const cm = (v: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'md' }, data: { 'README.md': v } });
+    const text = renderMarkdown(reviewOf([cm('```\nold\n```\n')], [cm('```\nnew\n```\n')]));
+    assertBalanced(text);
+    expect(text).toContain('````diff');
+  });
+
+  it('says so when nothing changes', () => {
+    expect(renderMarkdown(reviewOf([], []))).toContain('No Kubernetes object changes.');
+  });
+});
+
+describe('size budget', () => {
+  const many = (count: number, image: string) =>
+    Array.from({ length: count }, (_, i) => deploy(`svc-${String(i).padStart(4, '0')}`, [{ name: 'app', image, args: Array(i % 7 === 0 ? 40 : 1).fill(`--image=${image}`) }]));
+
+  it('fits 5,000 changed objects into 65,536 characters, keeping verdict, counts and findings', () => {
+    const findings = Array.from({ length: 30 }, (_, i) => finding({ message: `finding number ${i}` }));
+    const review = reviewOf(many(5000, 'app:1'), many(5000, 'app:2'), findings);
+    const text = renderMarkdown(review, { limit: 65_536 });
+    expect(text.length).toBeLessThanOrEqual(65_536);
+    expect(text).toContain('**0 created · 5000 updated · 0 replaced · 0 deleted**');
+    for (let i = 0; i < 30; i++) expect(text).toContain(`finding number ${i} |`);
+    expect(text).toMatch(/> \*\*Note:\*\* 5000 resource diffs left out to fit the comment size limit/);
+    assertBalanced(text);
+  });
+
+  it('drops the largest diffs first and keeps the others whole', () => {
+    const base = many(60, 'app:1');
+    const head = many(60, 'app:2');
+    const full = renderMarkdown(reviewOf(base, head), { limit: 10_000_000 });
+    const limit = Math.floor(full.length * 0.7);
+    const text = renderMarkdown(reviewOf(base, head), { limit });
+    expect(text.length).toBeLessThanOrEqual(limit);
+    assertBalanced(text);
+    // Objects with long args (every 7th) have the largest diffs: they go first.
+    expect(text).toContain('Diff not shown: the comment is over the size limit. Reply `/safe-deploy show Deployment/svc-0000`');
+    expect(text).not.toContain('/safe-deploy show Deployment/svc-0001`');
+    expect(text).toMatch(/#### ✏️ update <code>Deployment shop\/svc-0001<\/code>[\s\S]*?```diff/);
+  });
+
+  it('keeps findings ahead of everything when even the list is too long', () => {
+    const findings = Array.from({ length: 2000 }, (_, i) => finding({ message: `finding ${i} ${'x'.repeat(60)}` }));
+    const text = renderMarkdown(reviewOf(many(50, 'a:1'), many(50, 'a:2'), findings), { limit: 65_536 });
+    expect(text.length).toBeLessThanOrEqual(65_536);
+    expect(text).toContain('finding 0 ');
+    expect(text).toMatch(/_\d+ more findings not shown for size/);
+    expect(text).toContain('## ❌ safe-deploy: this merge is blocked');
+    assertBalanced(text);
+  });
+});
