@@ -20,25 +20,21 @@ ${opts.namespace ? `  namespace: ${opts.namespace}\n` : ''}spec:
 ${opts.extra ?? ''}`;
 }
 
-export function configMap(name: string, data: Record<string, string>, namespace?: string): string {
+function dataObject(kind: string, field: string, name: string, data: Record<string, string>, namespace?: string, extra = ''): string {
   const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
   return `apiVersion: v1
-kind: ConfigMap
+kind: ${kind}
 metadata:
   name: ${name}
-${namespace ? `  namespace: ${namespace}\n` : ''}data:
+${namespace ? `  namespace: ${namespace}\n` : ''}${extra}${field}:
 ${lines.join('\n')}
 `;
 }
 
+export function configMap(name: string, data: Record<string, string>, namespace?: string): string {
+  return dataObject('ConfigMap', 'data', name, data, namespace);
+}
+
 export function secret(name: string, stringData: Record<string, string>, namespace?: string): string {
-  const lines = Object.entries(stringData).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
-  return `apiVersion: v1
-kind: Secret
-metadata:
-  name: ${name}
-${namespace ? `  namespace: ${namespace}\n` : ''}type: Opaque
-stringData:
-${lines.join('\n')}
-`;
+  return dataObject('Secret', 'stringData', name, stringData, namespace, 'type: Opaque\n');
 }
