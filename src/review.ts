@@ -9,9 +9,8 @@ import { renderFailedFinding } from './core/policy/render-failed.js';
 import { verdictOf } from './core/policy/verdict.js';
 import type { Resource } from './core/resource.js';
 import { summarize } from './core/summary.js';
-import { RenderError } from './errors.js';
+import { RenderError, UserError } from './errors.js';
 import { renderTarget } from './render/index.js';
-import { readInside } from './render/files.js';
 import { assertRepository, changedFiles, mergeBase, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
 import { selectTargets } from './targets/select.js';
@@ -42,8 +41,10 @@ async function render(snapshot: Snapshot, target: Target): Promise<RenderOutcome
 async function baseConfig(snapshot: Snapshot, configFile: string | undefined): Promise<Config> {
   if (configFile) return loadConfigFile(configFile);
   if (!snapshot.files.has(CONFIG_FILE)) return defaultConfig();
-  await snapshot.materialize([CONFIG_FILE]);
-  return parseConfig(await readInside(snapshot.root, CONFIG_FILE), CONFIG_FILE);
+  const text = await snapshot.readText(CONFIG_FILE).catch((error: Error) => {
+    throw new UserError(error.message);
+  });
+  return parseConfig(text, CONFIG_FILE);
 }
 
 interface TargetReview {

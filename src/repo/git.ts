@@ -68,17 +68,18 @@ export async function changedFiles(repo: string, from: string, to: string): Prom
 export interface TreeEntry {
   mode: string;
   oid: string;
+  size: number;
 }
 
 /** Every file of a commit's tree, with its blob id (equal ids mean byte-identical content). */
 export async function listTree(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
-  const out = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', sha]);
+  const out = await git(repo, ['ls-tree', '-r', '-l', '-z', '--full-tree', sha]);
   const files = new Map<string, TreeEntry>();
   for (const record of out.split('\0')) {
     if (!record) continue;
     const tab = record.indexOf('\t');
-    const [mode, type, oid] = record.slice(0, tab).split(' ');
-    if (type === 'blob') files.set(record.slice(tab + 1), { mode: mode!, oid: oid! });
+    const [mode, type, oid, size] = record.slice(0, tab).split(/ +/);
+    if (type === 'blob') files.set(record.slice(tab + 1), { mode: mode!, oid: oid!, size: Number(size) });
   }
   return files;
 }

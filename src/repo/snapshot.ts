@@ -1,23 +1,49 @@
-// A revision's files in a temporary directory, written on demand through a
-// private index, so the user's working tree and index are never touched.
+// One revision of a repository: its file list, file contents read straight from
+// git, and files written on demand to a temporary directory (through a private
+// index) for the renderers that need a directory. The user's working tree and
+// index are never touched.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { RenderError } from '../errors.js';
+import { BlobReader } from './blobs.js';
 import { git, listTree, type TreeEntry } from './git.js';
+
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+const SYMLINK_MODE = '120000';
+const MAX_LINK_HOPS = 8;
+
+/** "a/b/c.yaml" → "a/b"; top-level files → "". */
+export function parentDir(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
+}
+
+/** A repository path joined and normalized, or null when it leaves the repository. */
+export function resolveInRepo(from: string, relative: string): string | null {
+  if (posix.isAbsolute(relative)) return null;
+  const joined = posix.normalize(posix.join(from || '.', relative));
+  if (joined === '..' || joined.startsWith('../')) return null;
+  return joined === '.' ? '' : joined.replace(/\/$/, '');
+}
 
 export class Snapshot {
   private written = new Set<string>();
   private indexReady: Promise<void> | null = null;
+  private byDir: Map<string, string[]> | null = null;
+  private readonly blobs: BlobReader;
 
   private constructor(
     readonly repo: string,
     readonly sha: string,
-    /** Directory the files are written to; renderers read from here. */
+    /** Directory the files are written to; renderers that need a directory read from here. */
     readonly root: string,
-    /** Every file of the revision with its blob id. */
+    /** Every file of the revision with its blob id (equal ids mean equal content). */
     readonly files: Map<string, TreeEntry>,
     private readonly scratch: string,
-  ) {}
+  ) {
+    this.blobs = new BlobReader(repo);
+  }
 
   static async open(repo: string, sha: string): Promise<Snapshot> {
     const files = await listTree(repo, sha);
@@ -26,27 +52,84 @@ export class Snapshot {
     return new Snapshot(repo, sha, join(scratch, 'tree'), files, scratch);
   }
 
-  /** Writes the given paths (those that exist in the revision) under `root`. */
+  /** Paths directly inside `dir` ("" for the root), sorted. */
+  filesIn(dir: string): string[] {
+    if (!this.byDir) {
+      this.byDir = new Map();
+      for (const path of [...this.files.keys()].sort()) {
+        const parent = parentDir(path);
+        const list = this.byDir.get(parent);
+        if (list) list.push(path);
+        else this.byDir.set(parent, [path]);
+      }
+    }
+    return this.byDir.get(dir === '.' ? '' : dir) ?? [];
+  }
+
+  /** Paths anywhere below `dir`, sorted. */
+  filesUnder(dir: string): string[] {
+    const prefix = dir === '' || dir === '.' ? '' : `${dir}/`;
+    return [...this.files.keys()].filter((p) => p.startsWith(prefix)).sort();
+  }
+
+  hasDir(dir: string): boolean {
+    const prefix = dir === '' || dir === '.' ? '' : `${dir}/`;
+    for (const path of this.files.keys()) if (path.startsWith(prefix)) return true;
+    return false;
+  }
+
+  isSymlink(path: string): boolean {
+    return this.files.get(path)?.mode === SYMLINK_MODE;
+  }
+
+  /**
+   * Where a symlink points, as a repository path; a RenderError naming the link
+   * when it points outside the repository.
+   */
+  async linkTarget(path: string): Promise<string> {
+    const target = (await this.blobs.read(this.files.get(path)!.oid)).toString('utf8');
+    const resolved = resolveInRepo(parentDir(path), target);
+    if (resolved === null) throw new RenderError('symlink points outside the repository; refused', path);
+    return resolved;
+  }
+
+  /** A file's text, following symlinks inside the repository; RenderErrors name the file. */
+  async readText(path: string, maxBytes = MAX_FILE_BYTES): Promise<string> {
+    let current = path;
+    for (let hop = 0; this.isSymlink(current); hop++) {
+      if (hop === MAX_LINK_HOPS) throw new RenderError('symlink loop', path);
+      current = await this.linkTarget(current);
+    }
+    const entry = this.files.get(current);
+    if (!entry) throw new RenderError(current === path ? 'file not found' : `symlink target ${current} not found`, path);
+    if (entry.size > maxBytes) {
+      throw new RenderError(`file is ${(entry.size / 2 ** 20).toFixed(1)} MB, over the ${Math.round(maxBytes / 2 ** 20)} MB limit`, path);
+    }
+    const bytes = await this.blobs.read(entry.oid);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new RenderError('file is not valid UTF-8', path);
+    }
+  }
+
+  /**
+   * Writes the given paths (those that exist in the revision) under `root`.
+   * Symlinks are written only when they stay inside the repository.
+   */
   async materialize(paths: Iterable<string>): Promise<void> {
-    const wanted = [...paths].filter((p) => this.files.has(p) && !this.written.has(p));
+    const wanted = [...new Set(paths)].filter((p) => this.files.has(p) && !this.written.has(p));
     if (wanted.length === 0) return;
+    for (const p of wanted) if (this.isSymlink(p)) await this.linkTarget(p);
     const env = { GIT_INDEX_FILE: join(this.scratch, 'index') };
     this.indexReady ??= git(this.repo, ['read-tree', this.sha], { env }).then(() => undefined);
     await this.indexReady;
     for (const p of wanted) this.written.add(p);
-    await git(this.repo, [`--work-tree=${this.root}`, 'checkout-index', '-f', '-z', '--stdin'], {
-      env,
-      input: wanted.join('\0'),
-    });
-  }
-
-  /** Paths of the revision directly inside `dir` ("" for the root). */
-  filesIn(dir: string): string[] {
-    const prefix = dir === '' || dir === '.' ? '' : `${dir}/`;
-    return [...this.files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'));
+    await git(this.repo, [`--work-tree=${this.root}`, 'checkout-index', '-f', '-z', '--stdin'], { env, input: wanted.join('\0') });
   }
 
   async dispose(): Promise<void> {
+    this.blobs.close();
     await rm(this.scratch, { recursive: true, force: true });
   }
 }

@@ -9,6 +9,8 @@ export interface Target {
   renderer: RendererName;
   /** Namespace for namespaced objects that name none. */
   namespace: string;
+  /** Plain targets only: include subdirectories (Argo CD directory.recurse, Flux). */
+  recurse?: boolean;
   kubernetesVersion?: string;
   helm?: TargetConfig['helm'];
 }
