@@ -11,9 +11,11 @@ import type { Resource } from './core/resource.js';
 import { summarize } from './core/summary.js';
 import { RenderError, UserError } from './errors.js';
 import { renderTarget } from './render/index.js';
+import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
+import { findTool } from './render/tools.js';
 import { assertRepository, changedFiles, mergeBase, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
-import { selectTargets } from './targets/select.js';
+import { planTargets, type PlannedTarget } from './targets/plan.js';
 import type { Target } from './targets/target.js';
 import { mapLimit } from './util/map-limit.js';
 
@@ -29,9 +31,11 @@ export interface ReviewRequest {
 
 type RenderOutcome = { ok: true; resources: Resource[] } | { ok: false; error: RenderError };
 
-async function render(snapshot: Snapshot, target: Target): Promise<RenderOutcome> {
+/** Renders one side; a target absent on that side renders to nothing. */
+async function render(snapshot: Snapshot, target: Target | null, limits: Limits): Promise<RenderOutcome> {
+  if (!target) return { ok: true, resources: [] };
   try {
-    return { ok: true, resources: await renderTarget(snapshot, target) };
+    return { ok: true, resources: await renderTarget(snapshot, target, limits) };
   } catch (error) {
     return { ok: false, error: error instanceof RenderError ? error : new RenderError((error as Error).message) };
   }
@@ -53,9 +57,10 @@ interface TargetReview {
   findings: Finding[];
 }
 
-async function reviewTarget(target: Target, base: Snapshot, head: Snapshot): Promise<TargetReview> {
+async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits): Promise<TargetReview> {
   const findings: Finding[] = [];
-  const [before, after] = await Promise.all([render(base, target), render(head, target)]);
+  const [before, after] = await Promise.all([render(base, planned.base, limits), render(head, planned.head, limits)]);
+  const target = (planned.head ?? planned.base)!;
   const result: TargetResult = { name: target.name, path: target.path, renderer: target.renderer, status: 'ok', changes: [] };
   if (!after.ok) {
     findings.push(renderFailedFinding(target.name, after.error.message, after.error.file, after.error.line));
@@ -76,6 +81,13 @@ async function reviewTarget(target: Target, base: Snapshot, head: Snapshot): Pro
   return { result, findings };
 }
 
+/** Versions of the renderer binaries the review used, for the footer. */
+async function toolVersions(results: TargetResult[]): Promise<string[]> {
+  const used = new Set(results.map((r) => r.renderer).filter((r) => r !== 'plain'));
+  const tools = await Promise.all([...used].sort().map((name) => findTool(name as 'helm' | 'kustomize').then((t) => t.version, () => null)));
+  return tools.filter((t): t is string => t !== null);
+}
+
 export async function runReview(request: ReviewRequest): Promise<Review> {
   await assertRepository(request.repo);
   const [baseSha, headSha] = [await resolveCommit(request.repo, request.base), await resolveCommit(request.repo, request.head)];
@@ -84,8 +96,14 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
   try {
     const config = await baseConfig(base, request.configFile);
     const changed = await changedFiles(request.repo, forkPoint, headSha);
-    const targets = selectTargets(config, changed);
-    const reviewed = await mapLimit(targets, availableParallelism(), (t) => reviewTarget(t, base, head));
+    const targets = await planTargets(config, base, head, changed);
+    const limits: Limits = {
+      timeoutMs: (config.render.timeoutSeconds ?? DEFAULT_LIMITS.timeoutMs / 1000) * 1000,
+      maxOutputBytes: (config.render.maxOutputMB ?? DEFAULT_LIMITS.maxOutputBytes / 2 ** 20) * 2 ** 20,
+    };
+    // Each target renders both sides at once, so half the cores' worth of targets keeps every core busy.
+    const parallel = Math.max(1, Math.ceil(availableParallelism() / 2));
+    const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits));
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = reviewed.flatMap((r) => r.findings);
     return {
@@ -96,7 +114,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
       summary: summarize(results),
       targets: results,
       findings,
-      tools: [],
+      tools: await toolVersions(results),
     };
   } finally {
     await Promise.all([base.dispose(), head.dispose()]);

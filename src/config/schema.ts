@@ -49,6 +49,12 @@ export const configSchema = z.strictObject({
       custom: z.array(repoPath).default([]),
     })
     .default({ rules: {}, exclude: [], custom: [] }),
+  render: z
+    .strictObject({
+      timeoutSeconds: z.number().positive().max(3600).optional(),
+      maxOutputMB: z.number().positive().max(4096).optional(),
+    })
+    .default({}),
   commands: z
     .strictObject({
       override: z.array(z.string().min(1)).optional(),

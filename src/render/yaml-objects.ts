@@ -13,7 +13,12 @@ const MAX_ALIASES = 100;
  * that is not a Kubernetes object are skipped. Invalid YAML throws a RenderError
  * with the file and line.
  */
-export function parseObjects(text: string, file: string, defaultNamespace: string): Resource[] {
+export interface ParseOptions {
+  /** The file an object comes from, read from the comment above it (Helm's "# Source:"); the line is then unknown. */
+  fileFromComment?: (comment: string) => string | undefined;
+}
+
+export function parseObjects(text: string, file: string, defaultNamespace: string, options: ParseOptions = {}): Resource[] {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
   const resources: Resource[] = [];
@@ -22,24 +27,29 @@ export function parseObjects(text: string, file: string, defaultNamespace: strin
     if (error) {
       throw new RenderError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, error.linePos?.[0].line);
     }
-    const line = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+    const commented = options.fileFromComment?.(doc.commentBefore ?? doc.contents?.commentBefore ?? '');
+    const line = (offset: number | undefined) => (commented || offset === undefined ? undefined : lineCounter.linePos(offset).line);
+    const source = (offset: number | undefined) => {
+      const at = line(offset);
+      return { file: commented || file, ...(at ? { line: at } : {}) };
+    };
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (cause) {
-      throw new RenderError(`invalid YAML: ${(cause as Error).message.split('\n')[0]}`, file, line(doc.contents?.range[0]));
+      throw new RenderError(`invalid YAML: ${(cause as Error).message.split('\n')[0]}`, file, lineCounter.linePos(doc.contents?.range[0] ?? 0).line);
     }
     if (!isObject(value)) continue;
     const items = value.items;
     if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(items)) {
       const nodes = itemNodes(doc);
       items.forEach((item, i) => {
-        const resource = toResource(item, defaultNamespace, { file, line: line(nodes[i]) ?? line(doc.contents?.range[0]) });
+        const resource = toResource(item, defaultNamespace, source(nodes[i] ?? doc.contents?.range[0]));
         if (resource) resources.push(resource);
       });
       continue;
     }
-    const resource = toResource(value, defaultNamespace, { file, line: line(doc.contents?.range[0]) });
+    const resource = toResource(value, defaultNamespace, source(doc.contents?.range[0]));
     if (resource) resources.push(resource);
   }
   return resources;

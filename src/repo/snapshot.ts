@@ -28,7 +28,7 @@ export function resolveInRepo(from: string, relative: string): string | null {
 }
 
 export class Snapshot {
-  private written = new Set<string>();
+  private written = new Map<string, Promise<void>>();
   private indexReady: Promise<void> | null = null;
   private byDir: Map<string, string[]> | null = null;
   private readonly blobs: BlobReader;
@@ -118,14 +118,22 @@ export class Snapshot {
    * Symlinks are written only when they stay inside the repository.
    */
   async materialize(paths: Iterable<string>): Promise<void> {
-    const wanted = [...new Set(paths)].filter((p) => this.files.has(p) && !this.written.has(p));
-    if (wanted.length === 0) return;
-    for (const p of wanted) if (this.isSymlink(p)) await this.linkTarget(p);
+    const requested = [...new Set(paths)].filter((p) => this.files.has(p));
+    for (const p of requested) if (this.isSymlink(p)) await this.linkTarget(p);
+    const wanted = requested.filter((p) => !this.written.has(p));
+    if (wanted.length > 0) {
+      // Concurrent renders of one revision share files: each path is written once, and waited for by all.
+      const writing = this.checkout(wanted);
+      for (const p of wanted) this.written.set(p, writing);
+    }
+    await Promise.all(requested.map((p) => this.written.get(p)));
+  }
+
+  private async checkout(paths: string[]): Promise<void> {
     const env = { GIT_INDEX_FILE: join(this.scratch, 'index') };
     this.indexReady ??= git(this.repo, ['read-tree', this.sha], { env }).then(() => undefined);
     await this.indexReady;
-    for (const p of wanted) this.written.add(p);
-    await git(this.repo, [`--work-tree=${this.root}`, 'checkout-index', '-f', '-z', '--stdin'], { env, input: wanted.join('\0') });
+    await git(this.repo, [`--work-tree=${this.root}`, 'checkout-index', '-f', '-z', '--stdin'], { env, input: paths.join('\0') });
   }
 
   async dispose(): Promise<void> {

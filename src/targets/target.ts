@@ -1,5 +1,22 @@
-import type { TargetConfig } from '../config/schema.js';
 import type { RendererName } from '../core/model.js';
+import type { JsonObject } from '../core/resource.js';
+
+export interface HelmOptions {
+  releaseName?: string;
+  /** Value files, relative to the chart directory; applied in order. */
+  valueFiles?: string[];
+  /** Inline values (an object, or YAML text as in Argo CD's `helm.values`); applied after the files. */
+  values?: JsonObject | string;
+  /** `--set` parameters, applied last. */
+  parameters?: Array<{ name: string; value: string; forceString?: boolean }>;
+}
+
+/** Argo CD's kustomize overrides for an Application. */
+export interface KustomizeOptions {
+  namePrefix?: string;
+  nameSuffix?: string;
+  images?: string[];
+}
 
 /** A deploy target: one thing that renders to a set of objects. */
 export interface Target {
@@ -12,7 +29,10 @@ export interface Target {
   /** Plain targets only: include subdirectories (Argo CD directory.recurse, Flux). */
   recurse?: boolean;
   kubernetesVersion?: string;
-  helm?: TargetConfig['helm'];
+  helm?: HelmOptions;
+  kustomize?: KustomizeOptions;
+  /** The file that declares the target (an Argo CD Application, a Flux Kustomization), when there is one. */
+  declaredIn?: string;
 }
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
@@ -20,4 +40,9 @@ export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 export function dirOf(file: string): string {
   const slash = file.lastIndexOf('/');
   return slash === -1 ? '.' : file.slice(0, slash);
+}
+
+/** "." for the root becomes "", as snapshot paths are written. */
+export function repoDir(path: string): string {
+  return path === '.' ? '' : path;
 }

@@ -1,0 +1,114 @@
+// The Helm renderer: `helm template` of a chart at one revision, offline, with
+// vendored dependencies only, no plugins or post-renderers, test hooks skipped.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { isObject, type JsonValue, type Resource } from '../core/resource.js';
+import { RenderError } from '../errors.js';
+import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+import { repoDir, type Target } from '../targets/target.js';
+import { runSandboxed, type Limits } from './sandbox.js';
+import { findTool } from './tools.js';
+import { parseObjects } from './yaml-objects.js';
+
+interface Dependency {
+  name: string;
+  repository?: string;
+}
+
+async function readYaml(snapshot: Snapshot, file: string): Promise<JsonValue> {
+  try {
+    return parse(await snapshot.readText(file), { maxAliasCount: 100 }) as JsonValue;
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    throw new RenderError(`invalid YAML: ${(error as Error).message.split('\n')[0]}`, file);
+  }
+}
+
+async function dependenciesOf(snapshot: Snapshot, chart: string): Promise<Dependency[]> {
+  const prefix = chart ? `${chart}/` : '';
+  const meta = await readYaml(snapshot, `${prefix}Chart.yaml`);
+  let list = isObject(meta) ? meta.dependencies : undefined;
+  if (list === undefined && snapshot.files.has(`${prefix}requirements.yaml`)) {
+    const requirements = await readYaml(snapshot, `${prefix}requirements.yaml`);
+    list = isObject(requirements) ? requirements.dependencies : undefined;
+  }
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((d) =>
+    isObject(d) && typeof d.name === 'string' ? [{ name: d.name, ...(typeof d.repository === 'string' ? { repository: d.repository } : {}) }] : [],
+  );
+}
+
+/** Every dependency must be vendored under charts/ (a directory or an archive): nothing is ever downloaded. */
+async function checkVendored(snapshot: Snapshot, chart: string): Promise<void> {
+  const prefix = chart ? `${chart}/` : '';
+  for (const dep of await dependenciesOf(snapshot, chart)) {
+    const vendored = snapshot.files.has(`${prefix}charts/${dep.name}/Chart.yaml`) ||
+      snapshot.filesIn(`${prefix}charts`).some((f) => posix.basename(f).startsWith(`${dep.name}-`) && f.endsWith('.tgz'));
+    if (!vendored) {
+      const from = dep.repository ? ` (from ${dep.repository})` : '';
+      throw new RenderError(
+        `dependency "${dep.name}"${from} is not vendored in ${prefix}charts/; safe-deploy never downloads charts: run \`helm dependency build\` and commit charts/`,
+        `${prefix}Chart.yaml`,
+      );
+    }
+  }
+}
+
+/** A DNS-1123 release name, as Helm requires. */
+export function releaseNameFor(target: Target): string {
+  const raw = target.helm?.releaseName ?? target.name.split('/').filter(Boolean).pop() ?? 'release';
+  const cleaned = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 53);
+  return cleaned || 'release';
+}
+
+/** "# Source: mychart/templates/x.yaml" → the file in the repository. */
+function sourceFile(chart: string, snapshot: Snapshot): (comment: string) => string | undefined {
+  return (comment) => {
+    const match = /Source:\s*(\S+)/.exec(comment);
+    if (!match) return undefined;
+    const inChart = match[1]!.split('/').slice(1).join('/');
+    const path = chart ? `${chart}/${inChart}` : inChart;
+    return snapshot.files.has(path) ? path : `${chart ? `${chart}/` : ''}Chart.yaml`;
+  };
+}
+
+export async function renderHelm(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
+  const tool = await findTool('helm');
+  const chart = repoDir(target.path);
+  if (!snapshot.files.has(chart ? `${chart}/Chart.yaml` : 'Chart.yaml')) throw new RenderError('no Chart.yaml in the chart directory', target.path);
+  await checkVendored(snapshot, chart);
+  const valueFiles = (target.helm?.valueFiles ?? []).map((file) => {
+    const path = resolveInRepo(chart, file);
+    if (path === null) throw new RenderError(`value file "${file}" points outside the repository; refused`, target.declaredIn ?? target.path);
+    if (!snapshot.files.has(path)) throw new RenderError(`value file "${file}" not found`, path);
+    return path;
+  });
+  await snapshot.materialize([...snapshot.filesUnder(chart), ...valueFiles]);
+
+  const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
+  try {
+    const args = [...tool.prefix, releaseNameFor(target), chart || '.', '--namespace', target.namespace, '--skip-tests', '--include-crds'];
+    if (target.kubernetesVersion) args.push('--kube-version', target.kubernetesVersion.replace(/^v?/, 'v'));
+    for (const file of valueFiles) args.push('--values', file);
+    const values = target.helm?.values;
+    if (values !== undefined && (typeof values === 'string' ? values.trim() : Object.keys(values).length)) {
+      const inline = join(scratch, 'inline-values.yaml');
+      await writeFile(inline, typeof values === 'string' ? values : stringify(values));
+      args.push('--values', inline);
+    }
+    for (const p of target.helm?.parameters ?? []) {
+      args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value.replace(/,/g, '\\,')}`);
+    }
+    const output = await runSandboxed(tool.command, args, {
+      cwd: snapshot.root,
+      limits,
+      hidePaths: [snapshot.root, scratch],
+      label: `helm template ${target.path}`,
+    });
+    return parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

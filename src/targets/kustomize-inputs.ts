@@ -1,0 +1,196 @@
+// What a kustomization reads: a walk over kustomization files (resources, bases,
+// components, patches, generator files, replacements, …) that also refuses, before
+// any tool runs, what must never run: remote bases, paths leaving the repository,
+// Helm inflation and exec or containerized plugins.
+import { parse, parseAllDocuments } from 'yaml';
+import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import { RenderError } from '../errors.js';
+import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export interface KustomizeInputs {
+  /** Kustomization directories visited, the target's own first. */
+  dirs: string[];
+  /** Files read (kustomization files and everything they reference). */
+  files: Set<string>;
+  /** Directories a kustomization includes as resources, bases or components. */
+  includes: Set<string>;
+}
+
+// Documents that need their own files only to exist somewhere else.
+const DOC_FILE = /\.(md|markdown|adoc|rst)$|(^|\/)(OWNERS|LICENSE[^/]*|\.gitignore)$/;
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const REMOTE_HOST = /^(git@|(github\.com|gitlab\.com|bitbucket\.org|[\w-]+(\.[\w-]+)+\.[a-z]{2,})\/)/i;
+const BUILTIN_PLUGINS = new Set([
+  'AnnotationsTransformer',
+  'ConfigMapGenerator',
+  'HashTransformer',
+  'ImageTagTransformer',
+  'LabelTransformer',
+  'NamespaceTransformer',
+  'PatchJson6902Transformer',
+  'PatchStrategicMergeTransformer',
+  'PatchTransformer',
+  'PrefixSuffixTransformer',
+  'PrefixTransformer',
+  'SuffixTransformer',
+  'ReplicaCountTransformer',
+  'SecretGenerator',
+  'ValueAddTransformer',
+  'ReplacementTransformer',
+  'SortOrderTransformer',
+  'IAMPolicyGenerator',
+]);
+
+export function kustomizationFile(snapshot: Snapshot, dir: string): string | null {
+  for (const name of KUSTOMIZATION_FILES) {
+    const path = dir ? `${dir}/${name}` : name;
+    if (snapshot.files.has(path)) return path;
+  }
+  return null;
+}
+
+function strings(value: JsonValue | undefined): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function paths(list: JsonValue | undefined, key = 'path'): string[] {
+  return Array.isArray(list) ? list.flatMap((item) => (isObject(item) ? strings(item[key]) : [])) : [];
+}
+
+/** Inline YAML (a patch or plugin config written in place) rather than a path. */
+function isInline(ref: string): boolean {
+  return ref.includes('\n') || /^\s*\w+\s*:\s/.test(ref);
+}
+
+function generatorFiles(generators: JsonValue | undefined): string[] {
+  if (!Array.isArray(generators)) return [];
+  return generators.flatMap((g) => {
+    if (!isObject(g)) return [];
+    const files = strings(g.files).map((f) => (f.includes('=') ? f.slice(f.indexOf('=') + 1) : f));
+    return [...files, ...strings(g.envs), ...strings(g.env)];
+  });
+}
+
+/** Refuses a plugin configuration that is not one of kustomize's builtins. */
+async function checkPluginConfig(snapshot: Snapshot, file: string): Promise<void> {
+  let docs: unknown[];
+  try {
+    docs = parseAllDocuments(await snapshot.readText(file)).map((d) => d.toJS({ maxAliasCount: 100 }));
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    return; // kustomize reports the YAML error itself
+  }
+  for (const doc of docs) {
+    if (!isObject(doc)) continue;
+    const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
+    if (Object.keys(annotations).some((k) => k.endsWith('/function'))) {
+      throw new RenderError('KRM function plugins (exec or container) are not allowed; refused', file);
+    }
+    if (doc.apiVersion !== 'builtin' || typeof doc.kind !== 'string' || !BUILTIN_PLUGINS.has(doc.kind)) {
+      throw new RenderError(`plugin ${String(doc.apiVersion)}/${String(doc.kind)} is not a kustomize builtin; exec and Go plugins are not allowed`, file);
+    }
+  }
+}
+
+/** The directories a kustomization names as resources, bases or components (no checks, no recursion): for discovery. */
+export async function directIncludes(snapshot: Snapshot, dir: string): Promise<{ includes: string[]; component: boolean }> {
+  const kfile = kustomizationFile(snapshot, dir);
+  let k: unknown;
+  try {
+    k = kfile ? parse(await snapshot.readText(kfile), { maxAliasCount: 100 }) : null;
+  } catch {
+    return { includes: [], component: false };
+  }
+  if (!isObject(k)) return { includes: [], component: false };
+  const refs = [...strings(k.resources), ...strings(k.bases), ...strings(k.components)];
+  const includes = refs.flatMap((ref) => {
+    const path = resolveInRepo(dir, ref);
+    return path !== null && !snapshot.files.has(path) ? [path] : [];
+  });
+  return { includes, component: k.kind === 'Component' };
+}
+
+/**
+ * Walks the kustomization in `dir` and everything it includes. Throws a
+ * RenderError naming the kustomization file for anything refused.
+ */
+export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<KustomizeInputs> {
+  const inputs: KustomizeInputs = { dirs: [], files: new Set(), includes: new Set() };
+  const visit = async (current: string): Promise<void> => {
+    if (inputs.dirs.includes(current)) return;
+    inputs.dirs.push(current);
+    for (const file of snapshot.filesIn(current)) if (!DOC_FILE.test(file)) inputs.files.add(file);
+    const kfile = kustomizationFile(snapshot, current);
+    if (!kfile) return;
+    let k: unknown;
+    try {
+      k = parse(await snapshot.readText(kfile), { maxAliasCount: 100 });
+    } catch (error) {
+      if (error instanceof RenderError) throw error;
+      return; // invalid YAML: kustomize names it in its own error
+    }
+    if (!isObject(k)) return;
+    await visitKustomization(current, kfile, k);
+  };
+
+  const local = (from: string, ref: string, kfile: string): string => {
+    const resolved = resolveInRepo(from, ref);
+    if (URL_SCHEME.test(ref) || (REMOTE_HOST.test(ref) && (resolved === null || !exists(resolved))) || ref.includes('?ref=')) {
+      throw new RenderError(`remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`, kfile);
+    }
+    if (resolved === null) throw new RenderError(`"${ref}" points outside the repository; refused`, kfile);
+    return resolved;
+  };
+  const exists = (path: string) => snapshot.files.has(path) || snapshot.hasDir(path);
+
+  const visitKustomization = async (current: string, kfile: string, k: JsonObject): Promise<void> => {
+    for (const field of ['helmCharts', 'helmChartInflationGenerator', 'helmGlobals']) {
+      if (field in k) {
+        throw new RenderError(`${field} needs kustomize --enable-helm, which downloads charts; refused. Make the chart a Helm target instead`, kfile);
+      }
+    }
+    const included = [...strings(k.resources), ...strings(k.bases), ...strings(k.components)];
+    for (const ref of included) {
+      const path = local(current, ref, kfile);
+      if (snapshot.files.has(path)) {
+        inputs.files.add(path);
+      } else {
+        inputs.includes.add(path);
+        await visit(path);
+      }
+    }
+    const fileRefs = [
+      ...strings(k.patchesStrategicMerge).filter((p) => !isInline(p)),
+      ...paths(k.patches),
+      ...paths(k.patchesJson6902),
+      ...paths(k.replacements),
+      ...generatorFiles(k.configMapGenerator),
+      ...generatorFiles(k.secretGenerator),
+      ...strings(k.crds),
+      ...strings(k.configurations),
+      ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
+    ];
+    for (const ref of fileRefs) inputs.files.add(local(current, ref, kfile));
+    for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
+      if (isInline(ref)) {
+        if (/\/function\s*:|apiVersion\s*:\s*(?!builtin\b)/.test(ref)) {
+          throw new RenderError('inline plugin that is not a kustomize builtin; refused', kfile);
+        }
+        continue;
+      }
+      const path = local(current, ref, kfile);
+      if (snapshot.files.has(path)) {
+        inputs.files.add(path);
+        await checkPluginConfig(snapshot, path);
+      } else {
+        await visit(path);
+      }
+    }
+  };
+
+  await visit(dir);
+  return inputs;
+}
