@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RenderError } from '../errors.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface Limits {
   timeoutMs: number;
@@ -61,7 +62,11 @@ function sandboxEnv(home: string): NodeJS.ProcessEnv {
 export function trimToolError(stderr: string, hidePaths: string[]): string {
   let text = stderr;
   for (const path of hidePaths) text = text.split(`${path}/`).join('').split(path).join('.');
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    // kubectl's log prefix ("E1127 11:41:21.709182   15119 run.go:72] ") and its "command failed" wrapper say nothing.
+    .map((l) => l.replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] /, '').replace(/^"command failed" err="(.*)"$/, '$1').trim())
+    .filter(Boolean);
   const kept = lines.slice(0, MAX_ERROR_LINES).join(' · ');
   return kept.length > MAX_ERROR_CHARS ? `${kept.slice(0, MAX_ERROR_CHARS)}…` : kept || 'failed with no message';
 }
@@ -98,7 +103,7 @@ export async function runSandboxed(command: string, args: string[], options: Run
       child.stdout.on('data', (chunk: Buffer) => {
         outBytes += chunk.length;
         if (outBytes > options.limits.maxOutputBytes) {
-          kill(new RenderError(`${options.label} output is over the ${Math.round(options.limits.maxOutputBytes / 2 ** 20)} MB limit; stopped`));
+          kill(new RenderError(`${options.label} output is over the ${formatBytes(options.limits.maxOutputBytes)} limit; stopped`));
           return;
         }
         out.push(chunk);

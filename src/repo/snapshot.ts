@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { RenderError } from '../errors.js';
+import { formatBytes } from '../util/bytes.js';
 import { BlobReader } from './blobs.js';
 import { git, listTree, type TreeEntry } from './git.js';
 
@@ -103,7 +104,7 @@ export class Snapshot {
     const entry = this.files.get(current);
     if (!entry) throw new RenderError(current === path ? 'file not found' : `symlink target ${current} not found`, path);
     if (entry.size > maxBytes) {
-      throw new RenderError(`file is ${(entry.size / 2 ** 20).toFixed(1)} MB, over the ${Math.round(maxBytes / 2 ** 20)} MB limit`, path);
+      throw new RenderError(`file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit`, path);
     }
     const bytes = await this.blobs.read(entry.oid);
     try {

@@ -61,7 +61,7 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would. */
-export function runCli(args: string[], cwd?: string): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: GIT_ENV });
+export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...GIT_ENV, ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
+import { renderTarget } from '../../src/render/index.js';
 import { renderPlain } from '../../src/render/plain.js';
+import { DEFAULT_LIMITS } from '../../src/render/sandbox.js';
 import { parseObjects } from '../../src/render/yaml-objects.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
 import { TestRepo } from '../helpers/git-repo.js';
@@ -110,6 +112,23 @@ describe('renderPlain', () => {
     snapshot = await Snapshot.open(repo.dir, sha);
     await expect(renderPlain(snapshot, { name: 'deploy', path: 'deploy', renderer: 'plain', namespace: 'd' })).rejects.toThrow(
       'deploy/passwd.yaml: symlink points outside the repository; refused',
+    );
+  });
+});
+
+describe('renderTarget', () => {
+  let repo: TestRepo;
+  let snapshot: Snapshot | undefined;
+  afterEach(async () => {
+    await snapshot?.dispose();
+    repo.dispose();
+  });
+
+  it('refuses an object defined twice, naming both places', async () => {
+    repo = new TestRepo();
+    snapshot = await Snapshot.open(repo.dir, repo.commit({ 'd/a.yaml': configMap('cfg', { a: '1' }), 'd/b.yaml': `# copy\n${configMap('cfg', { a: '2' })}` }));
+    await expect(renderTarget(snapshot, { name: 'd', path: 'd', renderer: 'plain', namespace: 'x' }, DEFAULT_LIMITS)).rejects.toThrow(
+      'd/b.yaml:2: ConfigMap x/cfg is defined twice (d/a.yaml:1 and d/b.yaml:2); remove one',
     );
   });
 });

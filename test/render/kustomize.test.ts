@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { deployment } from '../helpers/manifests.js';
+
+let repo: TestRepo;
+afterEach(() => repo.dispose());
+
+interface JsonChange { action: string; kind: string; namespace: string | null; name: string; previousName?: string; impacts: Array<{ type: string; message: string }> }
+interface JsonTarget { name: string; path: string; renderer: string; status: string; error?: string; changes: JsonChange[] }
+
+function review(base: string, head: string) {
+  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+  if (result.status === 2) throw new Error(result.stderr);
+  const json = JSON.parse(result.stdout);
+  return { status: result.status, json, targets: json.targets as JsonTarget[], byName: Object.fromEntries((json.targets as JsonTarget[]).map((t) => [t.name, t])) };
+}
+
+const summary = (t: JsonTarget) => t.changes.map((c) => `${c.action} ${c.kind} ${c.namespace ?? '-'}/${c.name}${c.previousName ? ` (was ${c.previousName})` : ''}`);
+
+const shop = {
+  'shop/base/kustomization.yaml': `resources: [deploy.yaml, service.yaml]
+configMapGenerator:
+  - name: web-config
+    literals: [LEVEL=info]
+`,
+  'shop/base/deploy.yaml': deployment('web', {
+    extra: `          envFrom:
+            - configMapRef:
+                name: web-config
+`,
+  }),
+  'shop/base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n',
+  'shop/components/tracing/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+  - target: {kind: Deployment}
+    patch: |
+      - op: add
+        path: /spec/template/metadata/annotations
+        value: {tracing: "on"}
+`,
+  'shop/overlays/prod/kustomization.yaml': 'namespace: shop-prod\nnamePrefix: prod-\nresources: [../../base]\n',
+  'shop/overlays/staging/kustomization.yaml': 'namespace: shop-staging\nresources: [../../base, extra.yaml]\n',
+  'shop/overlays/staging/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: "1"}\n',
+  'docs/README.md': '# docs\n',
+};
+
+describe('kustomize targets', () => {
+  it('reviews every overlay that includes a changed base, with file and line sources', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    const head = repo.commit({ 'shop/base/deploy.yaml': deployment('web', { image: 'registry.example.com/web:2.0.0', extra: '          envFrom:\n            - configMapRef:\n                name: web-config\n' }) });
+    const { status, targets, byName } = review(base, head);
+    expect(status).toBe(0);
+    expect(targets.map((t) => `${t.name}:${t.renderer}`)).toEqual(['shop/overlays/prod:kustomize', 'shop/overlays/staging:kustomize']);
+    expect(summary(byName['shop/overlays/prod']!)).toEqual(['update Deployment shop-prod/prod-web']);
+    expect(summary(byName['shop/overlays/staging']!)).toEqual(['update Deployment shop-staging/web']);
+    const md = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]).stdout;
+    expect(md).toMatch(/kustomize v\d+\.\d+\.\d+/);
+    expect(md).not.toContain('config.kubernetes.io/origin');
+  });
+
+  it('shows a configMapGenerator change as a replace plus the rollout of its consumer', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    const head = repo.commit({ 'shop/base/kustomization.yaml': shop['shop/base/kustomization.yaml'].replace('LEVEL=info', 'LEVEL=debug') });
+    const { byName } = review(base, head);
+    const prod = byName['shop/overlays/prod']!;
+    const replace = prod.changes.find((c) => c.action === 'replace')!;
+    expect(replace.kind).toBe('ConfigMap');
+    expect(replace.name).toMatch(/^prod-web-config-[a-z0-9]{10}$/);
+    expect(replace.previousName).toMatch(/^prod-web-config-[a-z0-9]{10}$/);
+    expect(replace.previousName).not.toBe(replace.name);
+    const rollout = prod.changes.find((c) => c.kind === 'Deployment')!;
+    expect(rollout.impacts[0]).toMatchObject({ type: 'rollout' });
+  });
+
+  it('affects no target when an unrelated file changes, and a component only where it is used', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    expect(review(base, repo.commit({ 'docs/README.md': '# changed\n', 'shop/base/NOTES.md': 'x\n' })).targets).toEqual([]);
+    const withComponent = repo.commit({ 'shop/overlays/prod/kustomization.yaml': 'namespace: shop-prod\nnamePrefix: prod-\nresources: [../../base]\ncomponents: [../../components/tracing]\n' });
+    const head = repo.commit({ 'shop/components/tracing/kustomization.yaml': shop['shop/components/tracing/kustomization.yaml'].replace('"on"', '"sampled"') });
+    const { targets } = review(withComponent, head);
+    expect(targets.map((t) => t.name)).toEqual(['shop/overlays/prod']);
+  });
+
+  it('reviews a new overlay as all created and a removed one as all deleted', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    const head = repo.commit({
+      'shop/overlays/dev/kustomization.yaml': 'namespace: dev\nresources: [../../base]\n',
+      'shop/overlays/staging/kustomization.yaml': null,
+      'shop/overlays/staging/extra.yaml': null,
+    });
+    const { byName } = review(base, head);
+    expect(byName['shop/overlays/dev']!.changes.every((c) => c.action === 'create')).toBe(true);
+    expect(byName['shop/overlays/dev']!.changes).toHaveLength(3);
+    expect(byName['shop/overlays/staging']!.changes.map((c) => c.action)).toEqual(['delete', 'delete', 'delete', 'delete']);
+  });
+
+  it('points findings at the file that broke and keeps other targets', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    const head = repo.commit({
+      'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, missing.yaml]\n',
+      'shop/overlays/staging/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: "2"}\n',
+    });
+    const { status, byName, json } = review(base, head);
+    expect(status).toBe(1);
+    expect(byName['shop/overlays/prod']).toMatchObject({ status: 'error', error: expect.stringContaining('missing.yaml') });
+    expect(byName['shop/overlays/prod']!.error).not.toContain('/tmp/');
+    expect(summary(byName['shop/overlays/staging']!)).toEqual(['update ConfigMap shop-staging/extra']);
+    expect(json.findings[0]).toMatchObject({ rule: 'render-failed', severity: 'error', target: 'shop/overlays/prod' });
+  });
+
+  it('reviews a target that fails only at base as all new, with a notice', () => {
+    repo = new TestRepo();
+    const base = repo.commit({ ...shop, 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, missing.yaml]\n' });
+    const head = repo.commit({ 'shop/overlays/prod/kustomization.yaml': shop['shop/overlays/prod/kustomization.yaml'] });
+    const { status, byName, json } = review(base, head);
+    expect(status).toBe(0);
+    expect(byName['shop/overlays/prod']!.changes.map((c) => c.action)).toEqual(['create', 'create', 'create']);
+    expect(json.findings).toEqual([expect.objectContaining({ rule: 'render-failed', severity: 'notice', message: expect.stringMatching(/did not render at base/) })]);
+  });
+});
+
+describe('kustomize refusals', () => {
+  const refused = (files: Record<string, string>, pattern: RegExp, setup?: (r: TestRepo) => void) => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    setup?.(repo);
+    const head = repo.commit(files);
+    const { status, byName } = review(base, head);
+    expect(status).toBe(1);
+    expect(byName['shop/overlays/prod']).toMatchObject({ status: 'error' });
+    expect(byName['shop/overlays/prod']!.error).toMatch(pattern);
+    return byName;
+  };
+
+  it('refuses a remote base before any tool runs', () => {
+    refused({ 'shop/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - github.com/example/manifests//base?ref=v1\n' }, /^shop\/overlays\/prod\/kustomization\.yaml: remote resource "github\.com\/example\/manifests\/\/base\?ref=v1" refused/);
+    refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [https://example.com/all.yaml]\n' }, /remote resource "https:\/\/example\.com\/all\.yaml" refused/);
+  });
+
+  it('refuses exec plugins, KRM functions and helmCharts', () => {
+    refused(
+      {
+        'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\ntransformers: [plugin.yaml]\n',
+        'shop/overlays/prod/plugin.yaml': 'apiVersion: someteam.example.com/v1\nkind: ChartInflator\nmetadata:\n  name: x\n',
+      },
+      /plugin\.yaml: plugin someteam\.example\.com\/v1\/ChartInflator is not a kustomize builtin/,
+    );
+    refused(
+      {
+        'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\ngenerators: [fn.yaml]\n',
+        'shop/overlays/prod/fn.yaml': 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: x\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: /bin/sh\n',
+      },
+      /KRM function plugins \(exec or container\) are not allowed/,
+    );
+    refused(
+      { 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\nhelmCharts:\n  - name: redis\n    repo: https://charts.example.com\n' },
+      /helmCharts needs kustomize --enable-helm/,
+    );
+  });
+
+  it('refuses paths and symlinks that leave the repository', () => {
+    refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, ../../../../../../etc/secrets]\n' }, /"\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/secrets" points outside the repository; refused/);
+    refused(
+      { 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\nconfigMapGenerator:\n  - name: stolen\n    files: [passwd]\n' },
+      /shop\/overlays\/prod\/passwd: symlink points outside the repository; refused/,
+      (r) => r.symlink('shop/overlays/prod/passwd', '/etc/passwd'),
+    );
+  });
+});
