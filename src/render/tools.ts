@@ -13,8 +13,8 @@ export interface Tool {
   command: string;
   /** Arguments that select the build command (`kustomize build` or `kubectl kustomize`). */
   prefix: string[];
-  /** e.g. "kustomize v5.7.1" */
-  version: string;
+  /** e.g. "kustomize v5.7.1"; asked in the background, so rendering need not wait for it. */
+  version: Promise<string>;
 }
 
 const BUNDLED = fileURLToPath(new URL('../../.tools/bin', import.meta.url));
@@ -36,8 +36,12 @@ function onPath(name: string): string | null {
 }
 
 async function versionOf(command: string, args: string[], pattern: RegExp): Promise<string> {
-  const out = await runSandboxed(command, args, { cwd: tmpdir(), limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
-  return pattern.exec(out)?.[1] ?? 'unknown version';
+  try {
+    const out = await runSandboxed(command, args, { cwd: tmpdir(), limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
+    return pattern.exec(out)?.[1] ?? 'unknown version';
+  } catch {
+    return 'unknown version';
+  }
 }
 
 async function findHelm(): Promise<Tool> {
@@ -50,7 +54,8 @@ async function findHelm(): Promise<Tool> {
         : 'helm not found: install helm (https://helm.sh) on PATH, or set SAFE_DEPLOY_HELM to its path',
     );
   }
-  return { command, prefix: ['template'], version: `helm ${await versionOf(command, ['version', '--template', 'v{{.Version}}'], /v?(v\d[^\s]*)/)}` };
+  const version = versionOf(command, ['version', '--template', 'v{{.Version}}'], /v?(v\d[^\s]*)/).then((v) => `helm ${v}`);
+  return { command, prefix: ['template'], version };
 }
 
 async function findKustomize(): Promise<Tool> {
@@ -67,11 +72,11 @@ async function findKustomize(): Promise<Tool> {
     );
   }
   if (basename(command).startsWith('kubectl')) {
-    const version = await versionOf(command, ['version', '--client'], /Kustomize Version:\s*(\S+)/);
-    return { command, prefix: ['kustomize'], version: `kustomize ${version} (kubectl)` };
+    const version = versionOf(command, ['version', '--client'], /Kustomize Version:\s*(\S+)/).then((v) => `kustomize ${v} (kubectl)`);
+    return { command, prefix: ['kustomize'], version };
   }
-  const version = await versionOf(command, ['version'], /(v\d+\.\d+\.\d+)/);
-  return { command, prefix: ['build'], version: `kustomize ${version}` };
+  const version = versionOf(command, ['version'], /(v\d+\.\d+\.\d+)/).then((v) => `kustomize ${v}`);
+  return { command, prefix: ['build'], version };
 }
 
 const found = new Map<string, Promise<Tool>>();

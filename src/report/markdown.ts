@@ -14,6 +14,7 @@ export interface MarkdownOptions {
   sourceLink?: (file: string, line?: number) => string | null;
 }
 
+const MAX_QUIET_NAMES = 30;
 const ACTION_ICON: Record<Change['action'], string> = { create: '➕', update: '✏️', replace: '♻️', delete: '🗑️' };
 const SEVERITY_ICON: Record<Severity, string> = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
 const IMPACT_LABEL: Record<Impact['type'], string> = {
@@ -133,13 +134,19 @@ function render(review: Review, plan: BudgetPlan, options: MarkdownOptions): str
   const body: string[] = [];
   let budget = plan.maxChanges;
   let unlisted = 0;
-  review.targets.forEach((target, index) => {
+  const quiet = review.targets.filter((t) => t.status === 'ok' && t.changes.length === 0);
+  if (quiet.length) {
+    const more = quiet.length > MAX_QUIET_NAMES ? ` and ${quiet.length - MAX_QUIET_NAMES} more` : '';
+    body.push('', `Rendered with no changes: ${quiet.slice(0, MAX_QUIET_NAMES).map((t) => code(t.name)).join(', ')}${more}`);
+  }
+  const shown = review.targets.filter((t) => !quiet.includes(t));
+  shown.forEach((target, index) => {
     const listed = index < plan.maxTargets ? target.changes.slice(0, Math.max(0, budget)) : [];
     budget -= listed.length;
     unlisted += target.changes.length - listed.length + listed.filter((c) => plan.omittedDiffs.has(c)).length;
     if (index < plan.maxTargets) body.push(...targetSection(target, plan, listed));
   });
-  const hiddenTargets = review.targets.length - plan.maxTargets;
+  const hiddenTargets = shown.length - Math.min(plan.maxTargets, shown.length);
   if (hiddenTargets > 0) body.push('', `_…and ${plural(hiddenTargets, 'more target')} not shown: the comment is over the size limit._`);
   const note = unlisted
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]

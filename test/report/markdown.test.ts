@@ -119,3 +119,12 @@ describe('size budget', () => {
     assertBalanced(text);
   });
 });
+
+describe('targets without changes', () => {
+  it('are named on one line, not given a section', () => {
+    const quiet = { name: 'apps/quiet', path: 'apps/quiet', renderer: 'kustomize' as const, status: 'ok' as const, changes: [] };
+    const text = renderMarkdown(reviewOf([deploy('w', [{ name: 'w', image: 'a' }])], [deploy('w', [{ name: 'w', image: 'b' }])], [], [quiet]));
+    expect(text).toContain('Rendered with no changes: <code>apps/quiet</code>');
+    expect(text).not.toContain('<b>apps/quiet</b>');
+  });
+});
