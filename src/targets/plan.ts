@@ -46,16 +46,25 @@ function plainTargets(changed: string[], claimed: Set<string>): Target[] {
   return [...dirs].sort().map((path) => ({ name: path, path, renderer: 'plain', namespace: 'default' }));
 }
 
-async function affected(target: Target, snapshot: Snapshot, changed: Set<string>): Promise<{ hit: boolean; inputs: Set<string> }> {
-  const inputs = await targetInputs(snapshot, target);
-  for (const file of inputs) if (changed.has(file)) return { hit: true, inputs };
-  return { hit: false, inputs };
+interface Side {
+  target: Target;
+  inputs: Set<string>;
+}
+
+/** Same definition and byte-identical inputs (by blob id) on both sides: the render cannot differ. */
+function identical(base: Side, head: Side, baseSnap: Snapshot, headSnap: Snapshot): boolean {
+  const { declaredIn: _b, ...baseDef } = base.target;
+  const { declaredIn: _h, ...headDef } = head.target;
+  if (JSON.stringify(baseDef) !== JSON.stringify(headDef)) return false;
+  const files = (side: Side) => [...side.inputs].filter((f) => f !== side.target.declaredIn);
+  const [a, b] = [files(base), files(head)];
+  return a.length === b.length && a.every((f) => head.inputs.has(f) && baseSnap.files.get(f)?.oid === headSnap.files.get(f)?.oid);
 }
 
 /**
  * The targets to review: configured ones (from the base config) or those
  * discovered at base and head, kept when a changed file is among their inputs
- * on either side.
+ * on either side, unless those inputs are byte-identical at base and head.
  */
 export async function planTargets(config: Config, base: Snapshot, head: Snapshot, changedFiles: string[]): Promise<PlannedTarget[]> {
   const changed = new Set(changedFiles);
@@ -64,23 +73,29 @@ export async function planTargets(config: Config, base: Snapshot, head: Snapshot
     ? [configuredTargets(config, base), configuredTargets(config, head)]
     : await Promise.all([discoverTargets(base), discoverTargets(head)]);
 
-  const byName = new Map<string, PlannedTarget>();
+  const sides = new Map<string, { base?: Side; head?: Side }>();
   const claimed = new Set<string>();
-  const consider = async (side: 'base' | 'head', target: Target, snapshot: Snapshot) => {
-    const { hit, inputs } = await affected(target, snapshot, changed);
-    for (const file of inputs) claimed.add(file);
-    const entry = byName.get(target.name) ?? { name: target.name, base: null, head: null };
-    entry[side] = target;
-    byName.set(target.name, entry);
-    return hit;
+  const collect = async (side: 'base' | 'head', targets: Target[], snapshot: Snapshot) => {
+    for (const target of targets) {
+      const inputs = await targetInputs(snapshot, target);
+      // The file declaring an Application is itself a manifest (app of apps): it stays a plain target's too.
+      for (const file of inputs) if (file !== target.declaredIn) claimed.add(file);
+      const entry = sides.get(target.name) ?? {};
+      entry[side] = { target, inputs };
+      sides.set(target.name, entry);
+    }
   };
-  const hits = new Set<string>();
-  for (const t of baseTargets) if (await consider('base', t, base)) hits.add(t.name);
-  for (const t of headTargets) if (await consider('head', t, head)) hits.add(t.name);
+  await collect('base', baseTargets, base);
+  await collect('head', headTargets, head);
 
-  const planned = [...byName.values()].filter((p) => hits.has(p.name));
+  const planned: PlannedTarget[] = [];
+  for (const [name, { base: before, head: after }] of sides) {
+    const touched = [before, after].some((side) => side && [...side.inputs].some((f) => changed.has(f)));
+    if (!touched || (before && after && identical(before, after, base, head))) continue;
+    planned.push({ name, base: before?.target ?? null, head: after?.target ?? null });
+  }
   if (!configured) {
-    for (const t of plainTargets(changedFiles, claimed)) if (!byName.has(t.name)) planned.push({ name: t.name, base: t, head: t });
+    for (const t of plainTargets(changedFiles, claimed)) if (!sides.has(t.name)) planned.push({ name: t.name, base: t, head: t });
   }
   return planned;
 }

@@ -144,7 +144,8 @@ describe('affected detection through declarations', () => {
     const base = repo.commit(repoLayout);
     const head = repo.commit({ 'argo/api-prod.yaml': repoLayout['argo/api-prod.yaml'].replace('value: "app:2.0.0"', 'value: "app:2.1.0"') });
     const json = reviewNames(base, head);
-    expect(json.targets.map((t: { name: string }) => t.name)).toEqual(['api-prod']);
+    // The Application object itself changes too: its directory is a plain target (app of apps).
+    expect(json.targets.map((t: { name: string }) => t.name)).toEqual(['api-prod', 'argo']);
     expect(json.targets[0].changes[0].fields).toEqual([{ path: 'spec.template.spec.containers[name=app].image', before: 'app:2.0.0', after: 'app:2.1.0' }]);
   });
 
@@ -161,5 +162,16 @@ describe('affected detection through declarations', () => {
     const base = repo.commit(repoLayout);
     const json = reviewNames(base, repo.commit({ 'plain/web/deploy.yaml': deployment('web', { replicas: 3 }) }));
     expect(json.targets.map((t: { name: string; changes: Array<{ namespace: string }> }) => `${t.name}:${t.changes[0]!.namespace}`)).toEqual(['web:web']);
+  });
+});
+
+describe('skipping identical inputs', () => {
+  it('does not render an Application whose declaring file changed elsewhere', () => {
+    repo = new TestRepo();
+    const both = `${repoLayout['argo/api-prod.yaml']}---\n${repoLayout['argo/kustomize.yaml']}`;
+    const base = repo.commit({ ...repoLayout, 'argo/api-prod.yaml': both, 'argo/kustomize.yaml': null });
+    const head = repo.commit({ 'argo/api-prod.yaml': both.replace('namePrefix: p-', 'namePrefix: q-') });
+    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    expect(JSON.parse(result.stdout).targets.map((t: { name: string }) => t.name)).toEqual(['cfg-prod', 'argo']);
   });
 });
