@@ -5,6 +5,7 @@ import type { Config } from './config/schema.js';
 import { diffResources } from './core/diff/index.js';
 import { analyzeImpacts } from './core/impact.js';
 import type { Finding, Review, TargetResult } from './core/model.js';
+import { evaluatePolicies } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { verdictOf } from './core/policy/verdict.js';
 import type { Resource } from './core/resource.js';
@@ -57,7 +58,7 @@ interface TargetReview {
   findings: Finding[];
 }
 
-async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits): Promise<TargetReview> {
+async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits, config: Config): Promise<TargetReview> {
   const findings: Finding[] = [];
   const [before, after] = await Promise.all([render(base, planned.base, limits), render(head, planned.head, limits)]);
   const target = (planned.head ?? planned.base)!;
@@ -77,7 +78,11 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   }
   const baseResources = before.ok ? before.resources : [];
   if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings };
-  result.changes = analyzeImpacts(diffResources(baseResources, after.resources));
+  const objects = { base: baseResources, head: after.resources };
+  result.changes = analyzeImpacts(diffResources(objects.base, objects.head), objects);
+  const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
+  const context = { target: target.name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
+  findings.push(...evaluatePolicies(context, config.policies));
   return { result, findings };
 }
 
@@ -103,7 +108,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     };
     // Each target renders both sides at once, so half the cores' worth of targets keeps every core busy.
     const parallel = Math.max(1, Math.ceil(availableParallelism() / 2));
-    const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits));
+    const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits, config));
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = reviewed.flatMap((r) => r.findings);
     return {

@@ -24,6 +24,10 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
     throw new UserError(`${file}: ${problems.join('; ')}`);
   }
+  const { CATALOG } = await import('../core/policy/catalog.js');
+  const known = new Set(CATALOG.map((rule) => rule.id));
+  const unknown = Object.keys(result.data.policies.rules).filter((id) => !known.has(id) && !id.startsWith('policy:'));
+  if (unknown.length) throw new UserError(`${file}: policies.rules: unknown rule ${unknown.map((id) => `"${id}"`).join(', ')}; see docs/rules.md`);
   return result.data;
 }
 

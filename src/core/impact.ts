@@ -1,14 +1,20 @@
-// What a change means in operation. Pure: reads the change, returns sentences.
+// What a change means in operation: rollouts, recreations, data loss, downtime,
+// exposure, configuration that does not reach running pods. Pure: changes and
+// the target's objects in, sentences a reviewer can act on out.
+import { consumersOf, type Use } from './consumers.js';
+import { recreateConsequence } from './immutable.js';
 import type { Change, Impact } from './model.js';
-import { isObject, type JsonObject, type JsonValue } from './resource.js';
+import { at, labelsOf, LONG_RUNNING, podTemplatePrefix, replicas, selects } from './pod.js';
+import { displayName, isObject, type JsonObject, type JsonValue, type Resource } from './resource.js';
+
+export interface TargetObjects {
+  base: Resource[];
+  head: Resource[];
+}
 
 const POD_OWNERS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob', 'Pod']);
-
-function at(object: JsonObject | undefined, ...path: string[]): JsonValue | undefined {
-  let node: JsonValue | undefined = object;
-  for (const step of path) node = isObject(node) ? node[step] : undefined;
-  return node;
-}
+const EXPOSED_TYPES = new Set(['LoadBalancer', 'NodePort']);
+const MAX_LISTED = 10;
 
 /** Resolves a Kubernetes int-or-percent against a total, rounding as the controllers do. */
 export function scaledValue(value: JsonValue | undefined, total: number, fallback: string, roundUp: boolean): number {
@@ -20,22 +26,28 @@ export function scaledValue(value: JsonValue | undefined, total: number, fallbac
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function replicasOf(object: JsonObject): { count: number; note: string } {
-  const replicas = at(object, 'spec', 'replicas');
-  if (typeof replicas === 'number') return { count: replicas, note: '' };
-  return { count: 1, note: ' (replicas not set: 1, or what an autoscaler keeps)' };
+function listed(names: string[]): string {
+  const shown = names.slice(0, MAX_LISTED).join(', ');
+  return names.length > MAX_LISTED ? `${shown} and ${names.length - MAX_LISTED} more` : shown;
 }
 
-function templateChanged(change: Change): boolean {
-  return change.fields.some((f) => f.path.startsWith('spec.template.') || f.path === 'spec.template');
+function replicasNote(object: JsonObject): string {
+  return typeof at(object, 'spec', 'replicas') === 'number' ? '' : ' (replicas not set: 1, or what an autoscaler keeps)';
+}
+
+/** Whether the change touches the pod template, so pods restart. */
+export function templateChanged(change: Change): boolean {
+  const prefix = podTemplatePrefix(change.kind);
+  return prefix !== null && change.fields.some((f) => f.path.startsWith(prefix) || `${f.path}.` === prefix);
 }
 
 function deploymentRollout(object: JsonObject): Impact {
-  const { count, note } = replicasOf(object);
+  const count = replicas(object);
+  const note = replicasNote(object);
   if (count === 0) return { type: 'rollout', message: 'Pod template changes, but replicas is 0: no pod restarts.' };
   if (at(object, 'spec', 'strategy', 'type') === 'Recreate') {
     return {
@@ -43,9 +55,8 @@ function deploymentRollout(object: JsonObject): Impact {
       message: `All ${plural(count, 'pod')}${note} are stopped before the new ones start (strategy Recreate): no pod serves until the new pods are ready.`,
     };
   }
-  const rolling = at(object, 'spec', 'strategy', 'rollingUpdate');
-  const surgeSpec = at(isObject(rolling) ? rolling : undefined, 'maxSurge');
-  const unavailableSpec = at(isObject(rolling) ? rolling : undefined, 'maxUnavailable');
+  const surgeSpec = at(object, 'spec', 'strategy', 'rollingUpdate', 'maxSurge');
+  const unavailableSpec = at(object, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable');
   const surge = scaledValue(surgeSpec, count, '25%', true);
   let unavailable = scaledValue(unavailableSpec, count, '25%', false);
   if (surge === 0 && unavailable === 0) unavailable = 1; // the controller's own floor
@@ -58,9 +69,8 @@ function deploymentRollout(object: JsonObject): Impact {
 }
 
 function statefulSetRollout(object: JsonObject): Impact {
-  const { count, note } = replicasOf(object);
-  const strategy = at(object, 'spec', 'updateStrategy', 'type');
-  if (strategy === 'OnDelete') {
+  const count = replicas(object);
+  if (at(object, 'spec', 'updateStrategy', 'type') === 'OnDelete') {
     return { type: 'not-rolled-out', message: 'updateStrategy OnDelete: running pods keep the old template until someone deletes them.' };
   }
   if (count === 0) return { type: 'rollout', message: 'Pod template changes, but replicas is 0: no pod restarts.' };
@@ -71,7 +81,7 @@ function statefulSetRollout(object: JsonObject): Impact {
   const scope = typeof partition === 'number' ? ` (partition ${partition}: only ordinals ${partition} and above)` : '';
   return {
     type: 'rollout',
-    message: `${plural(updated, 'pod')}${note} of ${count} replaced ${pace}, highest ordinal first${scope}; each pod is down while it restarts.`,
+    message: `${plural(updated, 'pod')}${replicasNote(object)} of ${count} replaced ${pace}, highest ordinal first${scope}; each pod is down while it restarts.`,
   };
 }
 
@@ -79,46 +89,169 @@ function daemonSetRollout(object: JsonObject): Impact {
   if (at(object, 'spec', 'updateStrategy', 'type') === 'OnDelete') {
     return { type: 'not-rolled-out', message: 'updateStrategy OnDelete: running pods keep the old template until someone deletes them.' };
   }
-  const rolling = at(object, 'spec', 'updateStrategy', 'rollingUpdate');
-  const surge = at(isObject(rolling) ? rolling : undefined, 'maxSurge');
-  const unavailable = at(isObject(rolling) ? rolling : undefined, 'maxUnavailable');
-  const pace = surge !== undefined && surge !== 0 && surge !== '0%'
-    ? `a new pod starts beside the old one on up to ${String(surge)} of the nodes at a time`
-    : `up to ${String(unavailable ?? 1)} of the nodes at a time lose their pod while it restarts`;
+  const surge = at(object, 'spec', 'updateStrategy', 'rollingUpdate', 'maxSurge');
+  const unavailable = at(object, 'spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable');
+  const pace =
+    surge !== undefined && surge !== 0 && surge !== '0%'
+      ? `a new pod starts beside the old one on up to ${String(surge)} of the nodes at a time`
+      : `up to ${String(unavailable ?? 1)} of the nodes at a time lose their pod while it restarts`;
   return { type: 'rollout', message: `One pod on every matching node is replaced: ${pace}.` };
 }
 
-function rolloutImpact(change: Change): Impact | null {
+function rollout(change: Change): Impact | null {
   const object = change.head?.object;
-  if (!object || !templateChanged(change)) return null;
-  switch (change.kind) {
-    case 'Deployment':
-      return deploymentRollout(object);
-    case 'StatefulSet':
-      return statefulSetRollout(object);
-    case 'DaemonSet':
-      return daemonSetRollout(object);
-    default:
-      return null;
-  }
+  if (!object || change.action !== 'update' || !templateChanged(change)) return null;
+  if (change.kind === 'Deployment') return deploymentRollout(object);
+  if (change.kind === 'StatefulSet') return statefulSetRollout(object);
+  if (change.kind === 'DaemonSet') return daemonSetRollout(object);
+  return null;
 }
 
-function deletionImpact(change: Change): Impact | null {
-  if (change.action !== 'delete' || !POD_OWNERS.has(change.kind) || !change.base) return null;
-  if (change.kind === 'Pod') return { type: 'downtime', message: 'The pod is deleted.' };
-  if (change.kind === 'Job' || change.kind === 'CronJob') {
-    return { type: 'downtime', message: `The ${change.kind} and its pods are deleted; running work stops.` };
-  }
-  if (change.kind === 'DaemonSet') return { type: 'downtime', message: 'The DaemonSet is deleted: its pod on every node stops.' };
-  const { count } = replicasOf(change.base.object);
-  return { type: 'downtime', message: `The ${change.kind} is deleted: all ${plural(count, 'pod')} stop and are not replaced.` };
+function recreate(change: Change): Impact | null {
+  if (!change.immutableFields?.length) return null;
+  const fields = change.immutableFields.join(', ');
+  return {
+    type: 'recreate',
+    message:
+      `${fields} cannot change in place: kubectl apply and an Argo CD sync are rejected by the API server. ` +
+      `Only a replace works (kubectl replace --force, Argo CD Replace=true), which deletes and recreates the ${change.kind}: ${recreateConsequence(change.apiVersion, change.kind)}.`,
+  };
 }
 
-/** Adds the impacts this module knows to each change (in place) and returns the changes. */
-export function analyzeImpacts(changes: Change[]): Change[] {
+function claimRetention(object: JsonObject, when: 'whenDeleted' | 'whenScaled'): boolean {
+  return at(object, 'spec', 'persistentVolumeClaimRetentionPolicy', when) === 'Delete';
+}
+
+function claimTemplates(object: JsonObject): string[] {
+  const templates = at(object, 'spec', 'volumeClaimTemplates');
+  return Array.isArray(templates) ? templates.flatMap((t) => (isObject(t) && typeof at(t, 'metadata', 'name') === 'string' ? [at(t, 'metadata', 'name') as string] : [])) : [];
+}
+
+function dataLoss(change: Change, objects: TargetObjects): Impact | null {
+  const before = change.base?.object;
+  if (change.kind === 'PersistentVolumeClaim' && (change.action === 'delete' || change.immutableFields?.length)) {
+    return {
+      type: 'data-loss',
+      message: 'The claim is deleted: its volume is released and, with reclaim policy Delete (the default for dynamically provisioned volumes), its data is gone.',
+    };
+  }
+  if (change.kind === 'StatefulSet' && before) {
+    const templates = claimTemplates(before);
+    if (!templates.length) return null;
+    if (change.action === 'delete' && claimRetention(before, 'whenDeleted')) {
+      return { type: 'data-loss', message: `persistentVolumeClaimRetentionPolicy.whenDeleted is Delete: the claims of ${templates.join(', ')} for all ${plural(replicas(before), 'pod')} are deleted with it.` };
+    }
+    const after = change.head?.object;
+    if (after && claimRetention(after, 'whenScaled') && replicas(after) < replicas(before)) {
+      return {
+        type: 'data-loss',
+        message: `Scaled from ${replicas(before)} to ${replicas(after)} with whenScaled: Delete: the claims of ${templates.join(', ')} for ordinals ${replicas(after)}–${replicas(before) - 1} are deleted.`,
+      };
+    }
+  }
+  if (change.kind === 'Namespace' && change.action === 'delete') {
+    const held = objects.base.filter((r) => r.namespace === change.name).map(displayName);
+    const contents = held.length ? `: ${plural(held.length, 'object')} of this target go with it (${listed(held)})` : '';
+    return { type: 'data-loss', message: `Deleting the Namespace deletes everything in it, claims and their data included${contents}.` };
+  }
+  return null;
+}
+
+/** Workloads in `resources` whose pods a PodDisruptionBudget selects. */
+export function workloadsSelectedBy(pdb: JsonObject, namespace: string | null, resources: Resource[]): Resource[] {
+  const selector = at(pdb, 'spec', 'selector');
+  return resources.filter(
+    (r) => r.namespace === namespace && LONG_RUNNING.has(r.kind) && selects(selector, labelsOf(r.object, 'spec', 'template', 'metadata', 'labels')),
+  );
+}
+
+function downtime(change: Change, objects: TargetObjects): Impact | null {
+  const before = change.base?.object;
+  const after = change.head?.object;
+  if (change.action === 'delete' && before) {
+    if (change.kind === 'Pod') return { type: 'downtime', message: 'The pod is deleted.' };
+    if (change.kind === 'Job' || change.kind === 'CronJob') return { type: 'downtime', message: `The ${change.kind} and its pods are deleted; running work stops.` };
+    if (change.kind === 'DaemonSet') return { type: 'downtime', message: 'The DaemonSet is deleted: its pod on every node stops.' };
+    if (POD_OWNERS.has(change.kind)) return { type: 'downtime', message: `The ${change.kind} is deleted: all ${plural(replicas(before), 'pod')} stop and are not replaced.` };
+    if (change.kind === 'Service') return { type: 'downtime', message: 'The Service is deleted: clients can no longer reach its pods through it.' };
+    if (change.kind === 'PodDisruptionBudget') {
+      const kept = workloadsSelectedBy(before, change.namespace, objects.head).map(displayName);
+      if (kept.length) return { type: 'downtime', message: `No disruption budget protects ${listed(kept)} any more: node drains and upgrades may stop all its pods at once.` };
+    }
+    return null;
+  }
+  if (before && after && POD_OWNERS.has(change.kind) && replicas(before) > 0 && replicas(after) === 0) {
+    return { type: 'downtime', message: `Scaled from ${replicas(before)} to 0: no pod runs.` };
+  }
+  return null;
+}
+
+function serviceType(object: JsonObject | undefined): string {
+  return String(at(object, 'spec', 'type') ?? 'ClusterIP');
+}
+
+function ingressHosts(object: JsonObject | undefined): Set<string> {
+  const rules = at(object, 'spec', 'rules');
+  const tls = at(object, 'spec', 'tls');
+  const hosts = new Set<string>();
+  for (const rule of Array.isArray(rules) ? rules.filter(isObject) : []) if (typeof rule.host === 'string') hosts.add(rule.host);
+  for (const entry of Array.isArray(tls) ? tls.filter(isObject) : []) for (const h of Array.isArray(entry.hosts) ? entry.hosts : []) if (typeof h === 'string') hosts.add(h);
+  return hosts;
+}
+
+/** Hosts an Ingress serves at head and not at base. */
+export function addedHosts(change: Change): string[] {
+  if (change.kind !== 'Ingress' || !change.head) return [];
+  const before = ingressHosts(change.base?.object);
+  return [...ingressHosts(change.head.object)].filter((h) => !before.has(h));
+}
+
+/** [before, after] Service types when the change moves a Service into or out of external exposure. */
+export function exposureShift(change: Change): [string, string] | null {
+  if (change.kind !== 'Service' || !change.head) return null;
+  const [before, after] = [change.base ? serviceType(change.base.object) : null, serviceType(change.head.object)];
+  if (EXPOSED_TYPES.has(after) !== EXPOSED_TYPES.has(before ?? 'ClusterIP')) return [before ?? 'none', after];
+  return null;
+}
+
+function exposure(change: Change): Impact | null {
+  const shift = exposureShift(change);
+  if (shift) {
+    const [before, after] = shift;
+    const ports = at(change.head!.object, 'spec', 'ports');
+    const list = Array.isArray(ports) ? ports.filter(isObject).map((p) => String(p.port)).join(', ') : '';
+    return EXPOSED_TYPES.has(after)
+      ? { type: 'exposure', message: `The Service becomes reachable from outside the cluster as a ${after}${list ? ` (ports ${list})` : ''}.` }
+      : { type: 'exposure', message: `The Service stops being exposed outside the cluster (${before} → ${after}): external clients lose it.` };
+  }
+  const hosts = addedHosts(change);
+  if (hosts.length) return { type: 'exposure', message: `New hosts are served: ${listed(hosts)}.` };
+  return null;
+}
+
+const USE_WORDS: Record<Use, string> = { env: 'env', envFrom: 'envFrom', volume: 'a volume' };
+
+function notRolledOut(change: Change, restarting: Set<string>, objects: TargetObjects): Impact | null {
+  if (change.action !== 'update' || (change.kind !== 'ConfigMap' && change.kind !== 'Secret')) return null;
+  const consumers = consumersOf(objects.head, change.kind, change.namespace, change.name).filter((c) => !restarting.has(displayName(c.workload)));
+  if (!consumers.length) return null;
+  const how = consumers.map((c) => `${displayName(c.workload)} (through ${[...c.uses].map((u) => USE_WORDS[u]).join(' and ')})`);
+  const onlyVolumes = consumers.every((c) => c.uses.size === 1 && c.uses.has('volume'));
+  const effect = onlyVolumes
+    ? 'mounted files update within about a minute (not subPath mounts), but the processes keep what they read at start'
+    : 'env values change only when the pods restart';
+  return {
+    type: 'not-rolled-out',
+    message: `Changed in place, but nothing restarts the pods that use it: ${listed(how)}; ${effect}. Use a generated, hash-suffixed name or change the pod template to roll them out.`,
+  };
+}
+
+/** Adds every impact to each change (in place) and returns the changes. */
+export function analyzeImpacts(changes: Change[], objects: TargetObjects): Change[] {
+  const restarting = new Set(changes.filter((c) => c.action !== 'delete' && (templateChanged(c) || c.action === 'create' || c.action === 'replace')).map((c) => displayName(c)));
   for (const change of changes) {
-    const impacts = [rolloutImpact(change), deletionImpact(change)].filter((i): i is Impact => i !== null);
-    change.impacts.push(...impacts);
+    const impacts = [recreate(change), rollout(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, objects)];
+    change.impacts.push(...impacts.filter((i): i is Impact => i !== null));
   }
   return changes;
 }

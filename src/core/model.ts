@@ -20,6 +20,8 @@ export interface Change {
   name: string;
   /** Only for replace: the base object's name. */
   previousName?: string;
+  /** Changed paths the API server refuses to update in place (they make this a replace). */
+  immutableFields?: string[];
   /** Redacted. */
   fields: FieldChange[];
   /** Unified diff of the normalized, redacted YAML. */

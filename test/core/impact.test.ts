@@ -5,7 +5,7 @@ import type { JsonObject } from '../../src/core/resource.js';
 import { deploy, res } from '../helpers/resources.js';
 
 const impactsOf = (base: Parameters<typeof diffResources>[0], head: Parameters<typeof diffResources>[1]) =>
-  analyzeImpacts(diffResources(base, head)).flatMap((c) => c.impacts);
+  analyzeImpacts(diffResources(base, head), { base, head }).flatMap((c) => c.impacts);
 
 describe('impact', () => {
   it('resolves int-or-percent like the controllers (surge up, unavailable down)', () => {

@@ -1,4 +1,5 @@
 // Small manifest builders for tests, written as YAML text like a user would.
+// A deployment() passes every static rule, so a test sees only the findings it provokes.
 export function deployment(name: string, opts: { image?: string; replicas?: number; namespace?: string; extra?: string } = {}): string {
   return `apiVersion: apps/v1
 kind: Deployment
@@ -14,9 +15,16 @@ ${opts.namespace ? `  namespace: ${opts.namespace}\n` : ''}spec:
       labels:
         app: ${name}
     spec:
+      securityContext:
+        runAsNonRoot: true
       containers:
         - name: app
           image: ${opts.image ?? `registry.example.com/${name}:1.0.0`}
+          readinessProbe:
+            httpGet: {path: /ready, port: 8080}
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {memory: 128Mi}
 ${opts.extra ?? ''}`;
 }
 

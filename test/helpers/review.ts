@@ -7,7 +7,7 @@ import { summarize } from '../../src/core/summary.js';
 
 /** A Review of one plain target from base and head objects, as the pipeline would build it. */
 export function reviewOf(base: Resource[], head: Resource[], findings: Finding[] = [], extraTargets: TargetResult[] = []): Review {
-  const target: TargetResult = { name: 'deploy/shop', path: 'deploy/shop', renderer: 'plain', status: 'ok', changes: analyzeImpacts(diffResources(base, head)) };
+  const target: TargetResult = { name: 'deploy/shop', path: 'deploy/shop', renderer: 'plain', status: 'ok', changes: analyzeImpacts(diffResources(base, head), { base, head }) };
   const targets = [target, ...extraTargets];
   return {
     verdict: verdictOf(targets, findings),

@@ -1,5 +1,6 @@
 import type { Change } from '../model.js';
 import type { Resource } from '../resource.js';
+import { immutableChanges } from '../immutable.js';
 import { deepEqual, diffFields } from './fields.js';
 import { normalize } from './normalize.js';
 import { pairResources } from './pair.js';
@@ -8,8 +9,9 @@ import { alignTo, toYaml, unifiedDiff } from './text.js';
 
 /**
  * The predicted changes between a target's base and head objects: only changed
- * objects, each with its redacted field changes and text diff. Impacts are added
- * later by core/impact.
+ * objects, each with its redacted field changes and text diff. A change to a
+ * field the API server refuses to update makes the change a replace. Impacts
+ * are added later by core/impact.
  */
 export function diffResources(base: Resource[], head: Resource[]): Change[] {
   const changes: Change[] = [];
@@ -20,17 +22,20 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
     if (before && after && !renamed && deepEqual(before.object, after.object)) continue;
     const [redactedBefore, redactedAfter] = redactPair(before?.object ?? null, after?.object ?? null);
     const subject = (after ?? before)!;
+    const fields = redactedBefore && redactedAfter ? diffFields(redactedBefore, redactedAfter) : [];
+    const immutable = before && after && !renamed ? immutableChanges(subject.apiVersion, subject.kind, fields, before.object, after.object) : [];
     const label = `${subject.kind}/${subject.namespace ? `${subject.namespace}/` : ''}${subject.name}`;
     const beforeYaml = redactedBefore && toYaml(redactedBefore);
     const afterYaml = redactedAfter && toYaml(redactedBefore ? (alignTo(redactedBefore, redactedAfter) as typeof redactedAfter) : redactedAfter);
     changes.push({
-      action: !before ? 'create' : !after ? 'delete' : renamed ? 'replace' : 'update',
+      action: !before ? 'create' : !after ? 'delete' : renamed || immutable.length ? 'replace' : 'update',
       apiVersion: subject.apiVersion,
       kind: subject.kind,
       namespace: subject.namespace,
       name: subject.name,
-      ...(renamed ? { previousName: before.name } : {}),
-      fields: redactedBefore && redactedAfter ? diffFields(redactedBefore, redactedAfter) : [],
+      ...(renamed || immutable.length ? { previousName: before!.name } : {}),
+      ...(immutable.length ? { immutableFields: immutable } : {}),
+      fields,
       diff: unifiedDiff(label, beforeYaml, afterYaml),
       impacts: [],
       base: before,

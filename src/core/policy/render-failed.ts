@@ -1,7 +1,7 @@
 import type { Finding } from '../model.js';
-import type { RuleInfo } from './rule.js';
+import type { Rule } from './rule.js';
 
-export const renderFailed: RuleInfo = {
+export const renderFailed: Rule = {
   id: 'render-failed',
   defaultSeverity: 'error',
   summary: 'A target fails to render at head',
@@ -9,6 +9,8 @@ export const renderFailed: RuleInfo = {
     'safe-deploy could not render this target at the head revision, so nothing about it can be predicted, ' +
     'and a GitOps controller would fail on it the same way. Fix the file the message names (invalid YAML, ' +
     'a renderer error) and push again.',
+  // The pipeline reports render failures itself: a failed target has no objects to check.
+  check: () => [],
 };
 
 export function renderFailedFinding(target: string, message: string, file?: string, line?: number): Finding {

@@ -1,4 +1,5 @@
-import type { Severity } from '../model.js';
+import type { Change, Severity } from '../model.js';
+import type { Resource } from '../resource.js';
 
 /** What every rule of the catalog says about itself. */
 export interface RuleInfo {
@@ -6,6 +7,33 @@ export interface RuleInfo {
   defaultSeverity: Severity;
   /** One line, shown next to findings. */
   summary: string;
-  /** Why it matters and how to fix it (`/safe-deploy explain`). */
+  /** Why it matters and how to fix it (`/safe-deploy explain`, docs/rules.md). */
   explanation: string;
+}
+
+/** One breach of a rule, about one object. */
+export interface Violation {
+  /** The object the finding is about (head side, or base for deletions): gives identity, file and line. */
+  resource: Resource;
+  message: string;
+}
+
+export interface RuleContext {
+  target: string;
+  /** The target's changes, with impacts. */
+  changes: Change[];
+  /** The full render of each side. */
+  base: Resource[];
+  head: Resource[];
+  /** e.g. "1.31", from the target; rules that need it assume the newest they know when absent. */
+  kubernetesVersion?: string;
+}
+
+export interface Rule extends RuleInfo {
+  check(context: RuleContext): Violation[];
+}
+
+/** Objects the change creates or changes, as they will be: what static rules judge (old debt never blocks). */
+export function touched(context: RuleContext): Array<{ change: Change; resource: Resource }> {
+  return context.changes.flatMap((change) => (change.head ? [{ change, resource: change.head }] : []));
 }

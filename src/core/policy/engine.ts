@@ -1,0 +1,84 @@
+// Runs the catalog on a target and applies the base revision's settings:
+// per-rule severity or off, excludes, and the per-object ignore annotation.
+import picomatch from 'picomatch';
+import type { Finding, Severity } from '../model.js';
+import { isObject, type Resource } from '../resource.js';
+import { CATALOG } from './catalog.js';
+import type { RuleContext, Violation } from './rule.js';
+
+export const IGNORE_ANNOTATION = 'safe-deploy.dev/ignore';
+
+export interface Exclusion {
+  rule?: string;
+  namespace?: string;
+  kind?: string;
+  target?: string;
+  /** A glob on the finding's file. */
+  path?: string;
+}
+
+export interface PolicySettings {
+  rules: Record<string, Severity | 'off'>;
+  exclude: Exclusion[];
+}
+
+const matcherCache = new Map<string, (value: string) => boolean>();
+function glob(pattern: string): (value: string) => boolean {
+  let matcher = matcherCache.get(pattern);
+  if (!matcher) {
+    matcher = picomatch(pattern, { dot: true });
+    matcherCache.set(pattern, matcher);
+  }
+  return matcher;
+}
+
+function excluded(finding: Finding, exclusions: Exclusion[]): boolean {
+  const field = (pattern: string | undefined, value: string | null | undefined) => pattern === undefined || (value != null && glob(pattern)(value));
+  return exclusions.some(
+    (x) =>
+      field(x.rule, finding.rule) &&
+      field(x.namespace, finding.namespace) &&
+      field(x.kind, finding.kind) &&
+      field(x.target, finding.target) &&
+      field(x.path, finding.file),
+  );
+}
+
+/** The rules an object's annotation asks to ignore. */
+function ignoredRules(resource: Resource): Set<string> {
+  const metadata = resource.object.metadata;
+  const value = isObject(metadata) && isObject(metadata.annotations) ? metadata.annotations[IGNORE_ANNOTATION] : undefined;
+  return new Set(typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+}
+
+function toFinding(rule: string, severity: Severity, target: string, v: Violation): Finding {
+  const { resource } = v;
+  const ignored = ignoredRules(resource).has(rule);
+  return {
+    rule,
+    severity: ignored ? 'notice' : severity,
+    target,
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    namespace: resource.namespace,
+    name: resource.name,
+    message: ignored ? `${v.message} (downgraded to a notice by the ${IGNORE_ANNOTATION} annotation; was ${severity})` : v.message,
+    ...(resource.source?.file ? { file: resource.source.file } : {}),
+    ...(resource.source?.line ? { line: resource.source.line } : {}),
+    overridden: false,
+  };
+}
+
+/** Findings of every enabled rule on one target. */
+export function evaluatePolicies(context: RuleContext, settings: PolicySettings): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of CATALOG) {
+    const severity = settings.rules[rule.id] ?? rule.defaultSeverity;
+    if (severity === 'off') continue;
+    for (const violation of rule.check(context)) {
+      const finding = toFinding(rule.id, severity, context.target, violation);
+      if (!excluded(finding, settings.exclude)) findings.push(finding);
+    }
+  }
+  return findings;
+}
