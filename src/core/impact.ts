@@ -52,6 +52,7 @@ function deploymentRollout(object: JsonObject): Impact {
   if (at(object, 'spec', 'strategy', 'type') === 'Recreate') {
     return {
       type: 'rollout',
+      pods: count,
       message: `All ${plural(count, 'pod')}${note} are stopped before the new ones start (strategy Recreate): no pod serves until the new pods are ready.`,
     };
   }
@@ -62,6 +63,7 @@ function deploymentRollout(object: JsonObject): Impact {
   if (surge === 0 && unavailable === 0) unavailable = 1; // the controller's own floor
   return {
     type: 'rollout',
+    pods: count,
     message:
       `${plural(count, 'pod')}${note} replaced by a rolling update: at most ${unavailable} unavailable ` +
       `and ${surge} extra at a time (maxUnavailable ${String(unavailableSpec ?? '25%')}, maxSurge ${String(surgeSpec ?? '25%')}).`,
@@ -81,6 +83,7 @@ function statefulSetRollout(object: JsonObject): Impact {
   const scope = typeof partition === 'number' ? ` (partition ${partition}: only ordinals ${partition} and above)` : '';
   return {
     type: 'rollout',
+    pods: updated,
     message: `${plural(updated, 'pod')}${replicasNote(object)} of ${count} replaced ${pace}, highest ordinal first${scope}; each pod is down while it restarts.`,
   };
 }
@@ -151,7 +154,7 @@ function dataLoss(change: Change, objects: TargetObjects): Impact | null {
   }
   if (change.kind === 'Namespace' && change.action === 'delete') {
     const held = objects.base.filter((r) => r.namespace === change.name).map(displayName);
-    const contents = held.length ? `: ${plural(held.length, 'object')} of this target go with it (${listed(held)})` : '';
+    const contents = held.length ? `: ${plural(held.length, 'object')} of this target ${held.length === 1 ? 'goes' : 'go'} with it (${listed(held)})` : '';
     return { type: 'data-loss', message: `Deleting the Namespace deletes everything in it, claims and their data included${contents}.` };
   }
   return null;

@@ -10,6 +10,8 @@ export type RendererName = 'plain' | 'kustomize' | 'helm';
 export interface Impact {
   type: ImpactType;
   message: string;
+  /** For rollouts: how many pods restart (DaemonSets: unknown, one per node). */
+  pods?: number;
 }
 
 export interface Change {

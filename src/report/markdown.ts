@@ -1,15 +1,21 @@
 // The MR comment (DESIGN §6): marker, verdict and counts, findings, one
 // collapsible section per target with a diff block per object, footer.
 import type { Change, Finding, Impact, Review, Severity, TargetResult } from '../core/model.js';
+import { findRule } from '../core/policy/catalog.js';
 import { sortFindings } from '../core/policy/verdict.js';
 import { COMMENT_LIMITS, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
 
 export const COMMENT_MARKER = '<!-- safe-deploy:review -->';
 
+/** Where rule explanations live; findings link to `#<rule-id>`. */
+export const RULES_DOC_URL = 'https://github.com/safe-deploy/safe-deploy/blob/main/docs/rules.md';
+
 export interface MarkdownOptions {
   /** Character limit of the platform (default: GitHub's). */
   limit?: number;
+  /** Base URL of the rule docs (default RULES_DOC_URL). */
+  rulesUrl?: string;
   /** URL of a file at the head revision, for source links; none means plain text. */
   sourceLink?: (file: string, line?: number) => string | null;
 }
@@ -44,8 +50,37 @@ function header(review: Review): string[] {
   const lines = [COMMENT_MARKER, title, '', countsLine(review)];
   if (review.targets.every((t) => t.changes.length === 0) && review.targets.every((t) => t.status === 'ok')) {
     lines.push('', 'No Kubernetes object changes.');
+  } else {
+    lines.push('', '### What happens when this merges', '', outcomeLine(review));
   }
   return lines;
+}
+
+/** "3 workloads roll out (12 pods) · 1 object recreated · 2 deleted · 1 data loss", from the impacts. */
+export function outcomeLine(review: Review): string {
+  const changes = review.targets.flatMap((t) => t.changes);
+  const impacts = changes.flatMap((c) => c.impacts.map((i) => ({ change: c, impact: i })));
+  const count = (type: Impact['type']) => impacts.filter((i) => i.impact.type === type).length;
+  const rollouts = impacts.filter((i) => i.impact.type === 'rollout');
+  const pods = rollouts.reduce((n, i) => n + (i.impact.pods ?? 0), 0);
+  const daemonSets = rollouts.filter((i) => i.impact.pods === undefined).length;
+  const podText = [pods ? plural(pods, 'pod') : '', daemonSets ? `one per node for ${plural(daemonSets, 'DaemonSet')}` : ''].filter(Boolean).join(' + ');
+  const parts = [
+    rollouts.length ? `${plural(rollouts.length, 'workload')} roll${rollouts.length === 1 ? 's' : ''} out${podText ? ` (${podText})` : ''}` : '',
+    count('recreate') ? `${plural(count('recreate'), 'object')} recreated` : '',
+    review.summary.deleted ? `${review.summary.deleted} deleted` : '',
+    count('data-loss') ? `${count('data-loss')} data loss` : '',
+    count('downtime') ? `${count('downtime')} downtime` : '',
+    count('exposure') ? `${plural(count('exposure'), 'exposure change')}` : '',
+    count('not-rolled-out') ? `${count('not-rolled-out')} not rolled out` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : 'No pod restarts, nothing is deleted.';
+}
+
+function ruleCell(id: string, options: MarkdownOptions): string {
+  const rule = findRule(id);
+  if (!rule) return code(id);
+  return `[${code(id)}](${options.rulesUrl ?? RULES_DOC_URL}#${id})<br><sub>${escapeText(rule.summary)}</sub>`;
 }
 
 function resourceCell(f: Finding): string {
@@ -66,7 +101,7 @@ function findingsTable(review: Review, maxRows: number, options: MarkdownOptions
   const lines = ['', '### Findings', '', '| Severity | Rule | Resource | Message | Source |', '| --- | --- | --- | --- | --- |'];
   for (const f of rows) {
     const severity = f.overridden ? `~~${f.severity}~~ overridden` : `${SEVERITY_ICON[f.severity]} ${f.severity}`;
-    lines.push(`| ${severity} | ${code(f.rule)} | ${resourceCell(f)} | ${escapeText(f.message)} | ${sourceCell(f, options)} |`);
+    lines.push(`| ${severity} | ${ruleCell(f.rule, options)} | ${resourceCell(f)} | ${escapeText(f.message)} | ${sourceCell(f, options)} |`);
   }
   const hidden = review.findings.length - rows.length;
   if (hidden > 0) lines.push('', `_${plural(hidden, 'more finding')} not shown for size: see the check run or \`--format json\`._`);

@@ -19,7 +19,7 @@ describe('impact', () => {
     const base = deploy('web', [{ name: 'web', image: 'shop:1' }], { replicas: 10 });
     const head = deploy('web', [{ name: 'web', image: 'shop:2' }], { replicas: 10 });
     expect(impactsOf([base], [head])).toEqual([
-      { type: 'rollout', message: '10 pods replaced by a rolling update: at most 2 unavailable and 3 extra at a time (maxUnavailable 25%, maxSurge 25%).' },
+      { type: 'rollout', pods: 10, message: '10 pods replaced by a rolling update: at most 2 unavailable and 3 extra at a time (maxUnavailable 25%, maxSurge 25%).' },
     ]);
   });
 
@@ -59,5 +59,45 @@ describe('impact', () => {
       { type: 'downtime', message: 'The Deployment is deleted: all 4 pods stop and are not replaced.' },
     ]);
     expect(impactsOf([], [deploy('new', [{ name: 'n', image: 'n' }])])).toEqual([]);
+  });
+});
+
+describe('impacts of the full analysis', () => {
+  const pvc = res({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'shop' }, spec: { resources: { requests: { storage: '1Gi' } } } });
+
+  it('recreate explains what apply and Argo CD do for an immutable change', () => {
+    const before = deploy('web', [{ name: 'web', image: 'a:1' }]);
+    const after = deploy('web', [{ name: 'web', image: 'a:1' }], { selector: { matchLabels: { app: 'web', v: '2' } } });
+    const [change] = analyzeImpacts(diffResources([before], [after]), { base: [before], head: [after] });
+    expect(change).toMatchObject({ action: 'replace', previousName: 'web', immutableFields: ['spec.selector.matchLabels.v'] });
+    expect(change!.impacts).toEqual([
+      {
+        type: 'recreate',
+        message:
+          'spec.selector.matchLabels.v cannot change in place: kubectl apply and an Argo CD sync are rejected by the API server. ' +
+          'Only a replace works (kubectl replace --force, Argo CD Replace=true), which deletes and recreates the Deployment: every pod is deleted at once and new ones are created.',
+      },
+    ]);
+  });
+
+  it('data-loss for a deleted claim and a deleted Namespace, listing what it holds', () => {
+    const ns = res({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    const impacts = impactsOf([ns, pvc], []);
+    expect(impacts.map((i) => i.type)).toEqual(['data-loss', 'data-loss']);
+    expect(impacts[0]!.message).toBe('Deleting the Namespace deletes everything in it, claims and their data included: 1 object of this target goes with it (PersistentVolumeClaim shop/data).');
+  });
+
+  it('downtime for scaling to zero and a disruption budget gone while its workload stays', () => {
+    const web = (replicas: number) => deploy('web', [{ name: 'web', image: 'a:1' }], { replicas });
+    expect(impactsOf([web(3)], [web(0)])).toEqual([{ type: 'downtime', message: 'Scaled from 3 to 0: no pod runs.' }]);
+    const pdb = res({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web' } } } });
+    expect(impactsOf([web(3), pdb], [web(3)])[0]!.message).toBe(
+      'No disruption budget protects Deployment shop/web any more: node drains and upgrades may stop all its pods at once.',
+    );
+  });
+
+  it('exposure for a new LoadBalancer with its ports', () => {
+    const svc = (type: string) => res({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type, ports: [{ port: 443 }] } });
+    expect(impactsOf([svc('ClusterIP')], [svc('LoadBalancer')])).toEqual([{ type: 'exposure', message: 'The Service becomes reachable from outside the cluster as a LoadBalancer (ports 443).' }]);
   });
 });

@@ -42,6 +42,7 @@ describe('markdown comment', () => {
     expect(lines[0]).toBe(COMMENT_MARKER);
     expect(lines[1]).toBe('## ✅ safe-deploy: safe to merge');
     expect(text).toContain('**0 created · 1 updated · 0 replaced · 0 deleted** in 1 target');
+    expect(text).toContain('### What happens when this merges\n\n1 workload rolls out (3 pods)\n');
     expect(text).toContain('<details>\n<summary><b>deploy/shop</b> · plain · 1 updated</summary>');
     expect(text).toContain('#### ✏️ update <code>Deployment shop/web</code>');
     expect(text).toContain('- 🔄 rollout: 3 pods replaced by a rolling update');
@@ -53,11 +54,11 @@ describe('markdown comment', () => {
 
   it('shows a blocked verdict and a findings table, errors first, with source links', () => {
     const review = reviewOf([], [], [finding({ severity: 'warning', rule: 'w' }), finding()]);
-    const text = renderMarkdown(review, { sourceLink: (file, line) => `https://example.com/blob/x/${file}#L${line}` });
+    const text = renderMarkdown(review, { sourceLink: (file, line) => `https://example.com/blob/x/${file}#L${line}`, rulesUrl: 'https://example.com/rules.md' });
     expect(text.split('\n')[1]).toBe('## ❌ safe-deploy: this merge is blocked');
     const rows = text.split('\n').filter((l) => l.startsWith('| ❌') || l.startsWith('| ⚠️'));
     expect(rows[0]).toBe(
-      '| ❌ error | <code>render-failed</code> | target deploy/shop | Target deploy/shop does not render | [<code>deploy/shop/web.yaml:3</code>](https://example.com/blob/x/deploy/shop/web.yaml#L3) |',
+      '| ❌ error | [<code>render-failed</code>](https://example.com/rules.md#render-failed)<br><sub>A target fails to render at head</sub> | target deploy/shop | Target deploy/shop does not render | [<code>deploy/shop/web.yaml:3</code>](https://example.com/blob/x/deploy/shop/web.yaml#L3) |',
     );
     expect(rows[1]).toMatch(/^\| ⚠️ warning \| <code>w<\/code>/);
   });
