@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
+  safe-deploy serve            # webhook server: GitHub App, health and metrics
 
 Predicts what merging HEAD into BASE does to the cluster and prints it as the
 merge-request comment (markdown) or as JSON.
@@ -61,6 +62,11 @@ export async function run(argv: string[]): Promise<number> {
     switch (command) {
       case 'review':
         return await review(rest);
+      case 'serve': {
+        const { serve } = await import('../server/server.js');
+        await serve();
+        return 0;
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,105 @@
+// A pull request on GitHub: the `safe-deploy` check run and the one review comment.
+import type { ProbotOctokit } from 'probot';
+import type { Metrics } from '../../server/metrics.js';
+import type { Annotation, ExistingComment, MergeRequestSession, StatusReport } from '../types.js';
+
+export const CHECK_NAME = 'safe-deploy';
+const ANNOTATION_BATCH = 50;
+const CONCLUSION = { success: 'success', failure: 'failure', cancelled: 'cancelled' } as const;
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+  headSha: string;
+  /** https://github.com/owner/repo, for source links. */
+  htmlUrl: string;
+}
+
+export class GitHubSession implements MergeRequestSession {
+  readonly platform = 'github' as const;
+  readonly commentLimit = 65_536;
+  readonly statusLimit = 65_535;
+  readonly key: string;
+  private checkRunId: number | null = null;
+
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly pr: PullRequestRef,
+    private readonly metrics: Metrics,
+  ) {
+    this.key = `${pr.owner}/${pr.repo}#${pr.number}`;
+  }
+
+  /** Counts a failed API call, then lets it fail. */
+  private async api<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.metrics.apiFailed('github');
+      throw error;
+    }
+  }
+
+  sourceLink(file: string, line?: number): string {
+    const path = file.split('/').map(encodeURIComponent).join('/');
+    return `${this.pr.htmlUrl}/blob/${this.pr.headSha}/${path}${line ? `#L${line}` : ''}`;
+  }
+
+  async setStatus(report: StatusReport): Promise<void> {
+    const { owner, repo } = this.pr;
+    if (this.checkRunId === null) {
+      const created = await this.api(() =>
+        this.octokit.rest.checks.create({ owner, repo, name: CHECK_NAME, head_sha: this.pr.headSha, status: 'in_progress', started_at: new Date().toISOString(), output: { title: report.title, summary: report.summary ?? report.title } }),
+      );
+      this.checkRunId = created.data.id;
+      if (report.state === 'running') return;
+    } else if (report.state === 'running') {
+      return;
+    }
+    const output = (annotations: Annotation[]) => ({
+      title: report.title,
+      summary: report.summary ?? report.title,
+      annotations: annotations.map((a) => ({ path: a.file, start_line: a.line, end_line: a.line, annotation_level: a.level, title: a.title, message: a.message })),
+    });
+    const all = report.annotations ?? [];
+    const batches: Annotation[][] = [];
+    for (let i = 0; i < all.length; i += ANNOTATION_BATCH) batches.push(all.slice(i, i + ANNOTATION_BATCH));
+    const last = batches.pop() ?? [];
+    // GitHub appends annotations on each update: all batches but the last first, then the conclusion with the last.
+    for (const batch of batches) {
+      await this.api(() => this.octokit.rest.checks.update({ owner, repo, check_run_id: this.checkRunId!, output: output(batch) }));
+    }
+    await this.api(() =>
+      this.octokit.rest.checks.update({
+        owner,
+        repo,
+        check_run_id: this.checkRunId!,
+        status: 'completed',
+        conclusion: CONCLUSION[report.state as keyof typeof CONCLUSION],
+        completed_at: new Date().toISOString(),
+        output: output(last),
+      }),
+    );
+  }
+
+  async findComment(marker: string): Promise<ExistingComment | null> {
+    const { owner, repo, number } = this.pr;
+    const comments = await this.api(() => this.octokit.paginate(this.octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 }));
+    // Only a bot's comment counts: a person quoting the marker must not have their comment overwritten.
+    const mine = comments.find((c) => c.user?.type === 'Bot' && c.body?.includes(marker));
+    return mine ? { id: mine.id, body: mine.body ?? '' } : null;
+  }
+
+  async createComment(body: string): Promise<void> {
+    const { owner, repo, number } = this.pr;
+    await this.api(() => this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body }));
+  }
+
+  async updateComment(id: ExistingComment['id'], body: string): Promise<void> {
+    const { owner, repo } = this.pr;
+    await this.api(() => this.octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(id), body }));
+  }
+}

@@ -1,0 +1,122 @@
+// One review of one merge request push, for any platform: status running →
+// fetch → review → comment → final status. Whatever fails, the status ends
+// completed with a clear message; a superseded review writes nothing.
+import type { Review } from '../core/model.js';
+import { sortFindings } from '../core/policy/verdict.js';
+import { RenderError, UserError } from '../errors.js';
+import { COMMENT_MARKER, renderMarkdown } from '../report/markdown.js';
+import type { MirrorCache } from '../repo/mirror.js';
+import { runReview } from '../review.js';
+import type { Metrics, ReviewOutcome } from '../server/metrics.js';
+import type { Ticket } from './scheduler.js';
+import type { Annotation, CodeSource, MergeRequestSession, StatusReport } from './types.js';
+
+export interface Log {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface JobDeps {
+  mirrors: MirrorCache;
+  metrics: Metrics;
+  log: Log;
+}
+
+export const NO_CHANGES_TITLE = 'No Kubernetes changes';
+
+const LEVEL: Record<string, Annotation['level']> = { error: 'failure', warning: 'warning', notice: 'notice' };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "2 errors, 3 warnings" — or the counts of changes when nothing is found. */
+export function statusTitle(review: Review): string {
+  const open = review.findings.filter((f) => !f.overridden);
+  const counts = (['error', 'warning', 'notice'] as const).map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(([, n]) => n);
+  const failed = review.targets.filter((t) => t.status === 'error').length;
+  const parts = counts.map(([s, n]) => plural(n, s));
+  if (failed && !counts.length) parts.push(`${plural(failed, 'target')} failed to render`);
+  if (parts.length) return parts.join(', ');
+  const { created, updated, replaced, deleted } = review.summary;
+  return `${plural(created + updated + replaced + deleted, 'change')}, no findings`;
+}
+
+function annotations(review: Review): Annotation[] {
+  return sortFindings(review.findings)
+    .filter((f) => f.file && f.line && !f.overridden)
+    .map((f) => ({ file: f.file!, line: f.line!, level: LEVEL[f.severity]!, title: f.rule, message: f.message }));
+}
+
+function noKubernetesChanges(review: Review): boolean {
+  return review.findings.length === 0 && review.targets.every((t) => t.status === 'ok' && t.changes.length === 0);
+}
+
+/** What the status says when the review could not run: a user's mistake names itself; ours gets an id for the logs. */
+function failureMessage(error: unknown, reference: string): string {
+  if (error instanceof UserError || error instanceof RenderError) return error.message;
+  const message = (error as Error).message ?? String(error);
+  if (message.startsWith('cannot fetch') || message.startsWith('commit ')) return message;
+  return `safe-deploy hit an internal error (reference ${reference}); it is logged. Push again or ask for /safe-deploy rerun.`;
+}
+
+export async function reviewMergeRequest(session: MergeRequestSession, source: CodeSource, ticket: Ticket, deps: JobDeps, reference: string): Promise<ReviewOutcome> {
+  const started = performance.now();
+  const log = deps.log;
+  let outcome: ReviewOutcome = 'error';
+  let completed = false;
+  const finish = async (report: StatusReport) => {
+    await session.setStatus(report);
+    completed = true;
+  };
+  try {
+    await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
+    const repo = await deps.mirrors.fetch({
+      url: source.cloneUrl,
+      ...(source.auth ? { auth: source.auth } : {}),
+      refs: [source.baseRef, source.headRef],
+      shas: [source.baseSha, source.headSha],
+    });
+    const review = await runReview({ repo, base: source.baseSha, head: source.headSha });
+    deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
+    const wrote = await ticket.writeIfCurrent(async () => {
+      const existing = await session.findComment(COMMENT_MARKER);
+      if (noKubernetesChanges(review)) {
+        outcome = 'no-changes';
+        const body = `${COMMENT_MARKER}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${source.headSha}\`) changes no Kubernetes object.\n`;
+        if (existing && existing.body !== body) await session.updateComment(existing.id, body);
+        await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${source.headSha}\`.` });
+        return;
+      }
+      const link = (file: string, line?: number) => session.sourceLink(file, line);
+      const body = renderMarkdown(review, { limit: session.commentLimit, sourceLink: link });
+      if (!existing) await session.createComment(body);
+      else if (existing.body !== body) await session.updateComment(existing.id, body);
+      outcome = review.verdict;
+      await finish({
+        state: review.verdict === 'pass' ? 'success' : 'failure',
+        title: statusTitle(review),
+        summary: renderMarkdown(review, { limit: session.statusLimit, sourceLink: link }),
+        annotations: annotations(review),
+      });
+    });
+    if (!wrote) {
+      outcome = 'superseded';
+      await finish({ state: 'cancelled', title: 'Superseded by a newer push' });
+    }
+  } catch (error) {
+    log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
+    if (!completed) {
+      try {
+        await finish({ state: 'failure', title: 'safe-deploy could not review this change', summary: failureMessage(error, reference) });
+      } catch (statusError) {
+        log.error({ err: statusError, reference }, 'could not report the failure');
+      }
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  deps.metrics.reviewed(session.platform, outcome, seconds);
+  log.info({ mergeRequest: session.key, head: source.headSha, outcome, seconds }, 'review done');
+  return outcome;
+}

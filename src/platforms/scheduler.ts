@@ -1,0 +1,87 @@
+// Ordering of reviews on a server: bounded concurrency, the newest push of a
+// merge request wins (an older review never writes over a newer one), each
+// webhook delivery is processed once, and tests can wait for quiet.
+
+/** A bounded set of recently seen ids. */
+class RecentIds {
+  private ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  /** True the first time an id is offered. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+    return true;
+  }
+}
+
+export interface Ticket {
+  /** False once a newer review of the same merge request has begun. */
+  isCurrent(): boolean;
+  /** Runs `write` while no other review of this merge request writes; skips it when superseded. */
+  writeIfCurrent(write: () => Promise<void>): Promise<boolean>;
+}
+
+export class ReviewScheduler {
+  private generation = new Map<string, number>();
+  private writeLocks = new Map<string, Promise<unknown>>();
+  private deliveries = new RecentIds(10_000);
+  private running = 0;
+  private waiting: Array<() => void> = [];
+  private active = new Set<Promise<unknown>>();
+
+  constructor(private readonly concurrency: number) {}
+
+  /** False for a delivery id seen before (a redelivery or a replay). */
+  firstDelivery(id: string): boolean {
+    return this.deliveries.add(id);
+  }
+
+  /** Marks a new review of `key` as the newest. */
+  begin(key: string): Ticket {
+    const mine = (this.generation.get(key) ?? 0) + 1;
+    this.generation.set(key, mine);
+    const isCurrent = () => this.generation.get(key) === mine;
+    return {
+      isCurrent,
+      writeIfCurrent: (write) => {
+        const previous = this.writeLocks.get(key) ?? Promise.resolve();
+        const run = previous.then(async () => {
+          if (!isCurrent()) return false;
+          await write();
+          return true;
+        });
+        this.writeLocks.set(key, run.catch(() => undefined));
+        return run;
+      },
+    };
+  }
+
+  /** Runs a task in the background, at most `concurrency` at once. */
+  submit(task: () => Promise<void>): void {
+    const job = this.slot().then(task).finally(() => this.release());
+    const tracked = job.catch(() => undefined);
+    this.active.add(tracked);
+    void tracked.finally(() => this.active.delete(tracked));
+  }
+
+  /** Resolves when no task is queued or running. */
+  async idle(): Promise<void> {
+    while (this.active.size) await Promise.all([...this.active]);
+  }
+
+  private slot(): Promise<void> {
+    if (this.running < this.concurrency) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => resolve()));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+}

@@ -1,0 +1,53 @@
+// The one interface every code-hosting platform implements (DESIGN §2): the
+// review job talks only to this, so GitHub and GitLab share the whole pipeline.
+
+export type StatusState = 'running' | 'success' | 'failure' | 'cancelled';
+
+export interface Annotation {
+  file: string;
+  line: number;
+  level: 'failure' | 'warning' | 'notice';
+  title: string;
+  message: string;
+}
+
+export interface StatusReport {
+  state: StatusState;
+  /** One line, e.g. "2 errors, 3 warnings". */
+  title: string;
+  /** Markdown, within the platform's status limit. */
+  summary?: string;
+  annotations?: Annotation[];
+}
+
+export interface ExistingComment {
+  id: string | number;
+  body: string;
+}
+
+/** One merge request on one platform, as the review job sees it. */
+export interface MergeRequestSession {
+  readonly platform: 'github' | 'gitlab';
+  /** "owner/repo!12": identifies the merge request in logs, locks and metrics. */
+  readonly key: string;
+  /** Character limits of a comment and of a status summary. */
+  readonly commentLimit: number;
+  readonly statusLimit: number;
+  /** URL of a file at the head revision, for links in the comment. */
+  sourceLink(file: string, line?: number): string | null;
+  setStatus(report: StatusReport): Promise<void>;
+  /** The review comment (found by its marker), if there is one. */
+  findComment(marker: string): Promise<ExistingComment | null>;
+  createComment(body: string): Promise<void>;
+  updateComment(id: ExistingComment['id'], body: string): Promise<void>;
+}
+
+/** Where the code of a merge request comes from. */
+export interface CodeSource {
+  cloneUrl: string;
+  auth?: { username: string; token: string };
+  baseRef: string;
+  headRef: string;
+  baseSha: string;
+  headSha: string;
+}

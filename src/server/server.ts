@@ -1,0 +1,91 @@
+// One HTTP server for everything (DESIGN §1 edges): the GitHub App webhooks
+// through Probot, GET /healthz and GET /metrics. Each platform is enabled when
+// its settings are present; with none, Probot's app-registration flow starts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
+import { githubApp } from '../platforms/github/app.js';
+import { githubOctokit } from '../platforms/github/octokit.js';
+import { ReviewScheduler } from '../platforms/scheduler.js';
+import { MirrorCache } from '../repo/mirror.js';
+import { Metrics } from './metrics.js';
+
+export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
+
+export interface ServerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Octokit class for the GitHub App (tests turn retries off). */
+  Octokit?: typeof ProbotOctokit;
+  cacheDir?: string;
+  /** Reviews at once (default: the cores). */
+  concurrency?: number;
+}
+
+export interface SafeDeployServer {
+  http: Server;
+  scheduler: ReviewScheduler;
+  metrics: Metrics;
+  platforms: string[];
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+
+export function githubConfigured(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
+}
+
+/** The server, not yet listening. */
+export async function createSafeDeployServer(options: ServerOptions = {}): Promise<SafeDeployServer> {
+  const env = options.env ?? process.env;
+  const metrics = new Metrics();
+  const scheduler = new ReviewScheduler(options.concurrency ?? Math.max(1, availableParallelism()));
+  const mirrors = new MirrorCache(options.cacheDir);
+  const handlers: Handler[] = [];
+  const platforms: string[] = [];
+
+  handlers.push((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/healthz') return false;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', platforms }));
+    return true;
+  });
+  handlers.push(async (req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return false;
+    res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+    return true;
+  });
+
+  if (githubConfigured(env)) {
+    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit() } });
+    const middleware = await createNodeMiddleware(githubApp({ scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
+    handlers.push(async (req, res) => Boolean(await middleware(req, res, () => undefined)));
+    platforms.push('github');
+  }
+
+  const http = createServer((req, res) => {
+    void (async () => {
+      try {
+        for (const handler of handlers) if (await handler(req, res)) return;
+        if (!res.headersSent) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      } catch {
+        if (!res.headersSent) res.writeHead(500).end();
+      }
+    })();
+  });
+  return { http, scheduler, metrics, platforms };
+}
+
+/** `safe-deploy serve`: listen on PORT (default 3000), or start the GitHub App registration flow when nothing is configured. */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const server = await createSafeDeployServer({ env });
+  if (server.platforms.length === 0) {
+    // No platform configured: Probot walks the user through registering a GitHub App.
+    await run(() => undefined, { env });
+    return;
+  }
+  const port = Number(env.PORT) || 3000;
+  await new Promise<void>((resolve) => server.http.listen(port, env.HOST, resolve));
+  console.log(`safe-deploy listening on :${port} (${server.platforms.join(', ')})`);
+  const stop = () => server.http.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
