@@ -1,18 +1,23 @@
-// The Octokit the GitHub App uses: Probot's, with secondary rate limits
-// retried (Probot only logs them) so a busy installation still gets its review.
+// The Octokit the GitHub App uses: Probot's, with a pacing that follows GitHub's
+// published secondary rate limits (at most 180 REST writes and 80
+// content-creating requests a minute per installation) instead of the generic
+// 1 s / 3 s spacing, and with rate limits retried (Probot only logs them).
+import Bottleneck from 'bottleneck';
 import { ProbotOctokit } from 'probot';
 
 const MAX_RATE_LIMIT_RETRIES = 3;
 
+// One set of limiters per process, keyed by installation inside each group.
+const write = new Bottleneck.Group({ id: 'safe-deploy-write', maxConcurrent: 1, minTime: 350 });
+const notifications = new Bottleneck.Group({ id: 'safe-deploy-notifications', maxConcurrent: 1, minTime: 800 });
+
 interface ThrottledRequest {
-  method: string;
-  url: string;
   request: { retryCount: number };
 }
 
 type Options = Record<string, unknown> & { throttle?: Record<string, unknown> };
 
-/** Probot's Octokit with our rate-limit policy; `retries: false` turns retries and throttling off (tests of single failures). */
+/** Probot's Octokit with our pacing and rate-limit policy; `retries: false` turns retries and pacing off (tests of single failures). */
 export function githubOctokit(options: { retries?: boolean } = {}): typeof ProbotOctokit {
   const retries = options.retries ?? true;
   return ProbotOctokit.defaults((instance: Options) => ({
@@ -21,6 +26,8 @@ export function githubOctokit(options: { retries?: boolean } = {}): typeof Probo
     throttle: retries
       ? {
           ...instance.throttle,
+          write,
+          notifications,
           onRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
           onSecondaryRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
         }
