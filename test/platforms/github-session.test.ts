@@ -1,0 +1,35 @@
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubOctokit } from '../../src/platforms/github/octokit.js';
+import { GitHubSession } from '../../src/platforms/github/session.js';
+import { Metrics } from '../../src/server/metrics.js';
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe('GitHub check run', () => {
+  it('sends annotations in batches of 50 and the conclusion with the last batch', async () => {
+    const Octokit = githubOctokit({ retries: false });
+    const octokit = new Octokit({ auth: 'token' });
+    const session = new GitHubSession(octokit, { owner: 'o', repo: 'r', number: 3, headSha: 'a'.repeat(40), htmlUrl: 'https://github.com/o/r' }, new Metrics());
+    const updates: Array<{ conclusion?: string; count: number }> = [];
+    nock('https://api.github.com')
+      .post('/repos/o/r/check-runs')
+      .reply(201, { id: 9 })
+      .patch('/repos/o/r/check-runs/9')
+      .times(3)
+      .reply(200, (_uri, body) => {
+        const b = body as { conclusion?: string; output: { annotations: unknown[] } };
+        updates.push({ ...(b.conclusion ? { conclusion: b.conclusion } : {}), count: b.output.annotations.length });
+        return {};
+      });
+    await session.setStatus({ state: 'running', title: 'running' });
+    const annotations = Array.from({ length: 120 }, (_, i) => ({ file: 'a.yaml', line: i + 1, level: 'warning' as const, title: 'probes-missing', message: `m${i}` }));
+    await session.setStatus({ state: 'failure', title: '120 warnings', summary: 's', annotations });
+    expect(updates).toEqual([{ count: 50 }, { count: 50 }, { conclusion: 'failure', count: 20 }]);
+    expect(session.sourceLink('deploy/my app.yaml', 4)).toBe(`https://github.com/o/r/blob/${'a'.repeat(40)}/deploy/my%20app.yaml#L4`);
+  });
+});
