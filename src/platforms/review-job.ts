@@ -1,5 +1,5 @@
-// One review of one merge request push, for any platform: status running →
-// fetch → review → comment → final status. Whatever fails, the status ends
+// One review of one merge request push, for any platform and for CI mode:
+// status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
 import type { Review } from '../core/model.js';
 import { sortFindings } from '../core/policy/verdict.js';
@@ -9,7 +9,7 @@ import type { MirrorCache } from '../repo/mirror.js';
 import { runReview } from '../review.js';
 import type { Metrics, ReviewOutcome } from '../server/metrics.js';
 import type { Ticket } from './scheduler.js';
-import type { Annotation, CodeSource, MergeRequestSession, StatusReport } from './types.js';
+import type { Annotation, CodeSource, MergeRequestSession, RemoteCode, StatusReport } from './types.js';
 
 export interface Log {
   info(object: object, message?: string): void;
@@ -18,7 +18,8 @@ export interface Log {
 }
 
 export interface JobDeps {
-  mirrors: MirrorCache;
+  /** Needed for remote code only. */
+  mirrors?: MirrorCache;
   metrics: Metrics;
   log: Log;
 }
@@ -53,12 +54,33 @@ function noKubernetesChanges(review: Review): boolean {
   return review.findings.length === 0 && review.targets.every((t) => t.status === 'ok' && t.changes.length === 0);
 }
 
+/** The HTTP status of a failed API call (Octokit and gitbeaker errors), if it was one. */
+function apiStatus(error: unknown): number | undefined {
+  const e = error as { status?: unknown; cause?: { response?: { status?: unknown } } };
+  const status = typeof e?.status === 'number' ? e.status : e?.cause?.response?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /** What the status says when the review could not run: a user's mistake names itself; ours gets an id for the logs. */
-function failureMessage(error: unknown, reference: string): string {
+function failureMessage(error: unknown, platform: string, reference: string): string {
   if (error instanceof UserError || error instanceof RenderError) return error.message;
   const message = (error as Error).message ?? String(error);
   if (message.startsWith('cannot fetch') || message.startsWith('commit ')) return message;
-  return `safe-deploy hit an internal error (reference ${reference}); it is logged. Push again or ask for /safe-deploy rerun.`;
+  const status = apiStatus(error);
+  const what = status ? `the ${platform} API answered ${status} (${message.split('\n')[0]!.slice(0, 120)})` : 'safe-deploy hit an internal error';
+  return `${what}; reference ${reference} in the logs. Push again or ask for /safe-deploy rerun.`;
+}
+
+/** A newer push took over: this review reports nothing but its own cancellation. */
+class Superseded extends Error {}
+
+function fetchCode(mirrors: MirrorCache, source: RemoteCode): Promise<string> {
+  return mirrors.fetch({
+    url: source.cloneUrl,
+    ...(source.auth ? { auth: source.auth } : {}),
+    refs: [source.baseRef, source.headRef],
+    shas: [source.baseSha, source.headSha],
+  });
 }
 
 export async function reviewMergeRequest(session: MergeRequestSession, source: CodeSource, ticket: Ticket, deps: JobDeps, reference: string): Promise<ReviewOutcome> {
@@ -72,12 +94,8 @@ export async function reviewMergeRequest(session: MergeRequestSession, source: C
   };
   try {
     await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
-    const repo = await deps.mirrors.fetch({
-      url: source.cloneUrl,
-      ...(source.auth ? { auth: source.auth } : {}),
-      refs: [source.baseRef, source.headRef],
-      shas: [source.baseSha, source.headSha],
-    });
+    const repo = 'repo' in source ? source.repo : await fetchCode(deps.mirrors!, source);
+    if (!ticket.isCurrent()) throw new Superseded();
     const review = await runReview({ repo, base: source.baseSha, head: source.headSha });
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     const wrote = await ticket.writeIfCurrent(async () => {
@@ -97,26 +115,32 @@ export async function reviewMergeRequest(session: MergeRequestSession, source: C
       await finish({
         state: review.verdict === 'pass' ? 'success' : 'failure',
         title: statusTitle(review),
-        summary: renderMarkdown(review, { limit: session.statusLimit, sourceLink: link }),
+        ...(session.statusLimit ? { summary: renderMarkdown(review, { limit: session.statusLimit, sourceLink: link }) } : {}),
         annotations: annotations(review),
       });
     });
-    if (!wrote) {
-      outcome = 'superseded';
-      await finish({ state: 'cancelled', title: 'Superseded by a newer push' });
-    }
+    if (!wrote) throw new Superseded();
   } catch (error) {
+    if (error instanceof Superseded) {
+      outcome = 'superseded';
+      await finish({ state: 'cancelled', title: 'Superseded by a newer push' }).catch((statusError: unknown) => log.error({ err: statusError, reference }, 'could not report'));
+      return done();
+    }
     log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
     if (!completed) {
       try {
-        await finish({ state: 'failure', title: 'safe-deploy could not review this change', summary: failureMessage(error, reference) });
+        await finish({ state: 'failure', title: 'safe-deploy could not review this change', summary: failureMessage(error, session.platform, reference) });
       } catch (statusError) {
         log.error({ err: statusError, reference }, 'could not report the failure');
       }
     }
   }
-  const seconds = (performance.now() - started) / 1000;
-  deps.metrics.reviewed(session.platform, outcome, seconds);
-  log.info({ mergeRequest: session.key, head: source.headSha, outcome, seconds }, 'review done');
-  return outcome;
+  return done();
+
+  function done(): ReviewOutcome {
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.reviewed(session.platform, outcome, seconds);
+    log.info({ mergeRequest: session.key, head: source.headSha, outcome, seconds }, 'review done');
+    return outcome;
+  }
 }

@@ -30,8 +30,9 @@ export interface MergeRequestSession {
   readonly platform: 'github' | 'gitlab';
   /** "owner/repo!12": identifies the merge request in logs, locks and metrics. */
   readonly key: string;
-  /** Character limits of a comment and of a status summary. */
+  /** Character limit of a comment. */
   readonly commentLimit: number;
+  /** Character limit of a status summary; 0 when the platform's status has none (only a title). */
   readonly statusLimit: number;
   /** URL of a file at the head revision, for links in the comment. */
   sourceLink(file: string, line?: number): string | null;
@@ -42,8 +43,8 @@ export interface MergeRequestSession {
   updateComment(id: ExistingComment['id'], body: string): Promise<void>;
 }
 
-/** Where the code of a merge request comes from. */
-export interface CodeSource {
+/** Where the code of a merge request comes from: a remote fetched into the mirror cache… */
+export interface RemoteCode {
   cloneUrl: string;
   auth?: { username: string; token: string };
   baseRef: string;
@@ -51,3 +52,12 @@ export interface CodeSource {
   baseSha: string;
   headSha: string;
 }
+
+/** …or a checkout already on disk (CI mode). */
+export interface LocalCode {
+  repo: string;
+  baseSha: string;
+  headSha: string;
+}
+
+export type CodeSource = RemoteCode | LocalCode;

@@ -1,10 +1,13 @@
 // One HTTP server for everything (DESIGN §1 edges): the GitHub App webhooks
-// through Probot, GET /healthz and GET /metrics. Each platform is enabled when
+// through Probot, the GitLab webhooks, GET /healthz and GET /metrics. Each platform is enabled when
 // its settings are present; with none, Probot's app-registration flow starts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
+import { Gitlab } from '@gitbeaker/rest';
+import { pino } from 'pino';
 import { githubApp } from '../platforms/github/app.js';
+import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
 import { githubOctokit } from '../platforms/github/octokit.js';
 import { ReviewScheduler } from '../platforms/scheduler.js';
 import { MirrorCache } from '../repo/mirror.js';
@@ -34,6 +37,10 @@ export function githubConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
 }
 
+export function gitlabConfigured(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET);
+}
+
 /** The server, not yet listening. */
 export async function createSafeDeployServer(options: ServerOptions = {}): Promise<SafeDeployServer> {
   const env = options.env ?? process.env;
@@ -41,6 +48,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const scheduler = new ReviewScheduler(options.concurrency ?? Math.max(1, availableParallelism()));
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
+  const log = pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
   const platforms: string[] = [];
 
   handlers.push((req, res) => {
@@ -59,6 +67,14 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
     const middleware = await createNodeMiddleware(githubApp({ scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     handlers.push(async (req, res) => Boolean(await middleware(req, res, () => undefined)));
     platforms.push('github');
+  }
+
+  if (gitlabConfigured(env)) {
+    const api = new Gitlab({ host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! });
+    handlers.push(
+      gitlabWebhookHandler({ api, secret: env.GITLAB_WEBHOOK_SECRET!, token: env.GITLAB_TOKEN!, scheduler, mirrors, metrics, log: log.child({ name: 'gitlab' }) }),
+    );
+    platforms.push('gitlab');
   }
 
   const http = createServer((req, res) => {

@@ -1,6 +1,7 @@
 // A pull request on GitHub: the `safe-deploy` check run and the one review comment.
 import type { ProbotOctokit } from 'probot';
 import type { Metrics } from '../../server/metrics.js';
+import { statusLine } from '../status-text.js';
 import type { Annotation, ExistingComment, MergeRequestSession, StatusReport } from '../types.js';
 
 export const CHECK_NAME = 'safe-deploy';
@@ -18,10 +19,16 @@ export interface PullRequestRef {
   htmlUrl: string;
 }
 
+/** How the review is reported on the commit: a check run (the App) or a commit status (a CI token cannot create check runs). */
+export type GitHubStatusMode = { kind: 'check-run' } | { kind: 'commit-status'; targetUrl?: string };
+
+const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error' } as const;
+const MAX_STATUS_DESCRIPTION = 140;
+
 export class GitHubSession implements MergeRequestSession {
   readonly platform = 'github' as const;
   readonly commentLimit = 65_536;
-  readonly statusLimit = 65_535;
+  readonly statusLimit: number;
   readonly key: string;
   private checkRunId: number | null = null;
 
@@ -29,8 +36,10 @@ export class GitHubSession implements MergeRequestSession {
     private readonly octokit: Octokit,
     private readonly pr: PullRequestRef,
     private readonly metrics: Metrics,
+    private readonly mode: GitHubStatusMode = { kind: 'check-run' },
   ) {
     this.key = `${pr.owner}/${pr.repo}#${pr.number}`;
+    this.statusLimit = mode.kind === 'check-run' ? 65_535 : 0;
   }
 
   /** Counts a failed API call, then lets it fail. */
@@ -48,7 +57,19 @@ export class GitHubSession implements MergeRequestSession {
     return `${this.pr.htmlUrl}/blob/${this.pr.headSha}/${path}${line ? `#L${line}` : ''}`;
   }
 
-  async setStatus(report: StatusReport): Promise<void> {
+  setStatus(report: StatusReport): Promise<void> {
+    return this.mode.kind === 'check-run' ? this.setCheckRun(report) : this.setCommitStatus(report, this.mode.targetUrl);
+  }
+
+  private async setCommitStatus(report: StatusReport, targetUrl: string | undefined): Promise<void> {
+    const { owner, repo } = this.pr;
+    const description = statusLine(report, MAX_STATUS_DESCRIPTION);
+    await this.api(() =>
+      this.octokit.rest.repos.createCommitStatus({ owner, repo, sha: this.pr.headSha, state: COMMIT_STATE[report.state], context: CHECK_NAME, description, ...(targetUrl ? { target_url: targetUrl } : {}) }),
+    );
+  }
+
+  private async setCheckRun(report: StatusReport): Promise<void> {
     const { owner, repo } = this.pr;
     if (this.checkRunId === null) {
       const created = await this.api(() =>
