@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
-  safe-deploy serve            # webhook server: GitHub App, health and metrics
+  safe-deploy serve            # webhook server: GitHub App, GitLab, health and metrics
+  safe-deploy ci [--repo DIR]  # in GitHub Actions / GitLab CI: review the merge request, post comment + status
 
 Predicts what merging HEAD into BASE does to the cluster and prints it as the
 merge-request comment (markdown) or as JSON.
@@ -62,6 +63,11 @@ export async function run(argv: string[]): Promise<number> {
     switch (command) {
       case 'review':
         return await review(rest);
+      case 'ci': {
+        const { values } = parseArgs({ args: rest, options: { repo: { type: 'string', default: '.' } }, strict: true });
+        const { runCi } = await import('./ci.js');
+        return await runCi(process.env, resolve(values.repo), (text) => process.stdout.write(text));
+      }
       case 'serve': {
         const { serve } = await import('../server/server.js');
         await serve();

@@ -22,6 +22,8 @@ export interface JobDeps {
   mirrors?: MirrorCache;
   metrics: Metrics;
   log: Log;
+  /** Sees the review once it exists (CI mode prints it). */
+  onReview?: (review: Review) => void;
 }
 
 export const NO_CHANGES_TITLE = 'No Kubernetes changes';
@@ -98,6 +100,7 @@ export async function reviewMergeRequest(session: MergeRequestSession, source: C
     if (!ticket.isCurrent()) throw new Superseded();
     const review = await runReview({ repo, base: source.baseSha, head: source.headSha });
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
+    deps.onReview?.(review);
     const wrote = await ticket.writeIfCurrent(async () => {
       const existing = await session.findComment(COMMENT_MARKER);
       if (noKubernetesChanges(review)) {

@@ -85,3 +85,14 @@ export class ReviewScheduler {
     else this.running--;
   }
 }
+
+/** The ticket of a review that nothing can supersede (CI mode: one review per job). */
+export function soleTicket(): Ticket {
+  return {
+    isCurrent: () => true,
+    writeIfCurrent: async (write) => {
+      await write();
+      return true;
+    },
+  };
+}

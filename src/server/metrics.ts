@@ -16,8 +16,9 @@ export class Metrics {
   private renderErrors = new Counter({ name: 'safe_deploy_render_errors_total', help: 'Targets that failed to render at head', registers: [this.registry] });
   private apiErrors = new Counter({ name: 'safe_deploy_api_errors_total', help: 'Failed platform API calls', labelNames: ['platform'], registers: [this.registry] });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
+  /** `processMetrics: false` for a one-shot CI run, which has no /metrics to serve. */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   reviewed(platform: string, outcome: ReviewOutcome, seconds: number): void {
