@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { UserError } from '../errors.js';
 import { githubOctokit } from '../platforms/github/octokit.js';
 import { GitHubSession } from '../platforms/github/session.js';
-import { GitLabSession } from '../platforms/gitlab/session.js';
+import { currentUser, GitLabSession } from '../platforms/gitlab/session.js';
 import { reviewMergeRequest } from '../platforms/review-job.js';
 import { soleTicket } from '../platforms/scheduler.js';
 import type { LocalCode, MergeRequestSession } from '../platforms/types.js';
@@ -58,7 +58,8 @@ async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: M
   const pr = event.pull_request;
   const runUrl = env.GITHUB_RUN_ID ? `${server}/${owner}/${name}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const session = new GitHubSession(octokit, { owner, repo: name, number: pr.number, headSha: pr.head.sha, htmlUrl: `${server}/${owner}/${name}` }, metrics, {
-    kind: 'commit-status',
+    kind: 'token',
+    login: env.SAFE_DEPLOY_GITHUB_LOGIN || 'github-actions[bot]',
     ...(runUrl ? { targetUrl: runUrl } : {}),
   });
   return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha } };
@@ -82,7 +83,7 @@ function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): Me
       ...(env.CI_PIPELINE_ID ? { pipelineId: Number(env.CI_PIPELINE_ID) } : {}),
     },
     metrics,
-    () => api.Users.showCurrentUser().then((u) => u.id, () => null),
+    currentUser(api),
   );
   return { session, code: { repo, baseSha: required(env, 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'run in a merge request pipeline'), headSha } };
 }

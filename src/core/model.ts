@@ -77,4 +77,6 @@ export interface Review {
   findings: Finding[];
   /** Renderer binaries used, e.g. "helm v4.1.0"; shown in the footer. */
   tools: string[];
+  /** Active overrides for the head commit, listed in the comment. */
+  overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

@@ -1,7 +1,9 @@
 // One review of one merge request push, for any platform and for CI mode:
 // status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
+import { activeOverrides } from '../commands/override-record.js';
 import type { Review } from '../core/model.js';
+import { applyOverrides } from '../core/policy/overrides.js';
 import { sortFindings } from '../core/policy/verdict.js';
 import { RenderError, UserError } from '../errors.js';
 import { COMMENT_MARKER, renderMarkdown } from '../report/markdown.js';
@@ -98,11 +100,12 @@ export async function reviewMergeRequest(session: MergeRequestSession, source: C
     await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
     const repo = 'repo' in source ? source.repo : await fetchCode(deps.mirrors!, source);
     if (!ticket.isCurrent()) throw new Superseded();
-    const review = await runReview({ repo, base: source.baseSha, head: source.headSha });
+    const comments = await session.listComments();
+    const review = applyOverrides(await runReview({ repo, base: source.baseSha, head: source.headSha }), activeOverrides(comments, source.headSha));
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     deps.onReview?.(review);
     const wrote = await ticket.writeIfCurrent(async () => {
-      const existing = await session.findComment(COMMENT_MARKER);
+      const existing = (await session.listComments()).find((c) => c.own && c.body.includes(COMMENT_MARKER));
       if (noKubernetesChanges(review)) {
         outcome = 'no-changes';
         const body = `${COMMENT_MARKER}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${source.headSha}\`) changes no Kubernetes object.\n`;

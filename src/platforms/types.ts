@@ -20,9 +20,12 @@ export interface StatusReport {
   annotations?: Annotation[];
 }
 
-export interface ExistingComment {
+export interface ThreadComment {
   id: string | number;
   body: string;
+  author: string;
+  /** Written by this bot (its App, token user or CI identity): only such comments are edited or trusted. */
+  own: boolean;
 }
 
 /** One merge request on one platform, as the review job sees it. */
@@ -37,10 +40,10 @@ export interface MergeRequestSession {
   /** URL of a file at the head revision, for links in the comment. */
   sourceLink(file: string, line?: number): string | null;
   setStatus(report: StatusReport): Promise<void>;
-  /** The review comment (found by its marker), if there is one. */
-  findComment(marker: string): Promise<ExistingComment | null>;
+  /** Every comment of the merge request thread, oldest first. */
+  listComments(): Promise<ThreadComment[]>;
   createComment(body: string): Promise<void>;
-  updateComment(id: ExistingComment['id'], body: string): Promise<void>;
+  updateComment(id: ThreadComment['id'], body: string): Promise<void>;
 }
 
 /** Where the code of a merge request comes from: a remote fetched into the mirror cache… */

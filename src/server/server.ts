@@ -64,7 +64,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
 
   if (githubConfigured(env)) {
     const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit() } });
-    const middleware = await createNodeMiddleware(githubApp({ scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
+    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     handlers.push(async (req, res) => Boolean(await middleware(req, res, () => undefined)));
     platforms.push('github');
   }

@@ -46,6 +46,7 @@ describe('ci in GitHub Actions', () => {
       })
       .get('/repos/acme/gitops/issues/4/comments')
       .query(true)
+      .times(2)
       .reply(200, [])
       .post('/repos/acme/gitops/issues/4/comments')
       .reply(201, (_uri, body) => {
@@ -104,6 +105,7 @@ describe('ci in GitLab CI', () => {
       })
       .get('/projects/8/merge_requests/2/notes')
       .query(true)
+      .times(2)
       .reply(200, [])
       .post('/projects/8/merge_requests/2/notes')
       .reply(201, (_uri, body) => {

@@ -14,7 +14,7 @@ describe('GitHub check run', () => {
   it('sends annotations in batches of 50 and the conclusion with the last batch', async () => {
     const Octokit = githubOctokit({ retries: false });
     const octokit = new Octokit({ auth: 'token' });
-    const session = new GitHubSession(octokit, { owner: 'o', repo: 'r', number: 3, headSha: 'a'.repeat(40), htmlUrl: 'https://github.com/o/r' }, new Metrics());
+    const session = new GitHubSession(octokit, { owner: 'o', repo: 'r', number: 3, headSha: 'a'.repeat(40), htmlUrl: 'https://github.com/o/r' }, new Metrics(), { kind: 'app', appId: 1 });
     const updates: Array<{ conclusion?: string; count: number }> = [];
     nock('https://api.github.com')
       .post('/repos/o/r/check-runs')

@@ -31,7 +31,8 @@ function fakeGitHub(options: { existing?: Array<{ id: number; body: string; type
     })
     .get(`${repoPath}/issues/1/comments`)
     .query(true)
-    .reply(200, (options.existing ?? []).map((c) => ({ id: c.id, body: c.body, user: { login: 'safe-deploy[bot]', type: c.type ?? 'Bot' } })))
+    .times(2)
+    .reply(200, (options.existing ?? []).map((c) => ({ id: c.id, body: c.body, ...author(c.type ?? 'Bot') })))
     .patch(new RegExp(`${repoPath}/check-runs/${id}$`))
     .times(10)
     .reply(200, (_uri, body) => {
@@ -55,6 +56,13 @@ function fakeGitHub(options: { existing?: Array<{ id: number; body: string; type
 }
 
 const final = (r: Recorded) => r.checks[r.checks.length - 1]!;
+
+/** A comment author as GitHub reports it: our App (id 1234, as the test server is configured), another bot, or a person. */
+function author(type: string) {
+  if (type === 'Bot') return { user: { login: 'safe-deploy[bot]', type: 'Bot' }, performed_via_github_app: { id: 1234 } };
+  if (type === 'OtherBot') return { user: { login: 'other[bot]', type: 'Bot' }, performed_via_github_app: { id: 99 } };
+  return { user: { login: 'dev', type: 'User' }, performed_via_github_app: null };
+}
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -106,7 +114,13 @@ describe('GitHub App', () => {
 
   it('on synchronize: edits the same comment instead of adding one', async () => {
     const head = pushHead({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 }) });
-    const recorded = fakeGitHub({ existing: [{ id: 5, body: 'a person quoting <!-- safe-deploy:review -->', type: 'User' }, { id: 9, body: '<!-- safe-deploy:review -->\nold' }] });
+    const recorded = fakeGitHub({
+      existing: [
+        { id: 5, body: 'a person quoting <!-- safe-deploy:review -->', type: 'User' },
+        { id: 6, body: 'another App quoting <!-- safe-deploy:review -->', type: 'OtherBot' },
+        { id: 9, body: '<!-- safe-deploy:review -->\nold' },
+      ],
+    });
     await sendWebhook(server, 'pull_request', pullRequestPayload('synchronize', repo.dir, 1, base, head));
     await server.scheduler.idle();
     expect(recorded.comments).toEqual([]);

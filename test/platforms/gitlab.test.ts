@@ -31,8 +31,9 @@ function fakeGitLab(head: string, options: { notes?: Array<{ id: number; body: s
     })
     .get(`${api}/merge_requests/1/notes`)
     .query(true)
+    .times(2)
     .optionally()
-    .reply(200, (options.notes ?? []).map((n) => ({ id: n.id, body: n.body, system: false, author: { id: n.authorId } })))
+    .reply(200, (options.notes ?? []).map((n) => ({ id: n.id, body: n.body, system: false, author: { id: n.authorId, username: n.authorId === 99 ? 'safe-deploy-bot' : 'dev' } })))
     .post(`${api}/merge_requests/1/notes`)
     .optionally()
     .reply(201, (_uri, body) => {

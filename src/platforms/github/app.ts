@@ -7,6 +7,7 @@ import type { ReviewScheduler } from '../scheduler.js';
 import { CHECK_NAME, GitHubSession } from './session.js';
 
 export interface GitHubAppDeps {
+  appId: number;
   scheduler: ReviewScheduler;
   mirrors: MirrorCache;
   metrics: Metrics;
@@ -29,7 +30,10 @@ async function installationToken(octokit: Octokit): Promise<string> {
 
 function schedule(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullRequestInfo, delivery: string): void {
   const base = pr.base.repo;
-  const session = new GitHubSession(octokit, { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url }, deps.metrics);
+  const session = new GitHubSession(octokit, { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url }, deps.metrics, {
+    kind: 'app',
+    appId: deps.appId,
+  });
   const ticket = deps.scheduler.begin(session.key);
   deps.scheduler.submit(async () => {
     // A newer push arrived while this one waited for a slot: it will report.

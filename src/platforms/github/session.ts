@@ -2,7 +2,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { Metrics } from '../../server/metrics.js';
 import { statusLine } from '../status-text.js';
-import type { Annotation, ExistingComment, MergeRequestSession, StatusReport } from '../types.js';
+import type { Annotation, MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
 
 export const CHECK_NAME = 'safe-deploy';
 const ANNOTATION_BATCH = 50;
@@ -19,8 +19,12 @@ export interface PullRequestRef {
   htmlUrl: string;
 }
 
-/** How the review is reported on the commit: a check run (the App) or a commit status (a CI token cannot create check runs). */
-export type GitHubStatusMode = { kind: 'check-run' } | { kind: 'commit-status'; targetUrl?: string };
+/**
+ * How the review is reported and who "we" are: the App reports a check run and
+ * owns the comments it made; a CI token reports a commit status and owns the
+ * comments of its login (github-actions[bot]).
+ */
+export type GitHubIdentity = { kind: 'app'; appId: number } | { kind: 'token'; login: string; targetUrl?: string };
 
 const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error' } as const;
 const MAX_STATUS_DESCRIPTION = 140;
@@ -36,10 +40,10 @@ export class GitHubSession implements MergeRequestSession {
     private readonly octokit: Octokit,
     private readonly pr: PullRequestRef,
     private readonly metrics: Metrics,
-    private readonly mode: GitHubStatusMode = { kind: 'check-run' },
+    private readonly identity: GitHubIdentity,
   ) {
     this.key = `${pr.owner}/${pr.repo}#${pr.number}`;
-    this.statusLimit = mode.kind === 'check-run' ? 65_535 : 0;
+    this.statusLimit = identity.kind === 'app' ? 65_535 : 0;
   }
 
   /** Counts a failed API call, then lets it fail. */
@@ -58,7 +62,7 @@ export class GitHubSession implements MergeRequestSession {
   }
 
   setStatus(report: StatusReport): Promise<void> {
-    return this.mode.kind === 'check-run' ? this.setCheckRun(report) : this.setCommitStatus(report, this.mode.targetUrl);
+    return this.identity.kind === 'app' ? this.setCheckRun(report) : this.setCommitStatus(report, this.identity.targetUrl);
   }
 
   private async setCommitStatus(report: StatusReport, targetUrl: string | undefined): Promise<void> {
@@ -106,12 +110,17 @@ export class GitHubSession implements MergeRequestSession {
     );
   }
 
-  async findComment(marker: string): Promise<ExistingComment | null> {
+  async listComments(): Promise<ThreadComment[]> {
     const { owner, repo, number } = this.pr;
     const comments = await this.api(() => this.octokit.paginate(this.octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 }));
-    // Only a bot's comment counts: a person quoting the marker must not have their comment overwritten.
-    const mine = comments.find((c) => c.user?.type === 'Bot' && c.body?.includes(marker));
-    return mine ? { id: mine.id, body: mine.body ?? '' } : null;
+    const identity = this.identity;
+    return comments.map((c) => ({
+      id: c.id,
+      body: c.body ?? '',
+      author: c.user?.login ?? '',
+      // A person (or another bot) quoting our markers must never be taken for us.
+      own: identity.kind === 'app' ? c.performed_via_github_app?.id === identity.appId : c.user?.login === identity.login,
+    }));
   }
 
   async createComment(body: string): Promise<void> {
@@ -119,7 +128,7 @@ export class GitHubSession implements MergeRequestSession {
     await this.api(() => this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body }));
   }
 
-  async updateComment(id: ExistingComment['id'], body: string): Promise<void> {
+  async updateComment(id: ThreadComment['id'], body: string): Promise<void> {
     const { owner, repo } = this.pr;
     await this.api(() => this.octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(id), body }));
   }

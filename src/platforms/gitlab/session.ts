@@ -4,7 +4,7 @@ import type { Gitlab } from '@gitbeaker/rest';
 import type { Metrics } from '../../server/metrics.js';
 import { withRetry } from '../../util/retry.js';
 import { statusLine } from '../status-text.js';
-import type { ExistingComment, MergeRequestSession, StatusReport } from '../types.js';
+import type { MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
 
 export const STATUS_NAME = 'safe-deploy';
 const STATE = { running: 'running', success: 'success', failure: 'failed', cancelled: 'canceled' } as const;
@@ -34,6 +34,19 @@ export function statusOf(error: unknown): number | undefined {
 export function retryable(error: unknown): boolean {
   const status = statusOf(error);
   return status === undefined ? (error as Error)?.name === 'GitbeakerTimeoutError' : status >= 500 || status === 429;
+}
+
+/** The id of the user the token acts as, asked once (again after a failure). */
+export function currentUser(api: GitLabApi): () => Promise<number | null> {
+  let user: Promise<number | null> | null = null;
+  return () =>
+    (user ??= api.Users.showCurrentUser().then(
+      (u) => u.id,
+      () => {
+        user = null;
+        return null;
+      },
+    ));
 }
 
 export class GitLabSession implements MergeRequestSession {
@@ -85,17 +98,18 @@ export class GitLabSession implements MergeRequestSession {
     }
   }
 
-  async findComment(marker: string): Promise<ExistingComment | null> {
-    const [notes, me] = await Promise.all([this.call(() => this.api.MergeRequestNotes.all(this.mr.projectId, this.mr.iid)), this.botUserId()]);
-    const mine = notes.find((n) => !n.system && n.body.includes(marker) && (me === null || n.author.id === me));
-    return mine ? { id: mine.id, body: mine.body } : null;
+  async listComments(): Promise<ThreadComment[]> {
+    const [notes, me] = await Promise.all([this.call(() => this.api.MergeRequestNotes.all(this.mr.projectId, this.mr.iid, { sort: 'asc', orderBy: 'created_at' })), this.botUserId()]);
+    // Without knowing who we are, no note can be trusted or edited as ours.
+    if (me === null) throw new Error('cannot tell which GitLab user the token belongs to (GET /user failed)');
+    return notes.filter((n) => !n.system).map((n) => ({ id: n.id, body: n.body, author: n.author.username, own: n.author.id === me }));
   }
 
   async createComment(body: string): Promise<void> {
     await this.call(() => this.api.MergeRequestNotes.create(this.mr.projectId, this.mr.iid, body));
   }
 
-  async updateComment(id: ExistingComment['id'], body: string): Promise<void> {
+  async updateComment(id: ThreadComment['id'], body: string): Promise<void> {
     await this.call(() => this.api.MergeRequestNotes.edit(this.mr.projectId, this.mr.iid, Number(id), { body }));
   }
 }

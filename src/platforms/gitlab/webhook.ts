@@ -8,7 +8,7 @@ import type { Metrics } from '../../server/metrics.js';
 import { withRetry } from '../../util/retry.js';
 import { reviewMergeRequest, type Log } from '../review-job.js';
 import type { ReviewScheduler } from '../scheduler.js';
-import { GitLabSession, retryable, type GitLabApi } from './session.js';
+import { currentUser, GitLabSession, retryable, type GitLabApi } from './session.js';
 
 export const GITLAB_WEBHOOK_PATH = '/api/gitlab/webhooks';
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -90,19 +90,6 @@ function reply(res: ServerResponse, status: number, message: string): true {
 export function wantsReview(hook: MergeRequestHook): boolean {
   const { action, oldrev } = hook.object_attributes;
   return action === 'open' || action === 'reopen' || (action === 'update' && Boolean(oldrev));
-}
-
-/** The id of the user the token acts as, asked once (again after a failure). */
-function currentUser(api: GitLabApi): () => Promise<number | null> {
-  let user: Promise<number | null> | null = null;
-  return () =>
-    (user ??= api.Users.showCurrentUser().then(
-      (u) => u.id,
-      () => {
-        user = null;
-        return null;
-      },
-    ));
 }
 
 function scheduleReview(deps: GitLabDeps, botUser: () => Promise<number | null>, hook: MergeRequestHook, delivery: string): void {
