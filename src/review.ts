@@ -28,6 +28,8 @@ export interface ReviewRequest {
   head: string;
   /** A config file on disk, used instead of the base revision's .safe-deploy.yml. */
   configFile?: string;
+  /** Review only the targets with these names (`/safe-deploy rerun <target>`). */
+  targets?: string[];
 }
 
 type RenderOutcome = { ok: true; resources: Resource[] } | { ok: false; error: RenderError };
@@ -101,7 +103,8 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
   try {
     const config = await baseConfig(base, request.configFile);
     const changed = await changedFiles(request.repo, forkPoint, headSha);
-    const targets = await planTargets(config, base, head, changed);
+    const planned = await planTargets(config, base, head, changed);
+    const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     const limits: Limits = {
       timeoutMs: (config.render.timeoutSeconds ?? DEFAULT_LIMITS.timeoutMs / 1000) * 1000,
       maxOutputBytes: (config.render.maxOutputMB ?? DEFAULT_LIMITS.maxOutputBytes / 2 ** 20) * 2 ** 20,

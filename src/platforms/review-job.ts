@@ -43,6 +43,11 @@ export function statusTitle(review: Review): string {
   const failed = review.targets.filter((t) => t.status === 'error').length;
   const parts = counts.map(([s, n]) => plural(n, s));
   if (failed && !counts.length) parts.push(`${plural(failed, 'target')} failed to render`);
+  const overridden = review.findings.filter((f) => f.overridden).length;
+  if (overridden) {
+    const by = [...new Set((review.overrides ?? []).map((o) => o.by))].join(', ');
+    parts.push(`${overridden} overridden by ${by}`);
+  }
   if (parts.length) return parts.join(', ');
   const { created, updated, replaced, deleted } = review.summary;
   return `${plural(created + updated + replaced + deleted, 'change')}, no findings`;

@@ -16,6 +16,8 @@ export interface MarkdownOptions {
   limit?: number;
   /** Base URL of the rule docs (default RULES_DOC_URL). */
   rulesUrl?: string;
+  /** false for replies: only the main comment carries the marker it is found by. */
+  marker?: boolean;
   /** URL of a file at the head revision, for source links; none means plain text. */
   sourceLink?: (file: string, line?: number) => string | null;
 }
@@ -44,10 +46,10 @@ function countsLine(review: Review): string {
   return `**${parts.join(' · ')}** in ${plural(review.targets.length, 'target')}${findings.length ? ` · ${findings.join(', ')}` : ''}`;
 }
 
-function header(review: Review): string[] {
+function header(review: Review, marker: boolean): string[] {
   const failing = review.verdict === 'fail';
   const title = failing ? '## ❌ safe-deploy: this merge is blocked' : '## ✅ safe-deploy: safe to merge';
-  const lines = [COMMENT_MARKER, title, '', countsLine(review)];
+  const lines = [...(marker ? [COMMENT_MARKER] : []), title, '', countsLine(review)];
   if (review.targets.every((t) => t.changes.length === 0) && review.targets.every((t) => t.status === 'ok')) {
     lines.push('', 'No Kubernetes object changes.');
   } else {
@@ -105,6 +107,16 @@ function findingsTable(review: Review, maxRows: number, options: MarkdownOptions
   }
   const hidden = review.findings.length - rows.length;
   if (hidden > 0) lines.push('', `_${plural(hidden, 'more finding')} not shown for size: see the check run or \`--format json\`._`);
+  return lines;
+}
+
+function overridesSection(review: Review): string[] {
+  if (!review.overrides?.length) return [];
+  const lines = ['', '### Overrides', '', '| Rule | Resource | By | Reason |', '| --- | --- | --- | --- |'];
+  for (const o of review.overrides) {
+    lines.push(`| ${code(o.rule)} | ${o.resource ? code(o.resource) : 'all'} | ${escapeText(o.by)} | ${escapeText(o.reason)} |`);
+  }
+  lines.push('', '_Overrides hold for this head commit only; a new push clears them._');
   return lines;
 }
 
@@ -186,7 +198,7 @@ function render(review: Review, plan: BudgetPlan, options: MarkdownOptions): str
   const note = unlisted
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
-  const lines = [...header(review), ...findingsTable(review, plan.maxFindings, options), ...note, ...body, ...footer(review)];
+  const lines = [...header(review, options.marker ?? true), ...findingsTable(review, plan.maxFindings, options), ...overridesSection(review), ...note, ...body, ...footer(review)];
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,9 +1,17 @@
-// The Probot app: pull request events and check re-runs start a review.
+// The Probot app: pull request events and check re-runs start a review; new
+// comments on pull requests carry slash-commands.
 import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
+import type { Role } from '../../commands/authorize.js';
+import { handleComment, type CommandSurface } from '../../commands/handle.js';
+import { defaultConfig, parseConfig, CONFIG_FILE } from '../../config/load.js';
+import { applyOverrides } from '../../core/policy/overrides.js';
+import { activeOverrides } from '../../commands/override-record.js';
 import type { MirrorCache } from '../../repo/mirror.js';
+import { runReview } from '../../review.js';
 import type { Metrics } from '../../server/metrics.js';
 import { reviewMergeRequest, type Log } from '../review-job.js';
-import type { ReviewScheduler } from '../scheduler.js';
+import type { ReviewScheduler, Ticket } from '../scheduler.js';
+import type { RemoteCode } from '../types.js';
 import { CHECK_NAME, GitHubSession } from './session.js';
 
 export interface GitHubAppDeps {
@@ -28,34 +36,113 @@ async function installationToken(octokit: Octokit): Promise<string> {
   return auth.token;
 }
 
-function schedule(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullRequestInfo, delivery: string): void {
+/** Everything a review of one pull request head needs; `run` does the whole job. */
+function prepare(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullRequestInfo, delivery: string) {
   const base = pr.base.repo;
   const session = new GitHubSession(octokit, { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url }, deps.metrics, {
     kind: 'app',
     appId: deps.appId,
   });
-  const ticket = deps.scheduler.begin(session.key);
+  const code = async (): Promise<RemoteCode> => {
+    const token = /^https?:\/\//.test(base.clone_url) ? await installationToken(octokit) : null;
+    return {
+      cloneUrl: base.clone_url,
+      ...(token ? { auth: { username: 'x-access-token', token } } : {}),
+      baseRef: `refs/heads/${pr.base.ref}`,
+      // Fork heads are fetched from the base repository.
+      headRef: `refs/pull/${pr.number}/head`,
+      baseSha: pr.base.sha,
+      headSha: pr.head.sha,
+    };
+  };
+  const review = async (ticket: Ticket) => {
+    await reviewMergeRequest(session, await code(), ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log }, delivery);
+  };
+  /** Reviews now, as the newest review of this pull request. */
+  const run = () => review(deps.scheduler.begin(session.key));
+  return { session, code, review, run };
+}
+
+function schedule(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullRequestInfo, delivery: string): void {
+  const prepared = prepare(deps, octokit, log, pr, delivery);
+  const ticket = deps.scheduler.begin(prepared.session.key);
   deps.scheduler.submit(async () => {
     // A newer push arrived while this one waited for a slot: it will report.
-    if (!ticket.isCurrent()) return;
-    const cloneUrl = base.clone_url;
-    const token = /^https?:\/\//.test(cloneUrl) ? await installationToken(octokit) : null;
-    await reviewMergeRequest(
-      session,
-      {
-        cloneUrl,
-        ...(token ? { auth: { username: 'x-access-token', token } } : {}),
-        baseRef: `refs/heads/${pr.base.ref}`,
-        // Fork heads are fetched from the base repository.
-        headRef: `refs/pull/${pr.number}/head`,
-        baseSha: pr.base.sha,
-        headSha: pr.head.sha,
-      },
-      ticket,
-      { mirrors: deps.mirrors, metrics: deps.metrics, log },
-      delivery,
-    );
+    if (ticket.isCurrent()) await prepared.review(ticket);
   });
+}
+
+/** GitHub's permission names on the common ladder (role_name carries maintain and triage). */
+function roleOf(permission: string | undefined): Role {
+  switch (permission) {
+    case 'admin':
+      return 'admin';
+    case 'maintain':
+      return 'maintain';
+    case 'write':
+    case 'push':
+      return 'write';
+    case 'triage':
+    case 'read':
+    case 'pull':
+      return 'read';
+    default:
+      return 'none';
+  }
+}
+
+function commandSurface(deps: GitHubAppDeps, context: Context<'issue_comment.created'>, pr: PullRequestInfo): CommandSurface {
+  const { owner, repo } = context.repo();
+  const octokit = context.octokit;
+  const username = context.payload.comment.user?.login ?? 'unknown';
+  const commentId = context.payload.comment.id;
+  const prepared = prepare(deps, octokit, context.log, pr, context.id);
+  let role: Promise<Role> | null = null;
+  return {
+    principal: {
+      username,
+      role: () =>
+        (role ??= octokit.rest.repos
+          .getCollaboratorPermissionLevel({ owner, repo, username })
+          .then((r) => roleOf((r.data as { role_name?: string }).role_name ?? r.data.permission), () => 'none' as Role)),
+      memberOf: async (group) => {
+        const [org, team] = group.split('/', 2);
+        try {
+          const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org: org!, team_slug: team!, username });
+          return data.state === 'active';
+        } catch {
+          return false;
+        }
+      },
+    },
+    headSha: pr.head.sha,
+    commentLimit: prepared.session.commentLimit,
+    reply: async (body) => {
+      await octokit.rest.issues.createComment({ owner, repo, issue_number: pr.number, body });
+    },
+    react: async (reaction) => {
+      await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: commentId, content: reaction });
+    },
+    baseConfig: async () => {
+      try {
+        const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_FILE, ref: pr.base.sha });
+        const content = (data as { content?: string }).content ?? '';
+        return await parseConfig(Buffer.from(content, 'base64').toString('utf8'), CONFIG_FILE);
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return defaultConfig();
+        throw error;
+      }
+    },
+    comments: () => prepared.session.listComments(),
+    review: async (targets) => {
+      const code = await prepared.code();
+      const repoDir = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
+      const review = await runReview({ repo: repoDir, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) });
+      return applyOverrides(review, activeOverrides(await prepared.session.listComments(), code.headSha));
+    },
+    rerun: prepared.run,
+    log: context.log,
+  };
 }
 
 export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
@@ -83,6 +170,23 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
         deps.metrics.apiFailed('github');
         context.log.error({ err: error, delivery: context.id }, 'cannot rerun the check');
       }
+    });
+
+    app.on('issue_comment.created', async (context: Context<'issue_comment.created'>) => {
+      const { comment, issue } = context.payload;
+      // Comments on plain issues, and any bot's comments (ours included), carry no commands.
+      if (!issue.pull_request || !comment.user || comment.user.type === 'Bot' || comment.performed_via_github_app) return;
+      if (!comment.body.includes('/safe-deploy') || !deps.scheduler.firstDelivery(context.id)) return;
+      deps.scheduler.submit(async () => {
+        try {
+          const { owner, repo } = context.repo();
+          const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: issue.number });
+          await handleComment(comment.body, commandSurface(deps, context, data as unknown as PullRequestInfo));
+        } catch (error) {
+          deps.metrics.apiFailed('github');
+          context.log.error({ err: error, delivery: context.id }, 'cannot handle the comment');
+        }
+      });
     });
   };
 }

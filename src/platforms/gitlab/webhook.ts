@@ -1,14 +1,21 @@
-// POST /api/gitlab/webhooks: GitLab's Merge Request Hook starts a review; the
-// Note Hook goes to the slash-command handler. The X-Gitlab-Token header is
+// POST /api/gitlab/webhooks: GitLab's Merge Request Hook starts a review; a new
+// note on a merge request runs its slash-commands. The X-Gitlab-Token header is
 // checked in constant time before anything else is read.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MirrorCache } from '../../repo/mirror.js';
 import type { Metrics } from '../../server/metrics.js';
 import { withRetry } from '../../util/retry.js';
+import type { Role } from '../../commands/authorize.js';
+import { handleComment, type CommandSurface } from '../../commands/handle.js';
+import { activeOverrides } from '../../commands/override-record.js';
+import { CONFIG_FILE, defaultConfig, parseConfig } from '../../config/load.js';
+import { applyOverrides } from '../../core/policy/overrides.js';
+import { runReview } from '../../review.js';
 import { reviewMergeRequest, type Log } from '../review-job.js';
-import type { ReviewScheduler } from '../scheduler.js';
-import { currentUser, GitLabSession, retryable, type GitLabApi } from './session.js';
+import type { ReviewScheduler, Ticket } from '../scheduler.js';
+import type { RemoteCode } from '../types.js';
+import { currentUser, GitLabSession, retryable, statusOf, type GitLabApi } from './session.js';
 
 export const GITLAB_WEBHOOK_PATH = '/api/gitlab/webhooks';
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -21,8 +28,6 @@ export interface GitLabDeps {
   mirrors: MirrorCache;
   metrics: Metrics;
   log: Log;
-  /** Note Hook payloads (slash-commands). */
-  onNote?: (payload: GitLabNotePayload, delivery: string) => void;
 }
 
 interface Project {
@@ -51,7 +56,7 @@ export interface GitLabNotePayload {
   project: Project;
   user: { id: number; username: string };
   object_attributes: { id: number; note: string; noteable_type: string; action?: string; system?: boolean };
-  merge_request?: { iid: number };
+  merge_request?: { iid: number; target_branch: string; target_project_id?: number; last_commit?: { id: string } };
 }
 
 function digest(value: string): Buffer {
@@ -92,51 +97,141 @@ export function wantsReview(hook: MergeRequestHook): boolean {
   return action === 'open' || action === 'reopen' || (action === 'update' && Boolean(oldrev));
 }
 
-function scheduleReview(deps: GitLabDeps, botUser: () => Promise<number | null>, hook: MergeRequestHook, delivery: string): void {
-  const attributes = hook.object_attributes;
-  const project = hook.project;
-  const projectId = attributes.target_project_id ?? project.id;
-  const hookHead = attributes.last_commit?.id ?? attributes.diff_refs?.head_sha ?? '';
-  const session = new GitLabSession(deps.api, { projectId, projectPath: project.path_with_namespace, iid: attributes.iid, headSha: hookHead, webUrl: project.web_url }, deps.metrics, botUser);
-  const ticket = deps.scheduler.begin(session.key);
-  deps.scheduler.submit(async () => {
-    if (!ticket.isCurrent()) return;
-    let baseSha = attributes.diff_refs?.base_sha ?? null;
-    let headSha = attributes.diff_refs?.head_sha ?? hookHead;
-    try {
-      // The hook carries no head pipeline, and older GitLab versions no diff_refs.
-      const mr = await withRetry(() => deps.api.MergeRequests.show(projectId, attributes.iid), retryable);
-      const refs = mr.diff_refs as { base_sha?: string; head_sha?: string } | null | undefined;
-      baseSha ??= refs?.base_sha ?? null;
-      headSha = refs?.head_sha ?? headSha;
-      const pipeline = mr.head_pipeline as { id?: number; sha?: string } | null | undefined;
-      Object.assign(session.mr, { headSha, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}) });
-    } catch (error) {
+interface MergeRequestInfo {
+  project: Project;
+  projectId: number;
+  iid: number;
+  targetBranch: string;
+  /** From the hook; the API's diff_refs win when they differ. */
+  headSha: string;
+  diffRefs?: { base_sha?: string | null; head_sha?: string | null } | null;
+}
+
+/** Everything a review of one merge request head needs; `run` does the whole job. */
+function prepare(deps: GitLabDeps, botUser: () => Promise<number | null>, info: MergeRequestInfo, delivery: string) {
+  const { project, projectId, iid } = info;
+  const session = new GitLabSession(deps.api, { projectId, projectPath: project.path_with_namespace, iid, headSha: info.headSha, webUrl: project.web_url }, deps.metrics, botUser);
+  /** Base, head and head pipeline: the hook carries no pipeline, and older GitLab versions no diff_refs. */
+  const code = async (): Promise<RemoteCode> => {
+    const mr = await withRetry(() => deps.api.MergeRequests.show(projectId, iid), retryable).catch((error: unknown) => {
       deps.metrics.apiFailed('gitlab');
+      throw error;
+    });
+    const refs = (mr.diff_refs ?? info.diffRefs) as { base_sha?: string; head_sha?: string } | null | undefined;
+    const headSha = refs?.head_sha ?? info.headSha;
+    const pipeline = mr.head_pipeline as { id?: number; sha?: string } | null | undefined;
+    Object.assign(session.mr, { headSha, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}) });
+    if (!refs?.base_sha) throw new Error(`merge request !${iid} has no diff_refs yet`);
+    return {
+      cloneUrl: project.git_http_url,
+      ...(/^https?:\/\//.test(project.git_http_url) ? { auth: { username: 'oauth2', token: deps.token } } : {}),
+      baseRef: `refs/heads/${info.targetBranch}`,
+      // Merge requests from forks are fetched from the target project too.
+      headRef: `refs/merge-requests/${iid}/head`,
+      baseSha: refs.base_sha,
+      headSha,
+    };
+  };
+  const review = async (ticket: Ticket) => {
+    let source: RemoteCode;
+    try {
+      source = await code();
+    } catch (error) {
       deps.log.error({ err: error, delivery }, 'cannot read the merge request');
-      if (!baseSha) {
-        await session
-          .setStatus({ state: 'failure', title: 'safe-deploy could not review this change', summary: `GitLab API error reading merge request !${attributes.iid}; ask for /safe-deploy rerun.` })
-          .catch((statusError: unknown) => deps.log.error({ err: statusError, delivery }, 'cannot report'));
-        return;
-      }
+      await session
+        .setStatus({ state: 'failure', title: 'safe-deploy could not review this change', summary: `GitLab API error reading merge request !${iid}; ask for /safe-deploy rerun.` })
+        .catch((statusError: unknown) => deps.log.error({ err: statusError, delivery }, 'cannot report'));
+      return;
     }
-    const http = /^https?:\/\//.test(project.git_http_url);
-    await reviewMergeRequest(
-      session,
-      {
-        cloneUrl: project.git_http_url,
-        ...(http ? { auth: { username: 'oauth2', token: deps.token } } : {}),
-        baseRef: `refs/heads/${attributes.target_branch}`,
-        // Merge requests from forks are fetched from the target project too.
-        headRef: `refs/merge-requests/${attributes.iid}/head`,
-        baseSha: baseSha!,
-        headSha,
-      },
-      ticket,
-      { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log },
-      delivery,
-    );
+    await reviewMergeRequest(session, source, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log }, delivery);
+  };
+  /** Reviews now, as the newest review of this merge request. */
+  const run = () => review(deps.scheduler.begin(session.key));
+  return { session, code, review, run };
+}
+
+function scheduleReview(deps: GitLabDeps, botUser: () => Promise<number | null>, hook: MergeRequestHook, delivery: string): void {
+  const a = hook.object_attributes;
+  const prepared = prepare(
+    deps,
+    botUser,
+    { project: hook.project, projectId: a.target_project_id ?? hook.project.id, iid: a.iid, targetBranch: a.target_branch, headSha: a.last_commit?.id ?? a.diff_refs?.head_sha ?? '', diffRefs: a.diff_refs ?? null },
+    delivery,
+  );
+  const ticket = deps.scheduler.begin(prepared.session.key);
+  deps.scheduler.submit(async () => {
+    if (ticket.isCurrent()) await prepared.review(ticket);
+  });
+}
+
+/** GitLab access levels on the common ladder. */
+function roleOf(accessLevel: number): Role {
+  if (accessLevel >= 50) return 'admin';
+  if (accessLevel >= 40) return 'maintain';
+  if (accessLevel >= 30) return 'write';
+  return accessLevel >= 10 ? 'read' : 'none';
+}
+
+const EMOJI = { eyes: 'eyes', '+1': 'thumbsup', '-1': 'thumbsdown' } as const;
+
+function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>, note: GitLabNotePayload, delivery: string): CommandSurface {
+  const mr = note.merge_request!;
+  const projectId = mr.target_project_id ?? note.project.id;
+  const prepared = prepare(
+    deps,
+    botUser,
+    { project: note.project, projectId, iid: mr.iid, targetBranch: mr.target_branch, headSha: mr.last_commit?.id ?? '' },
+    delivery,
+  );
+  let role: Promise<Role> | null = null;
+  const surface: CommandSurface = {
+    principal: {
+      username: note.user.username,
+      role: () => (role ??= deps.api.ProjectMembers.show(projectId, note.user.id, { includeInherited: true }).then((m) => roleOf(Number(m.access_level)), () => 'none' as Role)),
+      memberOf: (group) => deps.api.GroupMembers.show(group, note.user.id, { includeInherited: true }).then(() => true, () => false),
+    },
+    headSha: mr.last_commit?.id ?? '',
+    commentLimit: prepared.session.commentLimit,
+    reply: async (body) => {
+      await prepared.session.createComment(body);
+    },
+    react: async (reaction) => {
+      await deps.api.MergeRequestNoteAwardEmojis.award(projectId, mr.iid, note.object_attributes.id, EMOJI[reaction]);
+    },
+    baseConfig: async () => {
+      const { baseSha: ref } = await prepared.code();
+      try {
+        return await parseConfig(String(await deps.api.RepositoryFiles.showRaw(projectId, CONFIG_FILE, ref)), CONFIG_FILE);
+      } catch (error) {
+        if (statusOf(error) === 404) return defaultConfig();
+        throw error;
+      }
+    },
+    comments: () => prepared.session.listComments(),
+    review: async (targets) => {
+      const code = await prepared.code();
+      const repo = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
+      const review = await runReview({ repo, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) });
+      return applyOverrides(review, activeOverrides(await prepared.session.listComments(), code.headSha));
+    },
+    rerun: prepared.run,
+    log: deps.log,
+  };
+  return surface;
+}
+
+/** A new note on a merge request, not ours, that names the bot: run its commands. */
+async function handleNote(deps: GitLabDeps, botUser: () => Promise<number | null>, note: GitLabNotePayload, delivery: string): Promise<void> {
+  const attributes = note.object_attributes;
+  if (attributes.noteable_type !== 'MergeRequest' || !note.merge_request || attributes.system) return;
+  if ((attributes.action && attributes.action !== 'create') || !attributes.note.includes('/safe-deploy')) return;
+  if (note.user.id === (await botUser())) return;
+  deps.scheduler.submit(async () => {
+    try {
+      await handleComment(attributes.note, commandSurface(deps, botUser, note, delivery));
+    } catch (error) {
+      deps.log.error({ err: error, delivery }, 'cannot handle the note');
+    }
   });
 }
 
@@ -168,7 +263,7 @@ export function gitlabWebhookHandler(deps: GitLabDeps) {
       return reply(res, 200, 'ok');
     }
     if (event === 'Note Hook' && payload.object_kind === 'note') {
-      deps.onNote?.(payload as GitLabNotePayload, delivery);
+      void handleNote(deps, botUser, payload as GitLabNotePayload, delivery);
       return reply(res, 200, 'ok');
     }
     return reply(res, 200, 'ignored');

@@ -1,0 +1,195 @@
+// The slash-command handlers, one set for every platform: each adapter supplies
+// a CommandSurface (who is asking, how to reply, react, review and rerun).
+import type { Config } from '../config/schema.js';
+import type { Review } from '../core/model.js';
+import { findRule, CATALOG } from '../core/policy/catalog.js';
+import type { Override } from '../core/policy/overrides.js';
+import type { Log } from '../platforms/review-job.js';
+import type { ThreadComment } from '../platforms/types.js';
+import { diffBlock, renderMarkdown, RULES_DOC_URL } from '../report/markdown.js';
+import { code, escapeText } from '../report/markdown-text.js';
+import { atLeast, DEFAULT_OVERRIDERS, describeAllowed, mayOverride, type Principal } from './authorize.js';
+import { activeOverrides, overrideRecord } from './override-record.js';
+import { parseCommands, type Command } from './parse.js';
+
+export interface CommandSurface {
+  principal: Principal;
+  headSha: string;
+  commentLimit: number;
+  reply(body: string): Promise<void>;
+  react(reaction: 'eyes' | '+1' | '-1'): Promise<void>;
+  /** .safe-deploy.yml of the base revision. */
+  baseConfig(): Promise<Config>;
+  comments(): Promise<ThreadComment[]>;
+  /** A fresh review of the head, not posted; only the named targets when given. */
+  review(targets?: string[]): Promise<Review>;
+  /** The full review job (comment and status), awaited. */
+  rerun(): Promise<void>;
+  log: Log;
+}
+
+type Outcome = 'done' | 'refused' | 'failed';
+
+const short = (sha: string) => sha.slice(0, 12);
+
+function helpText(allowed: string[]): string {
+  return [
+    '**safe-deploy commands** — each on a line of its own, in a new comment:',
+    '',
+    '| command | what it does | who may |',
+    '| --- | --- | --- |',
+    '| `/safe-deploy help` | this list | anyone |',
+    '| `/safe-deploy rerun [target]` (or `diff`) | review again: everything (comment and status), or one target (a reply) | write access |',
+    '| `/safe-deploy show <Kind>/<name> [target]` | the full redacted diff of one object | anyone |',
+    '| `/safe-deploy explain <rule-id>` | what a rule checks and how to fix it | anyone |',
+    `| \`/safe-deploy override <rule-id> [<Kind>/<name>] -- <reason>\` | accept a failing rule for this commit, on record | ${escapeText(describeAllowed(allowed))} |`,
+    '| `/safe-deploy overrides` | the active overrides | anyone |',
+    '',
+    `Rules: ${RULES_DOC_URL}`,
+  ].join('\n');
+}
+
+async function refuse(surface: CommandSurface, command: Command, needed: string, has: string): Promise<Outcome> {
+  surface.log.warn({ user: surface.principal.username, command: command.text, needed, has }, 'slash-command refused');
+  await surface.reply(`@${surface.principal.username}, sorry: \`/safe-deploy ${command.args.length ? `${command.name} ${command.args.join(' ')}` : command.name}\` needs ${needed}, and you have ${has}.`);
+  return 'refused';
+}
+
+async function rerun(surface: CommandSurface, command: Command): Promise<Outcome> {
+  const role = await surface.principal.role();
+  if (!atLeast(role, 'write')) return refuse(surface, command, 'write access to the repository', `${role} access`);
+  const [target] = command.args;
+  if (!target) {
+    await surface.rerun();
+    return 'done';
+  }
+  const review = await surface.review([target]);
+  if (!review.targets.length) {
+    await surface.reply(`No target named ${code(target)} changes in this merge request at ${code(short(surface.headSha))}.`);
+    return 'failed';
+  }
+  await surface.reply(`Review of ${code(target)} at ${code(short(surface.headSha))}:\n\n${renderMarkdown(review, { limit: surface.commentLimit - 200, marker: false })}`);
+  return 'done';
+}
+
+async function show(surface: CommandSurface, command: Command): Promise<Outcome> {
+  const [resource, target] = command.args;
+  const [kind, name] = (resource ?? '').split('/', 2);
+  if (!kind || !name) {
+    await surface.reply('Usage: `/safe-deploy show <Kind>/<name> [target]`, e.g. `/safe-deploy show Deployment/web`.');
+    return 'failed';
+  }
+  const review = await surface.review(target ? [target] : undefined);
+  const found = review.targets.flatMap((t) =>
+    t.changes.filter((c) => c.kind.toLowerCase() === kind.toLowerCase() && (c.name === name || c.previousName === name)).map((c) => ({ target: t.name, change: c })),
+  );
+  if (!found.length) {
+    await surface.reply(`No change to ${code(`${kind}/${name}`)} in this merge request at ${code(short(surface.headSha))}.`);
+    return 'failed';
+  }
+  const budget = surface.commentLimit - 500;
+  const sections = found.map(({ target, change }) => {
+    const id = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+    const impacts = change.impacts.map((i) => `- ${i.type}: ${escapeText(i.message)}`);
+    let diff = diffBlock(change).join('\n');
+    if (diff.length > budget / found.length) {
+      const lines = change.diff.split('\n');
+      const kept = lines.slice(0, Math.floor(budget / found.length / 100));
+      diff = `${diffBlock({ ...change, diff: kept.join('\n') }).join('\n')}\n\n_${lines.length - kept.length} more lines; \`safe-deploy review\` prints the whole diff._`;
+    }
+    return [`#### ${change.action} ${code(id)} in ${code(target)}`, ...(impacts.length ? ['', ...impacts] : []), diff].join('\n');
+  });
+  await surface.reply(sections.join('\n\n'));
+  return 'done';
+}
+
+async function explain(surface: CommandSurface, command: Command): Promise<Outcome> {
+  const [id] = command.args;
+  const rule = id ? findRule(id) : undefined;
+  if (!rule) {
+    await surface.reply(`${id ? `There is no rule ${code(id)}` : 'Name a rule'}: \`/safe-deploy explain <rule-id>\`. The rules: ${CATALOG.map((r) => code(r.id)).join(', ')}.`);
+    return 'failed';
+  }
+  await surface.reply(`### ${code(rule.id)} — ${rule.defaultSeverity} by default\n\n**${escapeText(rule.summary)}.**\n\n${rule.explanation}\n\n${RULES_DOC_URL}#${rule.id}`);
+  return 'done';
+}
+
+async function override(surface: CommandSurface, command: Command): Promise<Outcome> {
+  const [rule, resource] = command.args;
+  if (!rule || !command.reason) {
+    await surface.reply('An override needs a rule and a reason: `/safe-deploy override <rule-id> [<Kind>/<name>] -- <why this is safe>`.');
+    return 'failed';
+  }
+  if (!findRule(rule) && !rule.startsWith('policy:')) {
+    await surface.reply(`There is no rule ${code(rule)}; \`/safe-deploy help\` links to the list.`);
+    return 'failed';
+  }
+  if (resource && !/^[^/\s]+\/[^/\s]+$/.test(resource)) {
+    await surface.reply('Name the object as `<Kind>/<name>`, e.g. `Deployment/web`.');
+    return 'failed';
+  }
+  const allowed = (await surface.baseConfig()).commands.override ?? DEFAULT_OVERRIDERS;
+  if (!(await mayOverride(surface.principal, allowed))) {
+    return refuse(surface, command, describeAllowed(allowed), `${await surface.principal.role()} access`);
+  }
+  const record: Override = { rule, sha: surface.headSha, by: surface.principal.username, reason: command.reason, at: new Date().toISOString(), ...(resource ? { resource } : {}) };
+  await surface.reply(
+    `Override recorded: ${code(rule)}${resource ? ` on ${code(resource)}` : ''} for ${code(short(surface.headSha))}, by @${escapeText(surface.principal.username)}: ${escapeText(command.reason)}\n\nIt holds until the next push.\n${overrideRecord(record)}`,
+  );
+  surface.log.info({ override: record }, 'override recorded');
+  await surface.rerun();
+  return 'done';
+}
+
+async function listOverrides(surface: CommandSurface): Promise<Outcome> {
+  const active = activeOverrides(await surface.comments(), surface.headSha);
+  if (!active.length) {
+    await surface.reply(`No active overrides for ${code(short(surface.headSha))}.`);
+    return 'done';
+  }
+  const rows = active.map((o) => `| ${code(o.rule)} | ${o.resource ? code(o.resource) : 'all'} | @${escapeText(o.by)} | ${escapeText(o.reason)} |`);
+  await surface.reply([`Active overrides for ${code(short(surface.headSha))}:`, '', '| Rule | Resource | By | Reason |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+  return 'done';
+}
+
+async function runOne(surface: CommandSurface, command: Command): Promise<Outcome> {
+  switch (command.name) {
+    case 'help':
+      await surface.reply(helpText((await surface.baseConfig()).commands.override ?? DEFAULT_OVERRIDERS));
+      return 'done';
+    case 'rerun':
+      return rerun(surface, command);
+    case 'show':
+      return show(surface, command);
+    case 'explain':
+      return explain(surface, command);
+    case 'override':
+      return override(surface, command);
+    case 'overrides':
+      return listOverrides(surface);
+    case 'unknown':
+      await surface.reply(`I don't know \`/safe-deploy ${command.text.split(/\s/)[0]}\`; \`/safe-deploy help\` lists the commands.`);
+      return 'failed';
+  }
+}
+
+/** Runs the commands of a new comment in order; 👀 on receipt, then 👍 or 👎. Returns whether any command ran. */
+export async function handleComment(body: string, surface: CommandSurface): Promise<boolean> {
+  const commands = parseCommands(body);
+  if (!commands.length) return false;
+  await surface.react('eyes').catch((error: unknown) => surface.log.warn({ err: error }, 'cannot react'));
+  let allDone = true;
+  for (const command of commands) {
+    let outcome: Outcome;
+    try {
+      outcome = await runOne(surface, command);
+    } catch (error) {
+      surface.log.error({ err: error, command: command.text }, 'slash-command failed');
+      await surface.reply(`\`/safe-deploy ${command.name}\` could not run: ${escapeText((error as Error).message.split('\n')[0] ?? 'error')}`).catch(() => undefined);
+      outcome = 'failed';
+    }
+    allDone &&= outcome === 'done';
+  }
+  await surface.react(allDone ? '+1' : '-1').catch((error: unknown) => surface.log.warn({ err: error }, 'cannot react'));
+  return true;
+}
