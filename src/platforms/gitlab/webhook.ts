@@ -221,13 +221,13 @@ function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>,
 }
 
 /** A new note on a merge request, not ours, that names the bot: run its commands. */
-async function handleNote(deps: GitLabDeps, botUser: () => Promise<number | null>, note: GitLabNotePayload, delivery: string): Promise<void> {
+function handleNote(deps: GitLabDeps, botUser: () => Promise<number | null>, note: GitLabNotePayload, delivery: string): void {
   const attributes = note.object_attributes;
   if (attributes.noteable_type !== 'MergeRequest' || !note.merge_request || attributes.system) return;
   if ((attributes.action && attributes.action !== 'create') || !attributes.note.includes('/safe-deploy')) return;
-  if (note.user.id === (await botUser())) return;
   deps.scheduler.submit(async () => {
     try {
+      if (note.user.id === (await botUser())) return;
       await handleComment(attributes.note, commandSurface(deps, botUser, note, delivery));
     } catch (error) {
       deps.log.error({ err: error, delivery }, 'cannot handle the note');
@@ -263,7 +263,7 @@ export function gitlabWebhookHandler(deps: GitLabDeps) {
       return reply(res, 200, 'ok');
     }
     if (event === 'Note Hook' && payload.object_kind === 'note') {
-      void handleNote(deps, botUser, payload as GitLabNotePayload, delivery);
+      handleNote(deps, botUser, payload as GitLabNotePayload, delivery);
       return reply(res, 200, 'ok');
     }
     return reply(res, 200, 'ignored');
