@@ -1,14 +1,17 @@
 // The review pipeline of DESIGN §1, one function: revisions in, a Review out.
 import { availableParallelism } from 'node:os';
+import { loadCustomPolicies } from './config/custom-policies.js';
 import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { diffResources } from './core/diff/index.js';
-import { analyzeImpacts } from './core/impact.js';
+import { analyzeImpacts, type TargetObjects } from './core/impact.js';
 import type { Finding, Review, TargetResult } from './core/model.js';
-import { evaluatePolicies } from './core/policy/engine.js';
+import { admitChanges } from './core/policy/admission/evaluate.js';
+import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './core/policy/admission/policies.js';
+import { evaluatePolicies, settle } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { verdictOf } from './core/policy/verdict.js';
-import type { Resource } from './core/resource.js';
+import { crdPlurals, type Resource } from './core/resource.js';
 import { summarize } from './core/summary.js';
 import { RenderError, UserError } from './errors.js';
 import { renderTarget } from './render/index.js';
@@ -58,6 +61,8 @@ interface TargetReview {
   /** null when the directory holds no Kubernetes object on either side: then it is no target. */
   result: TargetResult | null;
   findings: Finding[];
+  /** The renders, for the admission policies that look across targets. */
+  objects?: TargetObjects;
 }
 
 async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits, config: Config): Promise<TargetReview> {
@@ -85,7 +90,36 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: target.name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
   findings.push(...evaluatePolicies(context, config.policies));
-  return { result, findings };
+  return { result, findings, objects };
+}
+
+/**
+ * Admission of every change by the ValidatingAdmissionPolicies of policies.custom
+ * and by those the renders themselves deploy (the cluster would enforce them).
+ */
+function admit(reviewed: TargetReview[], custom: PolicySet, config: Config): void {
+  const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
+  const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
+  const rendered = readPolicySet(heads);
+  const set = mergePolicySets(custom, rendered.set);
+  if (set.policies.length === 0 && rendered.problems.length === 0) return;
+  const clusterPolicies = new Set(rendered.set.policies);
+  const context = {
+    namespaces: new Map([...bases, ...heads].filter((r) => r.kind === 'Namespace').map((r) => [r.name, r])),
+    plurals: crdPlurals([...bases, ...heads]),
+  };
+  for (const review of reviewed) {
+    if (!review.result || review.result.status !== 'ok') continue;
+    const target = review.result.name;
+    const invalid = rendered.problems
+      .filter((p) => review.objects?.head.includes(p.resource))
+      .map((p) => ({ rule: `policy:${p.resource.name}`, severity: 'error' as const, resource: p.resource, message: `the API server would reject this policy: ${p.message}` }));
+    const prefix = (policy: Policy) => (clusterPolicies.has(policy) ? 'enforced by the cluster: ' : '');
+    for (const violation of [...invalid, ...admitChanges(review.result.changes, set, context, prefix)]) {
+      const finding = settle(violation.rule, violation.severity, target, violation, config.policies);
+      if (finding) review.findings.push(finding);
+    }
+  }
 }
 
 /** Versions of the renderer binaries the review used, for the footer. */
@@ -102,6 +136,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
   const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint), Snapshot.open(request.repo, headSha)]);
   try {
     const config = await baseConfig(base, request.configFile);
+    const custom = await loadCustomPolicies(base, config.policies.custom);
     const changed = await changedFiles(request.repo, forkPoint, headSha);
     const planned = await planTargets(config, base, head, changed);
     const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
@@ -112,6 +147,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     // Each target renders both sides at once, so half the cores' worth of targets keeps every core busy.
     const parallel = Math.max(1, Math.ceil(availableParallelism() / 2));
     const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits, config));
+    admit(reviewed, custom, config);
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = reviewed.flatMap((r) => r.findings);
     return {

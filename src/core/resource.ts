@@ -107,3 +107,49 @@ export function toResource(value: unknown, defaultNamespace: string, source?: So
       : defaultNamespace;
   return { apiVersion, kind, namespace, name, object: value, ...(source ? { source } : {}) };
 }
+
+// Resource (plural) names of the built-in kinds whose plural is not the regular one.
+const IRREGULAR_PLURALS: Record<string, string> = {
+  Endpoints: 'endpoints',
+  Ingress: 'ingresses',
+  IngressClass: 'ingressclasses',
+  NetworkPolicy: 'networkpolicies',
+  PodSecurityPolicy: 'podsecuritypolicies',
+  PriorityClass: 'priorityclasses',
+  StorageClass: 'storageclasses',
+  RuntimeClass: 'runtimeclasses',
+  VolumeAttributesClass: 'volumeattributesclasses',
+  DeviceClass: 'deviceclasses',
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  MutatingAdmissionPolicy: 'mutatingadmissionpolicies',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+  ComponentStatus: 'componentstatuses',
+  GatewayClass: 'gatewayclasses',
+  VolumeSnapshotClass: 'volumesnapshotclasses',
+  ResourceClaimTemplate: 'resourceclaimtemplates',
+  ServiceCIDR: 'servicecidrs',
+};
+
+/** The resource name (plural, lower case) of a kind, as admission rules name it; CRDs give their own. */
+export function pluralOf(kind: string, crdPlurals?: Map<string, string>, group = ''): string {
+  const declared = crdPlurals?.get(`${group}/${kind}`);
+  if (declared) return declared;
+  const irregular = IRREGULAR_PLURALS[kind];
+  if (irregular) return irregular;
+  const lower = kind.toLowerCase();
+  if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`;
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+  return `${lower}s`;
+}
+
+/** Plurals declared by CustomResourceDefinitions among `resources`, keyed "group/Kind". */
+export function crdPlurals(resources: Resource[]): Map<string, string> {
+  const plurals = new Map<string, string>();
+  for (const r of resources) {
+    if (r.kind !== 'CustomResourceDefinition' || !isObject(r.object.spec)) continue;
+    const spec = r.object.spec;
+    const names = isObject(spec.names) ? spec.names : {};
+    if (typeof spec.group === 'string' && typeof names.kind === 'string' && typeof names.plural === 'string') plurals.set(`${spec.group}/${names.kind}`, names.plural);
+  }
+  return plurals;
+}

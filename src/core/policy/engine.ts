@@ -69,16 +69,20 @@ function toFinding(rule: string, severity: Severity, target: string, v: Violatio
   };
 }
 
+/**
+ * A violation as the settings of the base revision have it: its rule's
+ * configured severity (or off), the ignore annotation, the excludes.
+ */
+export function settle(rule: string, severity: Severity, target: string, violation: Violation, settings: PolicySettings): Finding | null {
+  const configured = settings.rules[rule] ?? severity;
+  if (configured === 'off') return null;
+  const finding = toFinding(rule, configured, target, violation);
+  return excluded(finding, settings.exclude) ? null : finding;
+}
+
 /** Findings of every enabled rule on one target. */
 export function evaluatePolicies(context: RuleContext, settings: PolicySettings): Finding[] {
-  const findings: Finding[] = [];
-  for (const rule of CATALOG) {
-    const severity = settings.rules[rule.id] ?? rule.defaultSeverity;
-    if (severity === 'off') continue;
-    for (const violation of rule.check(context)) {
-      const finding = toFinding(rule.id, severity, context.target, violation);
-      if (!excluded(finding, settings.exclude)) findings.push(finding);
-    }
-  }
-  return findings;
+  return CATALOG.flatMap((rule) =>
+    (settings.rules[rule.id] === 'off' ? [] : rule.check(context)).flatMap((v) => settle(rule.id, rule.defaultSeverity, context.target, v, settings) ?? []),
+  );
 }
