@@ -96,7 +96,7 @@ describe('static rules', () => {
     expect(evaluate([], [cron('batch/v1beta1')], {}, '1.25').of('api-removed')).toEqual([
       'batch/v1beta1 CronJob was removed in Kubernetes 1.25; checked against Kubernetes 1.25; use batch/v1.',
     ]);
-    expect(evaluate([], [cron('batch/v1beta1')]).of('api-removed')[0]).toContain('Kubernetes 1.35 (the target sets no kubernetesVersion)');
+    expect(evaluate([], [cron('batch/v1beta1')]).of('api-removed')[0]).toContain('Kubernetes 1.36 (the target sets no kubernetesVersion)');
     expect(evaluate([], [cron('batch/v1')], {}, '1.25').rules).toEqual([]);
     expect(evaluate([], [cron('batch/v1beta1')], {}, '1.20').rules).toEqual([]);
   });

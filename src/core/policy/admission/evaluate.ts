@@ -62,8 +62,10 @@ function selectorMatches(selector: JsonObject | undefined, labels: Record<string
   return selects(selector, labels);
 }
 
-function matches(match: MatchResources, request: Request, context: AdmissionContext): boolean {
-  if (!match.resourceRules.some((r) => ruleMatches(r, request, match.exact))) return false;
+/** `narrowing`: a binding's matchResources only narrows the policy's, so no resource rules there means all. */
+function matches(match: MatchResources, request: Request, context: AdmissionContext, narrowing = false): boolean {
+  const anyRule = narrowing && match.resourceRules.length === 0;
+  if (!anyRule && !match.resourceRules.some((r) => ruleMatches(r, request, match.exact))) return false;
   if (match.excludeResourceRules.some((r) => ruleMatches(r, request, match.exact))) return false;
   if (request.subject.namespace !== null || request.subject.kind === 'Namespace') {
     if (!selectorMatches(match.namespaceSelector, namespaceLabels(request, context))) return false;
@@ -122,25 +124,38 @@ function run(expression: CompiledExpression, bindings: Record<string, CelInput>,
   return result.ok ? { value: result.value } : { error: result.error };
 }
 
-/** Evaluates one policy with one param; the violations found. */
-function admit(policy: Policy, request: Request, param: Resource | null, context: AdmissionContext): Verdict[] {
+/** What every policy sees of one request, converted for CEL once. */
+interface Prepared {
+  bindings: Record<string, CelInput>;
+  /** The widest collection among object and oldObject, for the cost bound. */
+  width: number;
+}
+
+function prepare(request: Request, context: AdmissionContext): Prepared {
   const namespace = request.subject.namespace ?? (request.subject.kind === 'Namespace' ? request.subject.name : null);
-  const bindings: Record<string, CelInput> = {
-    object: toCel(request.object?.object),
-    oldObject: toCel(request.oldObject?.object),
-    params: toCel(param?.object),
-    namespaceObject: toCel(namespace ? context.namespaces.get(namespace)?.object : undefined),
-    request: toCel({
-      operation: request.operation,
-      kind: { group: request.group, version: request.version, kind: request.subject.kind },
-      resource: { group: request.group, version: request.version, resource: request.plural },
-      name: request.subject.name,
-      namespace: request.subject.namespace ?? '',
-      userInfo: {},
-      dryRun: false,
-    }),
+  return {
+    bindings: {
+      object: toCel(request.object?.object),
+      oldObject: toCel(request.oldObject?.object),
+      namespaceObject: toCel(namespace ? context.namespaces.get(namespace)?.object : undefined),
+      request: toCel({
+        operation: request.operation,
+        kind: { group: request.group, version: request.version, kind: request.subject.kind },
+        resource: { group: request.group, version: request.version, resource: request.plural },
+        name: request.subject.name,
+        namespace: request.subject.namespace ?? '',
+        userInfo: {},
+        dryRun: false,
+      }),
+    },
+    width: Math.max(widest(request.object?.object), widest(request.oldObject?.object)),
   };
-  const width = Math.max(widest(request.object?.object), widest(request.oldObject?.object), widest(param?.object));
+}
+
+/** Evaluates one policy with one param; the violations found. */
+function admit(policy: Policy, prepared: Prepared, param: Resource | null): Verdict[] {
+  const bindings: Record<string, CelInput> = { ...prepared.bindings, params: toCel(param?.object) };
+  const width = param ? Math.max(prepared.width, widest(param.object)) : prepared.width;
   const failed = (what: string, error: string): Verdict[] => (policy.failurePolicy === 'Ignore' ? [] : [{ message: `${what} failed: ${error}` }]);
 
   for (const condition of policy.matchConditions) {
@@ -203,15 +218,18 @@ export function admitChanges(changes: Change[], set: PolicySet, context: Admissi
     const request = requestOf(change, context);
     if (!request) continue;
     const secrets = secretValues(request.object, request.oldObject);
+    let prepared: Prepared | null = null;
     for (const policy of set.policies) {
       if (!matches(policy.match, request, context)) continue;
       const explicit = set.bindings.filter((b) => b.policyName === policy.name);
       // A policy nothing binds still applies, as Deny: a review should not depend on a binding being forgotten.
       const bindings: Binding[] = explicit.length ? explicit : [{ name: `${policy.name} (unbound)`, policyName: policy.name, validationActions: ['Deny'] }];
       for (const binding of bindings) {
-        if (binding.match && !matches(binding.match, request, context)) continue;
+        if (binding.match && !matches(binding.match, request, context, true)) continue;
         const params = paramsFor(policy, binding, request, set);
-        const verdicts = typeof params === 'string' ? [{ message: params }] : params.flatMap((param) => admit(policy, request, param, context));
+        prepared ??= prepare(request, context);
+        const ready = prepared;
+        const verdicts = typeof params === 'string' ? [{ message: params }] : params.flatMap((param) => admit(policy, ready, param));
         if (!verdicts.length) continue;
         const severity = binding.validationActions.map((a) => SEVERITY[a]).sort((a, b) => RANK[a] - RANK[b])[0]!;
         for (const verdict of verdicts) {

@@ -2,7 +2,7 @@
 // compiled once (syntax and every function name checked up front, so a typo is
 // a configuration error, never a silent pass), evaluated with JSON integers as
 // CEL ints, and bounded by a worst-case cost estimated before each evaluation.
-import { celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
+import { celEnv, celList, celMap, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject, type JsonValue } from '../../resource.js';
 import { kubernetesLibrary } from './library.js';
@@ -51,7 +51,7 @@ function inspect(node: AstNode, depth: number, stats: { nodes: number; depth: nu
     // `sets.contains(a, b)` parses as a call on the identifier `sets`: the function may be namespaced.
     const target = value.target as AstNode | undefined;
     const namespace = target?.exprKind.case === 'identExpr' ? (target.exprKind.value as { name?: string }).name : undefined;
-    stats.calls.add(namespace ? `${namespace}.${String(value.function)}|${String(value.function)}` : String(value.function));
+    stats.calls.add(namespace ? `${namespace}.${String(value.function)}\t${String(value.function)}` : String(value.function));
   }
   for (const child of Object.values(value)) {
     if (isAst(child)) inspect(child, nested, stats);
@@ -69,7 +69,7 @@ export function compileExpression(source: string): CompiledExpression {
   const stats = { nodes: 0, depth: 0, calls: new Set<string>() };
   if (parsed.expr) inspect(parsed.expr as unknown as AstNode, 0, stats);
   const known = (name: string) => PLANNER_CALLS.has(name) || env.funcs.find(name) !== undefined;
-  const unknown = [...stats.calls].filter((names) => !names.split('|').some(known)).map((names) => names.split('|')[0]!);
+  const unknown = [...stats.calls].filter((names) => !names.split('\t').some(known)).map((names) => names.split('\t')[0]!);
   if (unknown.length) throw new CelCompileError(source, `undeclared function ${unknown.map((n) => `${n}()`).join(', ')}`);
   const program = plan(env, parsed) as (bindings: Record<string, CelInput>) => CelResult;
   return { source, run: program, nodes: stats.nodes, depth: stats.depth };
@@ -84,9 +84,10 @@ export function toCel(value: JsonValue | undefined): CelInput {
   if (typeof value !== 'object') return value;
   const cached = converted.get(value);
   if (cached !== undefined) return cached;
+  // Built as the evaluator's own maps and lists: plain objects would be re-wrapped on every access.
   const result: CelInput = Array.isArray(value)
-    ? (value.map(toCel) as CelInput)
-    : (Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)])) as unknown as CelInput);
+    ? celList(value.map((item) => toCel(item)) as CelInput[] as never)
+    : celMap(new Map(Object.entries(value).map(([k, v]) => [k, toCel(v)])) as never);
   converted.set(value, result);
   return result;
 }

@@ -1,4 +1,5 @@
 // API versions the target's Kubernetes version no longer serves, or deprecates.
+import lifecycle from '../data/api-lifecycle.json' with { type: 'json' };
 import type { Resource } from '../../resource.js';
 import { touched, type Rule, type RuleContext, type Violation } from '../rule.js';
 
@@ -8,47 +9,20 @@ interface Lifecycle {
   replacement: string | null;
 }
 
+interface LifecycleEntry extends Lifecycle {
+  apiVersions: string[];
+  /** "*" for every kind of those versions. */
+  kinds: string[];
+}
+
+// The data file says where it comes from and which versions it covers.
+const DATA = lifecycle as { newestVersion: string; entries: LifecycleEntry[] };
+
 /** The newest Kubernetes version the table knows; assumed when a target names none. */
-export const NEWEST_KNOWN_VERSION = '1.35';
-
-const WORKLOADS = ['Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet'];
-
-// "apiVersion Kind" (Kind "*": every kind of that version) → lifecycle, from the Kubernetes deprecated API migration guide.
-const TABLE: Array<[string[], string, Lifecycle]> = [
-  [['extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2'], WORKLOADS.join(','), { deprecated: '1.9', removed: '1.16', replacement: 'apps/v1' }],
-  [['extensions/v1beta1'], 'NetworkPolicy', { deprecated: '1.9', removed: '1.16', replacement: 'networking.k8s.io/v1' }],
-  [['extensions/v1beta1'], 'PodSecurityPolicy', { deprecated: '1.11', removed: '1.16', replacement: 'policy/v1beta1' }],
-  [['extensions/v1beta1'], 'Ingress', { deprecated: '1.14', removed: '1.22', replacement: 'networking.k8s.io/v1' }],
-  [['networking.k8s.io/v1beta1'], 'Ingress,IngressClass', { deprecated: '1.19', removed: '1.22', replacement: 'networking.k8s.io/v1' }],
-  [['rbac.authorization.k8s.io/v1beta1', 'rbac.authorization.k8s.io/v1alpha1'], '*', { deprecated: '1.17', removed: '1.22', replacement: 'rbac.authorization.k8s.io/v1' }],
-  [['apiextensions.k8s.io/v1beta1'], '*', { deprecated: '1.16', removed: '1.22', replacement: 'apiextensions.k8s.io/v1' }],
-  [['admissionregistration.k8s.io/v1beta1'], 'MutatingWebhookConfiguration,ValidatingWebhookConfiguration', { deprecated: '1.16', removed: '1.22', replacement: 'admissionregistration.k8s.io/v1' }],
-  [['apiregistration.k8s.io/v1beta1'], '*', { deprecated: '1.19', removed: '1.22', replacement: 'apiregistration.k8s.io/v1' }],
-  [['scheduling.k8s.io/v1beta1', 'scheduling.k8s.io/v1alpha1'], 'PriorityClass', { deprecated: '1.14', removed: '1.22', replacement: 'scheduling.k8s.io/v1' }],
-  [['storage.k8s.io/v1beta1'], 'CSIDriver,CSINode,StorageClass,VolumeAttachment', { deprecated: '1.19', removed: '1.22', replacement: 'storage.k8s.io/v1' }],
-  [['certificates.k8s.io/v1beta1'], '*', { deprecated: '1.19', removed: '1.22', replacement: 'certificates.k8s.io/v1' }],
-  [['coordination.k8s.io/v1beta1'], '*', { deprecated: '1.19', removed: '1.22', replacement: 'coordination.k8s.io/v1' }],
-  [['batch/v1beta1', 'batch/v2alpha1'], 'CronJob', { deprecated: '1.21', removed: '1.25', replacement: 'batch/v1' }],
-  [['discovery.k8s.io/v1beta1'], '*', { deprecated: '1.21', removed: '1.25', replacement: 'discovery.k8s.io/v1' }],
-  [['events.k8s.io/v1beta1'], '*', { deprecated: '1.22', removed: '1.25', replacement: 'events.k8s.io/v1' }],
-  [['autoscaling/v2beta1'], '*', { deprecated: '1.22', removed: '1.25', replacement: 'autoscaling/v2' }],
-  [['autoscaling/v2beta2'], '*', { deprecated: '1.23', removed: '1.26', replacement: 'autoscaling/v2' }],
-  [['policy/v1beta1'], 'PodDisruptionBudget', { deprecated: '1.21', removed: '1.25', replacement: 'policy/v1' }],
-  [['policy/v1beta1'], 'PodSecurityPolicy', { deprecated: '1.21', removed: '1.25', replacement: null }],
-  [['node.k8s.io/v1beta1', 'node.k8s.io/v1alpha1'], 'RuntimeClass', { deprecated: '1.22', removed: '1.25', replacement: 'node.k8s.io/v1' }],
-  [['flowcontrol.apiserver.k8s.io/v1beta1'], '*', { deprecated: '1.23', removed: '1.26', replacement: 'flowcontrol.apiserver.k8s.io/v1' }],
-  [['storage.k8s.io/v1beta1'], 'CSIStorageCapacity', { deprecated: '1.24', removed: '1.27', replacement: 'storage.k8s.io/v1' }],
-  [['flowcontrol.apiserver.k8s.io/v1beta2'], '*', { deprecated: '1.26', removed: '1.29', replacement: 'flowcontrol.apiserver.k8s.io/v1' }],
-  [['flowcontrol.apiserver.k8s.io/v1beta3'], '*', { deprecated: '1.29', removed: '1.32', replacement: 'flowcontrol.apiserver.k8s.io/v1' }],
-  [['v1'], 'ComponentStatus', { deprecated: '1.19', removed: null, replacement: null }],
-  [['v1'], 'Endpoints', { deprecated: '1.33', removed: null, replacement: 'discovery.k8s.io/v1 EndpointSlice' }],
-];
+export const NEWEST_KNOWN_VERSION = DATA.newestVersion;
 
 export function lifecycleOf(apiVersion: string, kind: string): Lifecycle | null {
-  for (const [versions, kinds, lifecycle] of TABLE) {
-    if (versions.includes(apiVersion) && (kinds === '*' || kinds.split(',').includes(kind))) return lifecycle;
-  }
-  return null;
+  return DATA.entries.find((e) => e.apiVersions.includes(apiVersion) && (e.kinds.includes('*') || e.kinds.includes(kind))) ?? null;
 }
 
 /** Orders "1.31", "v1.31.2": negative when a is older than b. */
