@@ -36,11 +36,24 @@ function usesIn(resource: Resource, kind: 'ConfigMap' | 'Secret', name: string):
   return uses;
 }
 
-/** Workloads among `resources` that use the ConfigMap/Secret `kind` `namespace/name`. */
-export function consumersOf(resources: Resource[], kind: 'ConfigMap' | 'Secret', namespace: string | null, name: string): Consumer[] {
-  const found: Consumer[] = [];
+/** Pod-running objects by namespace: a change to a ConfigMap looks only at its own namespace. */
+export type WorkloadIndex = Map<string | null, Resource[]>;
+
+export function indexWorkloads(resources: Resource[]): WorkloadIndex {
+  const index: WorkloadIndex = new Map();
   for (const resource of resources) {
-    if (resource.namespace !== namespace) continue;
+    if (!podSpec(resource.kind, resource.object)) continue;
+    const list = index.get(resource.namespace);
+    if (list) list.push(resource);
+    else index.set(resource.namespace, [resource]);
+  }
+  return index;
+}
+
+/** Workloads that use the ConfigMap/Secret `kind` `namespace/name`. */
+export function consumersOf(index: WorkloadIndex, kind: 'ConfigMap' | 'Secret', namespace: string | null, name: string): Consumer[] {
+  const found: Consumer[] = [];
+  for (const resource of index.get(namespace) ?? []) {
     const uses = usesIn(resource, kind, name);
     if (uses.size) found.push({ workload: resource, uses });
   }

@@ -1,7 +1,7 @@
 // What a change means in operation: rollouts, recreations, data loss, downtime,
 // exposure, configuration that does not reach running pods. Pure: changes and
 // the target's objects in, sentences a reviewer can act on out.
-import { consumersOf, type Use } from './consumers.js';
+import { consumersOf, indexWorkloads, type Use, type WorkloadIndex } from './consumers.js';
 import { recreateConsequence } from './immutable.js';
 import type { Change, Impact } from './model.js';
 import { at, labelsOf, LONG_RUNNING, podTemplatePrefix, replicas, selects } from './pod.js';
@@ -234,9 +234,9 @@ function exposure(change: Change): Impact | null {
 
 const USE_WORDS: Record<Use, string> = { env: 'env', envFrom: 'envFrom', volume: 'a volume' };
 
-function notRolledOut(change: Change, restarting: Set<string>, objects: TargetObjects): Impact | null {
+function notRolledOut(change: Change, restarting: Set<string>, workloads: () => WorkloadIndex): Impact | null {
   if (change.action !== 'update' || (change.kind !== 'ConfigMap' && change.kind !== 'Secret')) return null;
-  const consumers = consumersOf(objects.head, change.kind, change.namespace, change.name).filter((c) => !restarting.has(displayName(c.workload)));
+  const consumers = consumersOf(workloads(), change.kind, change.namespace, change.name).filter((c) => !restarting.has(displayName(c.workload)));
   if (!consumers.length) return null;
   const how = consumers.map((c) => `${displayName(c.workload)} (through ${[...c.uses].map((u) => USE_WORDS[u]).join(' and ')})`);
   const onlyVolumes = consumers.every((c) => c.uses.size === 1 && c.uses.has('volume'));
@@ -252,8 +252,10 @@ function notRolledOut(change: Change, restarting: Set<string>, objects: TargetOb
 /** Adds every impact to each change (in place) and returns the changes. */
 export function analyzeImpacts(changes: Change[], objects: TargetObjects): Change[] {
   const restarting = new Set(changes.filter((c) => c.action !== 'delete' && (templateChanged(c) || c.action === 'create' || c.action === 'replace')).map((c) => displayName(c)));
+  let index: WorkloadIndex | null = null;
+  const workloads = () => (index ??= indexWorkloads(objects.head));
   for (const change of changes) {
-    const impacts = [recreate(change), rollout(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, objects)];
+    const impacts = [recreate(change), rollout(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, workloads)];
     change.impacts.push(...impacts.filter((i): i is Impact => i !== null));
   }
   return changes;

@@ -26,8 +26,8 @@ export interface Change {
   immutableFields?: string[];
   /** Redacted. */
   fields: FieldChange[];
-  /** Unified diff of the normalized, redacted YAML. */
-  diff: string;
+  /** Unified diff of the normalized, redacted YAML (made on first read). */
+  readonly diff: string;
   impacts: Impact[];
   /** Normalized but not redacted: for rules only, never written to any output. */
   base: Resource | null;

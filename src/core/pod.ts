@@ -40,8 +40,19 @@ export interface Container {
   spec: JsonObject;
 }
 
+const containerCache = new WeakMap<JsonObject, Container[]>();
+
+/** The init and app containers of a pod spec (computed once per spec: every pod rule reads them). */
 export function containers(spec: JsonObject | null): Container[] {
   if (!spec) return [];
+  const cached = containerCache.get(spec);
+  if (cached) return cached;
+  const found = listContainers(spec);
+  containerCache.set(spec, found);
+  return found;
+}
+
+function listContainers(spec: JsonObject): Container[] {
   const list = (field: string, init: boolean) =>
     (Array.isArray(spec[field]) ? (spec[field] as JsonValue[]) : []).filter(isObject).map((c) => ({ name: String(c.name ?? '?'), init, spec: c }));
   return [...list('initContainers', true), ...list('containers', false)];

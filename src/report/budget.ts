@@ -21,8 +21,18 @@ export interface BudgetPlan {
 
 export interface BudgetParts {
   render(plan: BudgetPlan): string;
-  /** Characters a change's diff block adds to the comment. */
+  /** About how many characters a change's diff block adds to the comment (an estimate: it orders and pre-selects; rendering measures). */
   diffSize(change: Change): number;
+}
+
+/**
+ * The size of a change's diff block, estimated from its field changes without
+ * making the text diff: a hunk of context around each changed field, the whole
+ * object for a creation or deletion.
+ */
+export function estimateDiffSize(change: Change): number {
+  if (!change.base || !change.head) return Math.round(JSON.stringify((change.head ?? change.base)!.object).length * 1.3);
+  return change.fields.reduce((n, f) => n + 300 + JSON.stringify(f.before).length + JSON.stringify(f.after).length, 0);
 }
 
 /** The largest n in [0, max] with fits(n), assuming fits is monotonic and fits(0) may be false. */
@@ -44,16 +54,22 @@ export function fitToLimit(review: Review, limit: number, parts: BudgetParts): s
     maxTargets: review.targets.length,
     maxFindings: review.findings.length,
   };
+  // Diffs, largest first. When the estimate alone is far over the limit, drop before rendering any.
+  const sizes = new Map(changes.map((c) => [c, parts.diffSize(c)]));
+  const bySize = [...changes].sort((a, b) => sizes.get(b)! - sizes.get(a)!);
+  let next = 0;
+  let estimate = [...sizes.values()].reduce((a, b) => a + b, 0);
+  while (estimate > limit * 2 && next < bySize.length) {
+    estimate -= sizes.get(bySize[next]!)!;
+    plan.omittedDiffs.add(bySize[next++]!);
+  }
   let text = parts.render(plan);
   if (text.length <= limit) return text;
 
-  // Diffs, largest first: drop an estimated enough, measure, repeat.
-  const bySize = [...changes].sort((a, b) => parts.diffSize(b) - parts.diffSize(a));
-  let next = 0;
   while (text.length > limit && next < bySize.length) {
     const excess = text.length - limit;
     for (let saved = 0; saved < excess && next < bySize.length; next++) {
-      saved += Math.max(1, parts.diffSize(bySize[next]!) - 150);
+      saved += Math.max(1, sizes.get(bySize[next]!)! - 150);
       plan.omittedDiffs.add(bySize[next]!);
     }
     text = parts.render(plan);

@@ -3,7 +3,7 @@
 import type { Change, Finding, Impact, Review, Severity, TargetResult } from '../core/model.js';
 import { findRule } from '../core/policy/catalog.js';
 import { sortFindings } from '../core/policy/verdict.js';
-import { COMMENT_LIMITS, fitToLimit, type BudgetPlan } from './budget.js';
+import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
 
 export const COMMENT_MARKER = '<!-- safe-deploy:review -->';
@@ -132,16 +132,50 @@ export function diffBlock(change: Change): string[] {
   return ['', ...fenced('diff', body.join('\n'))];
 }
 
-function changeSection(change: Change, plan: BudgetPlan): string[] {
+function changeSection(change: Change, omitted: boolean): string[] {
   const lines = ['', changeTitle(change)];
   if (change.impacts.length) lines.push('');
   for (const impact of change.impacts) lines.push(`- ${IMPACT_LABEL[impact.type]}: ${escapeText(impact.message)}`);
-  if (plan.omittedDiffs.has(change)) {
+  if (omitted) {
     lines.push('', `_Diff not shown: the comment is over the size limit. Reply \`/safe-deploy show ${change.kind}/${change.name}\` to see it._`);
   } else {
     lines.push(...diffBlock(change));
   }
   return lines;
+}
+
+/**
+ * The parts of one comment, each rendered once: fitting a big review into a
+ * limit renders the comment several times with different parts left out.
+ */
+class Parts {
+  private changes = new Map<Change, { full?: string; omitted?: string }>();
+  private findings = new Map<number, string>();
+  readonly top: string;
+  readonly overrides: string;
+  readonly bottom: string;
+
+  constructor(
+    private readonly review: Review,
+    private readonly options: MarkdownOptions,
+  ) {
+    this.top = header(review, options.marker ?? true).join('\n');
+    this.overrides = overridesSection(review).join('\n');
+    this.bottom = footer(review).join('\n');
+  }
+
+  change(change: Change, omitted: boolean): string {
+    let entry = this.changes.get(change);
+    if (!entry) this.changes.set(change, (entry = {}));
+    const key = omitted ? 'omitted' : 'full';
+    return (entry[key] ??= changeSection(change, omitted).join('\n'));
+  }
+
+  findingsTable(maxRows: number): string {
+    let text = this.findings.get(maxRows);
+    if (text === undefined) this.findings.set(maxRows, (text = findingsTable(this.review, maxRows, this.options).join('\n')));
+    return text;
+  }
 }
 
 function targetCounts(target: TargetResult): string {
@@ -156,11 +190,11 @@ function targetSummary(target: TargetResult): string {
   return `<summary><b>${escapeText(target.name)}</b> · ${target.renderer} · ${targetCounts(target)}</summary>`;
 }
 
-function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[]): string[] {
+function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[], parts: Parts): string[] {
   const lines = ['', '<details>', targetSummary(target)];
   if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
-  for (const change of listed) lines.push(...changeSection(change, plan));
+  for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
   const unlisted = target.changes.length - listed.length;
   if (unlisted > 0) lines.push('', `_…and ${plural(unlisted, 'more change')} not listed: the comment is over the size limit._`);
   lines.push('', '</details>');
@@ -177,7 +211,7 @@ function footer(review: Review): string[] {
   ];
 }
 
-function render(review: Review, plan: BudgetPlan, options: MarkdownOptions): string {
+function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   const body: string[] = [];
   let budget = plan.maxChanges;
   let unlisted = 0;
@@ -191,21 +225,22 @@ function render(review: Review, plan: BudgetPlan, options: MarkdownOptions): str
     const listed = index < plan.maxTargets ? target.changes.slice(0, Math.max(0, budget)) : [];
     budget -= listed.length;
     unlisted += target.changes.length - listed.length + listed.filter((c) => plan.omittedDiffs.has(c)).length;
-    if (index < plan.maxTargets) body.push(...targetSection(target, plan, listed));
+    if (index < plan.maxTargets) body.push(...targetSection(target, plan, listed, parts));
   });
   const hiddenTargets = shown.length - Math.min(plan.maxTargets, shown.length);
   if (hiddenTargets > 0) body.push('', `_…and ${plural(hiddenTargets, 'more target')} not shown: the comment is over the size limit._`);
   const note = unlisted
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
-  const lines = [...header(review, options.marker ?? true), ...findingsTable(review, plan.maxFindings, options), ...overridesSection(review), ...note, ...body, ...footer(review)];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides].filter(Boolean), ...note, ...body, parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 
 /** The comment, fitted to the platform limit. */
 export function renderMarkdown(review: Review, options: MarkdownOptions = {}): string {
+  const parts = new Parts(review, options);
   return fitToLimit(review, options.limit ?? COMMENT_LIMITS.github, {
-    render: (plan) => render(review, plan, options),
-    diffSize: (change) => diffBlock(change).join('\n').length,
+    render: (plan) => render(review, plan, parts),
+    diffSize: estimateDiffSize,
   });
 }

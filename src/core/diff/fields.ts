@@ -27,8 +27,16 @@ export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const PLAIN_VALUE = /^[A-Za-z0-9_./:-]+$/;
 
+const segments = new Map<string, string>();
+
 export function fieldSegment(key: string): string {
-  return PLAIN_KEY.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  let segment = segments.get(key);
+  if (segment === undefined) {
+    segment = PLAIN_KEY.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    if (segments.size > 10_000) segments.clear();
+    segments.set(key, segment);
+  }
+  return segment;
 }
 
 export function itemSegment(key: string, value: JsonValue | undefined): string {
@@ -36,8 +44,10 @@ export function itemSegment(key: string, value: JsonValue | undefined): string {
   return `[${key}=${PLAIN_VALUE.test(text) ? text : JSON.stringify(text)}]`;
 }
 
-function join(path: string, segment: string): string {
-  return path === '' && segment.startsWith('.') ? segment.slice(1) : path + segment;
+/** The path of the segments walked so far: built only when a change is found there. */
+function pathOf(stack: string[]): string {
+  const path = stack.join('');
+  return path.startsWith('.') ? path.slice(1) : path;
 }
 
 /**
@@ -47,22 +57,31 @@ function join(path: string, segment: string): string {
  */
 export function diffFields(before: JsonObject, after: JsonObject): FieldChange[] {
   const out: FieldChange[] = [];
-  walk(before, after, '', '', out);
+  walk(before, after, [], '', out);
   return out;
 }
 
-function walk(a: JsonValue | undefined, b: JsonValue | undefined, path: string, field: string, out: FieldChange[]): void {
-  if (deepEqual(a, b)) return;
+function walk(a: JsonValue | undefined, b: JsonValue | undefined, stack: string[], field: string, out: FieldChange[]): void {
+  if (a === b) return;
+  const into = (segment: string, x: JsonValue | undefined, y: JsonValue | undefined, key: string) => {
+    stack.push(segment);
+    walk(x, y, stack, key, out);
+    stack.pop();
+  };
   if (isObject(a) && isObject(b)) {
-    for (const key of Object.keys(a)) walk(a[key], b[key], join(path, fieldSegment(key)), key, out);
-    for (const key of Object.keys(b)) if (!(key in a)) walk(undefined, b[key], join(path, fieldSegment(key)), key, out);
+    for (const key of Object.keys(a)) into(fieldSegment(key), a[key], b[key], key);
+    for (const key of Object.keys(b)) if (!(key in a)) into(fieldSegment(key), undefined, b[key], key);
     return;
   }
-  if (Array.isArray(a) && Array.isArray(b) && (a.some(isObject) || b.some(isObject))) {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (!a.some(isObject) && !b.some(isObject)) {
+      if (!deepEqual(a, b)) out.push({ path: pathOf(stack), before: a, after: b });
+      return;
+    }
     const key = mergeKeyFor(field, a, b);
     if (key === null) {
       const length = Math.max(a.length, b.length);
-      for (let i = 0; i < length; i++) walk(a[i], b[i], `${path}[${i}]`, field, out);
+      for (let i = 0; i < length; i++) into(`[${i}]`, a[i], b[i], field);
       return;
     }
     const byKey = new Map((b as JsonObject[]).map((item) => [String(item[key]), item]));
@@ -70,12 +89,13 @@ function walk(a: JsonValue | undefined, b: JsonValue | undefined, path: string, 
     for (const item of a as JsonObject[]) {
       const id = String(item[key]);
       seen.add(id);
-      walk(item, byKey.get(id), path + itemSegment(key, item[key]), field, out);
+      into(itemSegment(key, item[key]), item, byKey.get(id), field);
     }
     for (const item of b as JsonObject[]) {
-      if (!seen.has(String(item[key]))) walk(undefined, item, path + itemSegment(key, item[key]), field, out);
+      if (!seen.has(String(item[key]))) into(itemSegment(key, item[key]), undefined, item, field);
     }
     return;
   }
-  out.push({ path, before: a ?? null, after: b ?? null });
+  // Scalars, or values of different shapes: one change at this path.
+  if (!deepEqual(a, b)) out.push({ path: pathOf(stack), before: a ?? null, after: b ?? null });
 }

@@ -19,14 +19,23 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
     const before = pair.base && { ...pair.base, object: normalize(pair.base) };
     const after = pair.head && { ...pair.head, object: normalize(pair.head) };
     const renamed = before !== null && after !== null && before.name !== after.name;
-    if (before && after && !renamed && deepEqual(before.object, after.object)) continue;
     const [redactedBefore, redactedAfter] = redactPair(before?.object ?? null, after?.object ?? null);
-    const subject = (after ?? before)!;
+    // Nothing redacted (the common case): the field diff of the objects themselves also tells whether they differ.
+    const plain = redactedBefore === (before?.object ?? null) && redactedAfter === (after?.object ?? null);
+    if (before && after && !renamed && !plain && deepEqual(before.object, after.object)) continue;
     const fields = redactedBefore && redactedAfter ? diffFields(redactedBefore, redactedAfter) : [];
+    // Only reordered keys or keyed list items: no change (the text diff aligns them away too).
+    if (before && after && !renamed && fields.length === 0) continue;
+    const subject = (after ?? before)!;
     const immutable = before && after && !renamed ? immutableChanges(subject.apiVersion, subject.kind, fields, before.object, after.object) : [];
     const label = `${subject.kind}/${subject.namespace ? `${subject.namespace}/` : ''}${subject.name}`;
-    const beforeYaml = redactedBefore && toYaml(redactedBefore);
-    const afterYaml = redactedAfter && toYaml(redactedBefore ? (alignTo(redactedBefore, redactedAfter) as typeof redactedAfter) : redactedAfter);
+    // The text diff is the costly part; a big review shows few of them, so each is made on first use.
+    let diff: string | undefined;
+    const textDiff = () => {
+      const beforeYaml = redactedBefore && toYaml(redactedBefore);
+      const afterYaml = redactedAfter && toYaml(redactedBefore ? (alignTo(redactedBefore, redactedAfter) as typeof redactedAfter) : redactedAfter);
+      return unifiedDiff(label, beforeYaml, afterYaml);
+    };
     changes.push({
       action: !before ? 'create' : !after ? 'delete' : renamed || immutable.length ? 'replace' : 'update',
       apiVersion: subject.apiVersion,
@@ -36,7 +45,9 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
       ...(renamed || immutable.length ? { previousName: before!.name } : {}),
       ...(immutable.length ? { immutableFields: immutable } : {}),
       fields,
-      diff: unifiedDiff(label, beforeYaml, afterYaml),
+      get diff() {
+        return (diff ??= textDiff());
+      },
       impacts: [],
       base: before,
       head: after,

@@ -34,11 +34,15 @@ function secretKeys(map: JsonObject | undefined, spec: SecretMap): string[] {
  * `stringData`, and the last-applied-configuration annotation of any object. Each
  * value becomes "***"; on the head side a value that differs from the base becomes
  * "*** (changed)", so a reviewer sees which keys change, never a value. Keys stay
- * visible, so added and removed keys are named. Returns copies.
+ * visible, so added and removed keys are named. Returns copies when anything
+ * is hidden, the inputs otherwise (never modified either way).
  */
 export function redactPair(base: JsonObject | null, head: JsonObject | null): [JsonObject | null, JsonObject | null] {
   const secret = (base !== null && isSecret(base)) || (head !== null && isSecret(head));
   const specs = secret ? SECRET_MAPS : [ANNOTATIONS];
+  // Most objects hold nothing secret: no copy needed then.
+  const holds = (o: JsonObject | null) => o !== null && specs.some((spec) => secretKeys(mapAt(o, spec.path), spec).length > 0);
+  if (!holds(base) && !holds(head)) return [base, head];
   const baseCopy = base && structuredClone(base);
   const headCopy = head && structuredClone(head);
   for (const spec of specs) {

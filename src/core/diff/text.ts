@@ -1,7 +1,7 @@
 import { structuredPatch } from 'diff';
-import { stringify } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
 import { mergeKeyFor } from './merge-keys.js';
+import { emitYaml } from './yaml-emit.js';
 
 const CONTEXT_LINES = 3;
 
@@ -12,13 +12,25 @@ const CONTEXT_LINES = 3;
 export function alignTo(base: JsonValue | undefined, head: JsonValue, field = ''): JsonValue {
   if (isObject(base) && isObject(head)) {
     const out: JsonObject = {};
-    for (const key of Object.keys(base)) if (key in head) out[key] = alignTo(base[key], head[key]!, key);
-    for (const key of Object.keys(head)) if (!(key in base)) out[key] = head[key]!;
-    return out;
+    let same = true;
+    const headKeys = Object.keys(head);
+    let position = 0;
+    for (const key of Object.keys(base)) {
+      if (!(key in head)) continue;
+      const aligned = alignTo(base[key], head[key]!, key);
+      // Unchanged shape and order: the head object itself serves, no copy.
+      if (aligned !== head[key] || headKeys[position++] !== key) same = false;
+      out[key] = aligned;
+    }
+    for (const key of headKeys) if (!(key in base)) out[key] = head[key]!;
+    return same ? head : out;
   }
   if (Array.isArray(base) && Array.isArray(head)) {
     const key = head.some(isObject) ? mergeKeyFor(field, base, head) : null;
-    if (key === null) return head.map((item, i) => alignTo(base[i], item, field));
+    if (key === null) {
+      const aligned = head.map((item, i) => alignTo(base[i], item, field));
+      return aligned.every((item, i) => item === head[i]) ? head : aligned;
+    }
     const byKey = new Map((head as JsonObject[]).map((item) => [String(item[key]), item]));
     const ordered: JsonValue[] = [];
     for (const item of base as JsonObject[]) {
@@ -28,34 +40,47 @@ export function alignTo(base: JsonValue | undefined, head: JsonValue, field = ''
         byKey.delete(String(item[key]));
       }
     }
-    return ordered.concat([...byKey.values()]);
+    const result = ordered.concat([...byKey.values()]);
+    return result.every((item, i) => item === head[i]) ? head : result;
   }
   return head;
 }
 
 /** YAML for diffs: no line folding, multi-line strings as literal blocks so they diff line by line. */
 export function toYaml(object: JsonObject): string {
-  return stringify(object, { lineWidth: 0, blockQuote: 'literal', aliasDuplicateObjects: false });
+  return emitYaml(object);
 }
 
 /**
  * Unified diff (with `---`/`+++` headers and a few lines of context) between two
- * YAML texts; null stands for an absent object (create or delete).
+ * YAML texts; null stands for an absent object (create or delete). Lines the
+ * two texts share at the start and the end, beyond the context, are set aside
+ * before the line diff runs: objects change in a few places, and the diff then
+ * only works on those.
  */
 export function unifiedDiff(label: string, before: string | null, after: string | null): string {
+  const [a, b] = [before ?? '', after ?? ''];
+  const [aLines, bLines] = [a.split('\n'), b.split('\n')];
+  let prefix = 0;
+  while (prefix < aLines.length - 1 && prefix < bLines.length - 1 && aLines[prefix] === bLines[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < aLines.length - prefix - 1 && suffix < bLines.length - prefix - 1 && aLines[aLines.length - 2 - suffix] === bLines[bLines.length - 2 - suffix]) suffix++;
+  const skipStart = Math.max(0, prefix - CONTEXT_LINES);
+  const skipEnd = Math.max(0, suffix - CONTEXT_LINES);
+  const middle = (lines: string[]) => `${lines.slice(skipStart, lines.length - 1 - skipEnd).join('\n')}\n`;
   const patch = structuredPatch(
     before === null ? '/dev/null' : `a/${label}`,
     after === null ? '/dev/null' : `b/${label}`,
-    before ?? '',
-    after ?? '',
+    before === null ? '' : middle(aLines),
+    after === null ? '' : middle(bLines),
     undefined,
     undefined,
     { context: CONTEXT_LINES },
   );
   const lines = [`--- ${patch.oldFileName}`, `+++ ${patch.newFileName}`];
   for (const hunk of patch.hunks) {
-    // An empty side starts at line 0, as GNU diff writes it.
-    const start = (at: number, count: number) => (count === 0 ? Math.max(0, at - 1) : at);
+    // An empty side starts at line 0, as GNU diff writes it; the lines set aside shift the rest.
+    const start = (at: number, count: number) => (count === 0 ? Math.max(0, at - 1) : at + skipStart);
     lines.push(`@@ -${start(hunk.oldStart, hunk.oldLines)},${hunk.oldLines} +${start(hunk.newStart, hunk.newLines)},${hunk.newLines} @@`);
     for (const line of hunk.lines) if (!line.startsWith('\\')) lines.push(line);
   }

@@ -33,7 +33,11 @@ export interface Rule extends RuleInfo {
   check(context: RuleContext): Violation[];
 }
 
+const touchedCache = new WeakMap<Change[], Array<{ change: Change; resource: Resource }>>();
+
 /** Objects the change creates or changes, as they will be: what static rules judge (old debt never blocks). */
 export function touched(context: RuleContext): Array<{ change: Change; resource: Resource }> {
-  return context.changes.flatMap((change) => (change.head ? [{ change, resource: change.head }] : []));
+  let list = touchedCache.get(context.changes);
+  if (!list) touchedCache.set(context.changes, (list = context.changes.flatMap((change) => (change.head ? [{ change, resource: change.head }] : []))));
+  return list;
 }
