@@ -14,14 +14,16 @@ import { verdictOf } from './core/policy/verdict.js';
 import { crdPlurals, type Resource } from './core/resource.js';
 import { summarize } from './core/summary.js';
 import { RenderError, UserError } from './errors.js';
-import { renderTarget } from './render/index.js';
+import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
 import { assertRepository, changedFiles, mergeBase, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
+import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
 import type { Target } from './targets/target.js';
 import { mapLimit } from './util/map-limit.js';
+import { tracer } from './util/trace.js';
 
 export interface ReviewRequest {
   /** Local git repository (a work tree or a bare mirror). */
@@ -67,7 +69,9 @@ interface TargetReview {
 
 async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits, config: Config): Promise<TargetReview> {
   const findings: Finding[] = [];
+  const trace = tracer(planned.name);
   const [before, after] = await Promise.all([render(base, planned.base, limits), render(head, planned.head, limits)]);
+  trace('rendered');
   const target = (planned.head ?? planned.base)!;
   const result: TargetResult = { name: target.name, path: target.path, renderer: target.renderer, status: 'ok', changes: [] };
   if (!after.ok) {
@@ -90,6 +94,7 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: target.name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
   findings.push(...evaluatePolicies(context, config.policies));
+  trace('diffed and judged');
   return { result, findings, objects };
 }
 
@@ -130,24 +135,38 @@ async function toolVersions(results: TargetResult[]): Promise<string[]> {
 }
 
 export async function runReview(request: ReviewRequest): Promise<Review> {
+  const trace = tracer('review');
   await assertRepository(request.repo);
   const [baseSha, headSha] = [await resolveCommit(request.repo, request.base), await resolveCommit(request.repo, request.head)];
   const forkPoint = await mergeBase(request.repo, baseSha, headSha);
   const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint), Snapshot.open(request.repo, headSha)]);
+  trace('revisions');
   try {
+    // Discovery of the base starts at once; it is needed unless the config lists targets.
+    void discoverTargets(base).catch(() => undefined);
     const config = await baseConfig(base, request.configFile);
     const custom = await loadCustomPolicies(base, config.policies.custom);
     const changed = await changedFiles(request.repo, forkPoint, headSha);
+    trace('config');
     const planned = await planTargets(config, base, head, changed);
+    trace(`plan (${planned.length} affected)`);
     const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     const limits: Limits = {
       timeoutMs: (config.render.timeoutSeconds ?? DEFAULT_LIMITS.timeoutMs / 1000) * 1000,
       maxOutputBytes: (config.render.maxOutputMB ?? DEFAULT_LIMITS.maxOutputBytes / 2 ** 20) * 2 ** 20,
     };
-    // Each target renders both sides at once, so half the cores' worth of targets keeps every core busy.
-    const parallel = Math.max(1, Math.ceil(availableParallelism() / 2));
+    // Many kustomize targets render in a few batched builds, into the render cache.
+    await Promise.all([
+      prerender(base, targets.flatMap((t) => (t.base ? [t.base] : [])), limits),
+      prerender(head, targets.flatMap((t) => (t.head ? [t.head] : [])), limits),
+    ]);
+    trace('batched renders started');
+    // Each target renders both sides at once; renderers wait on I/O part of the time, so a target per core keeps them busy.
+    const parallel = Math.max(1, availableParallelism());
     const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits, config));
+    trace('render, diff, rules');
     admit(reviewed, custom, config);
+    trace('admission policies');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = reviewed.flatMap((r) => r.findings);
     return {

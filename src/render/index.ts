@@ -3,8 +3,12 @@ import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import type { Target } from '../targets/target.js';
 import { renderHelm } from './helm.js';
-import { renderKustomize } from './kustomize.js';
+import { renderKustomize, renderKustomizeBatch } from './kustomize.js';
+import { availableParallelism } from 'node:os';
+import { limiter } from '../util/limiter.js';
+import { binaryIdentity, cachedRender, isCached, renderKey } from './cache.js';
 import { renderPlain } from './plain.js';
+import { findTool } from './tools.js';
 import type { Limits } from './sandbox.js';
 
 function render(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
@@ -28,7 +32,10 @@ function where(r: Resource): string {
  * that applies it, so no prediction can be exact.
  */
 export async function renderTarget(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
-  const resources = await render(snapshot, target, limits);
+  const resources =
+    target.renderer === 'plain'
+      ? await render(snapshot, target, limits)
+      : await cachedRender(await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
   const seen = new Map<string, Resource>();
   for (const r of resources) {
     const first = seen.get(resourceKey(r));
@@ -39,3 +46,32 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
   }
   return resources;
 }
+
+/**
+ * Starts the renders of many kustomize targets of one revision as a few batched
+ * builds, and leaves them in the render cache for renderTarget to pick up. A
+ * batch that cannot build as a whole falls back to one build per target.
+ */
+export async function prerender(snapshot: Snapshot, targets: Target[], limits: Limits): Promise<void> {
+  const kustomize = targets.filter((t) => t.renderer === 'kustomize');
+  if (kustomize.length < 2) return;
+  let tool: string;
+  try {
+    tool = binaryIdentity((await findTool('kustomize')).command);
+  } catch {
+    return; // renderTarget reports the missing tool per target
+  }
+  const keyed = await Promise.all(kustomize.map(async (target) => ({ target, key: await renderKey(snapshot, target, limits, tool) })));
+  const todo = [...new Map(keyed.filter((k) => !isCached(k.key)).map((k) => [k.key, k])).values()];
+  if (todo.length < 2) return;
+  const cores = Math.max(1, availableParallelism());
+  const size = Math.min(MAX_BATCH, Math.max(2, Math.ceil(todo.length / (cores * 2))));
+  const run = limiter(cores);
+  for (let i = 0; i < todo.length; i += size) {
+    const chunk = todo.slice(i, i + size);
+    const batch = run(() => renderKustomizeBatch(snapshot, chunk.map((c) => c.target), limits));
+    for (const { target, key } of chunk) cachedRender(key, async () => (await batch)?.get(target) ?? renderKustomize(snapshot, target, limits));
+  }
+}
+
+const MAX_BATCH = 50;

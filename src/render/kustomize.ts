@@ -22,16 +22,6 @@ function originFile(origin: string, wrapperDir: string): string | undefined {
   return match ? (resolveInRepo(wrapperDir, match[1]!) ?? undefined) : undefined;
 }
 
-/** Takes the origin annotation off an object (it is build metadata, not part of the object) and returns it. */
-function takeOrigin(resource: Resource): string | undefined {
-  const metadata = resource.object.metadata;
-  if (!isObject(metadata) || !isObject(metadata.annotations)) return undefined;
-  const origin = metadata.annotations[ORIGIN];
-  delete metadata.annotations[ORIGIN];
-  if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
-  return typeof origin === 'string' ? origin : undefined;
-}
-
 /** The line of the object in its source file, found by kind and name. */
 async function lineIn(snapshot: Snapshot, file: string, resource: Resource, cache: Map<string, Resource[]>): Promise<number | undefined> {
   if (!cache.has(file)) {
@@ -48,40 +38,110 @@ async function lineIn(snapshot: Snapshot, file: string, resource: Resource, cach
   return match?.source?.line;
 }
 
-export async function renderKustomize(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
-  const tool = await findTool('kustomize');
-  const dir = repoDir(target.path);
-  const inputs = await kustomizeInputs(snapshot, dir);
-  await snapshot.materialize(inputs.files);
-  const wrapperDir = `.safe-deploy-build-${process.pid}-${wrappers++}`;
-  const wrapper = {
+const TARGET_TAG = 'safe-deploy.dev/render-target';
+const BUILD_FLAGS = ['--load-restrictor', 'LoadRestrictionsRootOnly', '--enable-alpha-plugins=false', '--enable-helm=false'];
+
+/** The kustomization that renders one target from inside the build directory, with Argo CD's overrides and, in a batch, a tag. */
+function targetKustomization(target: Target, depth: number, tag?: number): Record<string, unknown> {
+  return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    resources: [posix.join('..', dir || '.')],
-    buildMetadata: ['originAnnotations'],
+    resources: [posix.join(...Array<string>(depth).fill('..'), repoDir(target.path) || '.')],
     ...(target.kustomize?.namePrefix ? { namePrefix: target.kustomize.namePrefix } : {}),
     ...(target.kustomize?.nameSuffix ? { nameSuffix: target.kustomize.nameSuffix } : {}),
     ...(target.kustomize?.images?.length ? { images: target.kustomize.images.map(imageOverride) } : {}),
+    // The tag goes on each object's own metadata only (not pod templates), and is taken off after the build.
+    ...(tag !== undefined
+      ? {
+          transformers: [
+            stringify({ apiVersion: 'builtin', kind: 'AnnotationsTransformer', metadata: { name: 'safe-deploy-target' }, annotations: { [TARGET_TAG]: String(tag) }, fieldSpecs: [{ path: 'metadata/annotations', create: true }] }),
+          ],
+        }
+      : {}),
   };
-  const wrapperPath = join(snapshot.root, wrapperDir);
-  await mkdir(wrapperPath);
+}
+
+/** Takes an annotation off an object (build metadata, not part of the object) and returns it. */
+function takeAnnotation(resource: Resource, key: string): string | undefined {
+  const metadata = resource.object.metadata;
+  if (!isObject(metadata) || !isObject(metadata.annotations)) return undefined;
+  const value = metadata.annotations[key];
+  delete metadata.annotations[key];
+  if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Runs `kustomize build` on a kustomization written to a fresh directory of the checkout, removed afterwards. */
+async function build(snapshot: Snapshot, files: Record<string, Record<string, unknown>>, limits: Limits, label: string): Promise<{ output: string; dir: string }> {
+  const tool = await findTool('kustomize');
+  const dir = `.safe-deploy-build-${process.pid}-${wrappers++}`;
+  const path = join(snapshot.root, dir);
   try {
-    await writeFile(join(wrapperPath, 'kustomization.yaml'), stringify(wrapper));
-    const output = await runSandboxed(
-      tool.command,
-      [...tool.prefix, wrapperDir, '--load-restrictor', 'LoadRestrictionsRootOnly', '--enable-alpha-plugins=false', '--enable-helm=false'],
-      { cwd: snapshot.root, limits, hidePaths: [snapshot.root], label: `kustomize build ${target.path}` },
-    );
-    const resources = parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
-    const cache = new Map<string, Resource[]>();
-    for (const resource of resources) {
-      const file = originFile(takeOrigin(resource) ?? '', wrapperDir);
-      const line = file ? await lineIn(snapshot, file, resource, cache) : undefined;
-      resource.source = file ? { file, ...(line ? { line } : {}) } : { file: kustomizationFile(snapshot, dir) ?? target.path };
+    for (const [file, content] of Object.entries(files)) {
+      await mkdir(join(path, posix.dirname(file)), { recursive: true });
+      await writeFile(join(path, file), stringify(content));
     }
-    return resources;
+    const output = await runSandboxed(tool.command, [...tool.prefix, dir, ...BUILD_FLAGS], { cwd: snapshot.root, limits, hidePaths: [snapshot.root], label });
+    return { output, dir };
   } finally {
-    await rm(wrapperPath, { recursive: true, force: true });
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+/** Gives each rendered object the file (and line) that defines it, from its origin annotation. */
+async function locate(snapshot: Snapshot, resources: Resource[], buildDir: string, fallback: (r: Resource) => string, cache = new Map<string, Resource[]>()): Promise<void> {
+  for (const resource of resources) {
+    const file = originFile(takeAnnotation(resource, ORIGIN) ?? '', buildDir);
+    const line = file ? await lineIn(snapshot, file, resource, cache) : undefined;
+    resource.source = file ? { file, ...(line ? { line } : {}) } : { file: fallback(resource) };
+  }
+}
+
+export async function renderKustomize(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
+  const dir = repoDir(target.path);
+  await snapshot.materialize((await kustomizeInputs(snapshot, dir)).files);
+  const { output, dir: buildDir } = await build(
+    snapshot,
+    { 'kustomization.yaml': { ...targetKustomization(target, 1), buildMetadata: ['originAnnotations'] } },
+    limits,
+    `kustomize build ${target.path}`,
+  );
+  const resources = parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
+  await locate(snapshot, resources, buildDir, () => kustomizationFile(snapshot, dir) ?? target.path);
+  return resources;
+}
+
+const NO_NAMESPACE = '\u0000no-namespace';
+
+/**
+ * Renders many kustomize targets of one revision in one `kustomize build`: the
+ * renderer's start-up dominates small overlays. Each target becomes a
+ * sub-kustomization whose objects carry a tag, so the output splits back by
+ * target exactly. Returns null when the batch cannot build as a whole (two
+ * targets define the same object, one of them fails…): the caller then renders
+ * each target alone, which also attributes errors to the right target.
+ */
+export async function renderKustomizeBatch(snapshot: Snapshot, targets: Target[], limits: Limits): Promise<Map<Target, Resource[]> | null> {
+  try {
+    const inputs = await Promise.all(targets.map((t) => kustomizeInputs(snapshot, repoDir(t.path))));
+    await snapshot.materialize(inputs.flatMap((i) => [...i.files]));
+    const files: Record<string, Record<string, unknown>> = {
+      'kustomization.yaml': { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: targets.map((_, i) => `t${i}`), buildMetadata: ['originAnnotations'] },
+    };
+    targets.forEach((target, i) => (files[`t${i}/kustomization.yaml`] = targetKustomization(target, 2, i)));
+    const { output, dir } = await build(snapshot, files, limits, `kustomize build of ${targets.length} targets`);
+    const results = new Map<Target, Resource[]>(targets.map((t) => [t, []]));
+    for (const resource of parseObjects(output, 'kustomize build', NO_NAMESPACE)) {
+      const target = targets[Number(takeAnnotation(resource, TARGET_TAG))];
+      if (!target) return null;
+      if (resource.namespace === NO_NAMESPACE) resource.namespace = target.namespace;
+      results.get(target)!.push(resource);
+    }
+    const parsed = new Map<string, Resource[]>();
+    for (const target of targets) await locate(snapshot, results.get(target)!, dir, () => kustomizationFile(snapshot, repoDir(target.path)) ?? target.path, parsed);
+    return results;
+  } catch {
+    return null;
   }
 }
 

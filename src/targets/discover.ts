@@ -7,7 +7,7 @@ import { parentDir, resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { directIncludes, KUSTOMIZATION_FILES } from './kustomize-inputs.js';
 import { MANIFEST_EXTENSIONS, type HelmOptions, type Target } from './target.js';
 
-const MAYBE_DECLARATION = /argoproj\.io|kustomize\.toolkit\.fluxcd\.io/;
+const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
 
 export type Detected = Target['renderer'];
@@ -43,8 +43,8 @@ async function kustomizeRoots(snapshot: Snapshot): Promise<Target[]> {
   }
   const included = new Set<string>();
   const components = new Set<string>();
-  for (const dir of dirs) {
-    const { includes, component } = await directIncludes(snapshot, dir);
+  const found = await Promise.all([...dirs].map(async (dir) => ({ dir, ...(await directIncludes(snapshot, dir)) })));
+  for (const { dir, includes, component } of found) {
     for (const path of includes) included.add(path);
     if (component) components.add(dir);
   }
@@ -55,24 +55,29 @@ async function kustomizeRoots(snapshot: Snapshot): Promise<Target[]> {
 }
 
 async function helmCharts(snapshot: Snapshot): Promise<Target[]> {
-  const charts: Target[] = [];
-  for (const file of [...snapshot.files.keys()].sort()) {
-    if (file !== 'Chart.yaml' && !file.endsWith('/Chart.yaml')) continue;
+  const files = [...snapshot.files.keys()].filter((file) => {
+    if (file !== 'Chart.yaml' && !file.endsWith('/Chart.yaml')) return false;
     const dir = parentDir(file);
     const parent = parentDir(parentDir(dir));
-    if (/(^|\/)charts\/[^/]+$/.test(dir) && snapshot.files.has(parent ? `${parent}/Chart.yaml` : 'Chart.yaml')) {
-      continue; // a subchart, rendered by its parent
-    }
-    let meta: unknown;
-    try {
-      meta = parse(await snapshot.readText(file), { maxAliasCount: 100 });
-    } catch {
-      meta = null; // an unreadable Chart.yaml is still a chart; rendering reports the error
-    }
-    if (isObject(meta) && meta.type === 'library') continue;
-    charts.push({ name: dir || '.', path: dir || '.', renderer: 'helm', namespace: 'default' });
-  }
-  return charts;
+    // A subchart is rendered by its parent.
+    return !(/(^|\/)charts\/[^/]+$/.test(dir) && snapshot.files.has(parent ? `${parent}/Chart.yaml` : 'Chart.yaml'));
+  });
+  const metas = await Promise.all(
+    files.map(async (file) => {
+      try {
+        return parse(await snapshot.readText(file), { maxAliasCount: 100 }) as unknown;
+      } catch {
+        return null; // an unreadable Chart.yaml is still a chart; rendering reports the error
+      }
+    }),
+  );
+  return files
+    .filter((_, i) => !(isObject(metas[i]) && (metas[i] as { type?: unknown }).type === 'library'))
+    .sort()
+    .map((file) => {
+      const dir = parentDir(file);
+      return { name: dir || '.', path: dir || '.', renderer: 'helm', namespace: 'default' };
+    });
 }
 
 function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>): HelmOptions {
@@ -166,16 +171,13 @@ function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string): Target[] 
 }
 
 async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
+  // git finds the few files that can declare anything, without the process reading every manifest.
+  const candidates = (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort();
+  const texts = await Promise.all(candidates.map((file) => snapshot.readText(file, MAX_DECLARATION_BYTES).catch(() => null)));
   const targets: Target[] = [];
-  for (const [file, entry] of [...snapshot.files].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!MANIFEST_EXTENSIONS.test(file) || entry.size > MAX_DECLARATION_BYTES) continue;
-    let text: string;
-    try {
-      text = await snapshot.readText(file);
-    } catch {
-      continue;
-    }
-    if (!MAYBE_DECLARATION.test(text)) continue;
+  for (const [i, file] of candidates.entries()) {
+    const text = texts[i];
+    if (!text) continue;
     for (const doc of parseAllDocuments(text)) {
       let object: unknown;
       try {
@@ -196,10 +198,45 @@ async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
  * Application or Flux Kustomization deploys is that declaration's target rather
  * than a target of its own.
  */
-export async function discoverTargets(snapshot: Snapshot): Promise<Target[]> {
-  const declared = await declaredTargets(snapshot);
+export function discoverTargets(snapshot: Snapshot): Promise<Target[]> {
+  let found = discovered.get(snapshot.sha);
+  if (!found) {
+    found = discover(snapshot);
+    // A failed discovery is not remembered.
+    found.catch(() => discovered.delete(snapshot.sha));
+    if (discovered.size >= MAX_DISCOVERED) discovered.delete(discovered.keys().next().value as string);
+    discovered.set(snapshot.sha, found);
+  }
+  return found;
+}
+
+// Discovery by commit: a server reviews the same base for push after push.
+const MAX_DISCOVERED = 16;
+const discovered = new Map<string, Promise<Target[]>>();
+
+async function discover(snapshot: Snapshot): Promise<Target[]> {
+  const [declared, roots, charts] = await Promise.all([declaredTargets(snapshot), kustomizeRoots(snapshot), helmCharts(snapshot)]);
   const claimed = new Set(declared.map((t) => `${t.renderer}:${t.path}`));
-  const found = [...(await kustomizeRoots(snapshot)), ...(await helmCharts(snapshot))].filter((t) => !claimed.has(`${t.renderer}:${t.path}`));
+  const found = [...roots, ...charts].filter((t) => !claimed.has(`${t.renderer}:${t.path}`));
   const seen = new Set<string>();
   return [...declared, ...found].filter((t) => !seen.has(t.name) && seen.add(t.name));
+}
+
+const DISCOVERY_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|requirements\.yaml)$/;
+
+/**
+ * The targets of the head revision, taken from the base's when no changed file
+ * can change discovery (no kustomization, chart or Application/Flux file
+ * changed on either side): most changes touch only manifests and values.
+ */
+export async function discoverHead(base: Snapshot, baseTargets: Target[], head: Snapshot, changed: string[]): Promise<Target[]> {
+  if (changed.some((file) => DISCOVERY_FILES.test(file))) return discoverTargets(head);
+  const declarations = new Set(baseTargets.flatMap((t) => (t.declaredIn ? [t.declaredIn] : [])));
+  if (changed.some((file) => declarations.has(file))) return discoverTargets(head);
+  const manifests = changed.filter((file) => MANIFEST_EXTENSIONS.test(file));
+  const texts = await Promise.all(
+    manifests.flatMap((file) => [base, head].filter((s) => s.files.has(file)).map((s) => s.readText(file, MAX_DECLARATION_BYTES).catch(() => ''))),
+  );
+  if (texts.some((text) => DECLARATION_GROUPS.some((group) => text.includes(group)))) return discoverTargets(head);
+  return baseTargets;
 }

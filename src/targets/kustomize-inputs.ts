@@ -43,6 +43,41 @@ const BUILTIN_PLUGINS = new Set([
   'IAMPolicyGenerator',
 ]);
 
+type Parsed = { value: unknown } | { error: RenderError };
+const MAX_PARSED = 5_000;
+const parsedFiles = new Map<string, Promise<Parsed>>();
+
+/**
+ * A kustomization file parsed once per content (by blob id and path): every
+ * overlay walks its bases, discovery reads them all, and base and head share
+ * nearly all of them. Invalid YAML reads as null (kustomize reports it); a file
+ * that cannot be read (an escaping symlink) is an error.
+ */
+async function readKustomization(snapshot: Snapshot, file: string): Promise<unknown> {
+  const key = `${snapshot.files.get(file)?.oid ?? snapshot.sha}:${file}`;
+  let parsed = parsedFiles.get(key);
+  if (!parsed) {
+    parsed = snapshot.readText(file).then(
+      (text) => {
+        try {
+          return { value: parse(text, { maxAliasCount: 100 }) as unknown };
+        } catch {
+          return { value: null };
+        }
+      },
+      (error: unknown) => {
+        if (error instanceof RenderError) return { error };
+        throw error;
+      },
+    );
+    if (parsedFiles.size >= MAX_PARSED) parsedFiles.clear();
+    parsedFiles.set(key, parsed);
+  }
+  const result = await parsed;
+  if ('error' in result) throw result.error;
+  return result.value;
+}
+
 export function kustomizationFile(snapshot: Snapshot, dir: string): string | null {
   for (const name of KUSTOMIZATION_FILES) {
     const path = dir ? `${dir}/${name}` : name;
@@ -100,7 +135,7 @@ export async function directIncludes(snapshot: Snapshot, dir: string): Promise<{
   const kfile = kustomizationFile(snapshot, dir);
   let k: unknown;
   try {
-    k = kfile ? parse(await snapshot.readText(kfile), { maxAliasCount: 100 }) : null;
+    k = kfile ? await readKustomization(snapshot, kfile) : null;
   } catch {
     return { includes: [], component: false };
   }
@@ -125,14 +160,8 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     for (const file of snapshot.filesIn(current)) if (!DOC_FILE.test(file)) inputs.files.add(file);
     const kfile = kustomizationFile(snapshot, current);
     if (!kfile) return;
-    let k: unknown;
-    try {
-      k = parse(await snapshot.readText(kfile), { maxAliasCount: 100 });
-    } catch (error) {
-      if (error instanceof RenderError) throw error;
-      return; // invalid YAML: kustomize names it in its own error
-    }
-    if (!isObject(k)) return;
+    const k = await readKustomization(snapshot, kfile);
+    if (!isObject(k)) return; // invalid YAML: kustomize names it in its own error
     await visitKustomization(current, kfile, k);
   };
 
@@ -176,7 +205,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     for (const ref of fileRefs) inputs.files.add(local(current, ref, kfile));
     for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
       if (isInline(ref)) {
-        if (/\/function\s*:|apiVersion\s*:\s*(?!builtin\b)/.test(ref)) {
+        if (/\/function\s*:|apiVersion\s*:(?!\s*builtin\b)/.test(ref)) {
           throw new RenderError('inline plugin that is not a kustomize builtin; refused', kfile);
         }
         continue;

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { JsonObject } from '../core/resource.js';
 import { CONFIG_FILE } from '../config/load.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import { detectRenderer, discoverTargets } from './discover.js';
+import { detectRenderer, discoverHead, discoverTargets } from './discover.js';
 import { targetInputs } from './inputs.js';
 import { dirOf, MANIFEST_EXTENSIONS, repoDir, type Target } from './target.js';
 
@@ -69,15 +69,15 @@ function identical(base: Side, head: Side, baseSnap: Snapshot, headSnap: Snapsho
 export async function planTargets(config: Config, base: Snapshot, head: Snapshot, changedFiles: string[]): Promise<PlannedTarget[]> {
   const changed = new Set(changedFiles);
   const configured = config.targets !== undefined;
-  const [baseTargets, headTargets] = configured
-    ? [configuredTargets(config, base), configuredTargets(config, head)]
-    : await Promise.all([discoverTargets(base), discoverTargets(head)]);
+  const baseTargets = configured ? configuredTargets(config, base) : await discoverTargets(base);
+  const headTargets = configured ? configuredTargets(config, head) : await discoverHead(base, baseTargets, head, changedFiles);
 
   const sides = new Map<string, { base?: Side; head?: Side }>();
   const claimed = new Set<string>();
   const collect = async (side: 'base' | 'head', targets: Target[], snapshot: Snapshot) => {
-    for (const target of targets) {
-      const inputs = await targetInputs(snapshot, target);
+    const all = await Promise.all(targets.map((target) => targetInputs(snapshot, target)));
+    for (const [i, target] of targets.entries()) {
+      const inputs = all[i]!;
       // The file declaring an Application is itself a manifest (app of apps): it stays a plain target's too.
       for (const file of inputs) if (file !== target.declaredIn) claimed.add(file);
       const entry = sides.get(target.name) ?? {};

@@ -173,3 +173,16 @@ describe('kustomize refusals', () => {
     );
   });
 });
+
+describe('inline plugin configs', () => {
+  it('accepts an inline builtin transformer and refuses any other inline plugin', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    const builtin = `namespace: shop-prod\nnamePrefix: prod-\nresources: [../../base]\ntransformers:\n  - |-\n    apiVersion: builtin\n    kind: AnnotationsTransformer\n    metadata: {name: team}\n    annotations: {team: shop}\n    fieldSpecs: [{path: metadata/annotations, create: true}]\n`;
+    const ok = review(base, repo.commit({ 'shop/overlays/prod/kustomization.yaml': builtin }));
+    expect(ok.byName['shop/overlays/prod']).toMatchObject({ status: 'ok' });
+    expect(ok.byName['shop/overlays/prod']!.changes.length).toBeGreaterThan(0);
+    const foreign = review(base, repo.commit({ 'shop/overlays/prod/kustomization.yaml': builtin.replace('apiVersion: builtin', 'apiVersion: example.com/v1') }));
+    expect(foreign.byName['shop/overlays/prod']!.error).toMatch(/inline plugin that is not a kustomize builtin; refused/);
+  });
+});
