@@ -137,7 +137,7 @@ async function toolVersions(results: TargetResult[]): Promise<string[]> {
 export async function runReview(request: ReviewRequest): Promise<Review> {
   const trace = tracer('review');
   await assertRepository(request.repo);
-  const [baseSha, headSha] = [await resolveCommit(request.repo, request.base), await resolveCommit(request.repo, request.head)];
+  const [baseSha, headSha] = await Promise.all([resolveCommit(request.repo, request.base), resolveCommit(request.repo, request.head)]);
   const forkPoint = await mergeBase(request.repo, baseSha, headSha);
   const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint), Snapshot.open(request.repo, headSha)]);
   trace('revisions');

@@ -74,7 +74,7 @@ function apiStatus(error: unknown): number | undefined {
 function failureMessage(error: unknown, platform: string, reference: string): string {
   if (error instanceof UserError || error instanceof RenderError) return error.message;
   const message = (error as Error).message ?? String(error);
-  if (message.startsWith('cannot fetch') || message.startsWith('commit ')) return message;
+  if (message.startsWith('cannot fetch') || message.startsWith('cannot prepare') || message.startsWith('commit ')) return message;
   const status = apiStatus(error);
   const what = status ? `the ${platform} API answered ${status} (${message.split('\n')[0]!.slice(0, 120)})` : 'safe-deploy hit an internal error';
   return `${what}; reference ${reference} in the logs. Push again or ask for /safe-deploy rerun.`;

@@ -36,6 +36,9 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
     target.renderer === 'plain'
       ? await render(snapshot, target, limits)
       : await cachedRender(await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
+  if (resources.length > MAX_OBJECTS) {
+    throw new RenderError(`the target renders ${resources.length} objects, over the limit of ${MAX_OBJECTS}; split it into smaller targets`);
+  }
   const seen = new Map<string, Resource>();
   for (const r of resources) {
     const first = seen.get(resourceKey(r));
@@ -64,9 +67,10 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
   const keyed = await Promise.all(kustomize.map(async (target) => ({ target, key: await renderKey(snapshot, target, limits, tool) })));
   const todo = [...new Map(keyed.filter((k) => !isCached(k.key)).map((k) => [k.key, k])).values()];
   if (todo.length < 2) return;
+  // Base and head batch at the same time: half the cores' worth of builds per side keeps every core busy.
   const cores = Math.max(1, availableParallelism());
-  const size = Math.min(MAX_BATCH, Math.max(2, Math.ceil(todo.length / (cores * 2))));
-  const run = limiter(cores);
+  const size = Math.min(MAX_BATCH, Math.max(2, Math.ceil(todo.length / Math.ceil(cores / 2))));
+  const run = limiter(Math.ceil(cores / 2));
   for (let i = 0; i < todo.length; i += size) {
     const chunk = todo.slice(i, i + size);
     const batch = run(() => renderKustomizeBatch(snapshot, chunk.map((c) => c.target), limits));
@@ -75,3 +79,5 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
 }
 
 const MAX_BATCH = 50;
+/** One target never renders more objects than this: beyond it, review memory is no longer bounded. */
+export const MAX_OBJECTS = 50_000;

@@ -20,7 +20,15 @@ export interface ParseOptions {
 
 export function parseObjects(text: string, file: string, defaultNamespace: string, options: ParseOptions = {}): Resource[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+  const documents = (() => {
+    try {
+      return parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+    } catch (error) {
+      // Pathological input (thousands of nested levels) exhausts the parser's stack.
+      if (error instanceof RangeError) throw new RenderError('invalid YAML: nested too deeply to read', file);
+      throw error;
+    }
+  })();
   const resources: Resource[] = [];
   for (const doc of Array.isArray(documents) ? documents : [documents]) {
     const [error] = doc.errors;
@@ -37,7 +45,8 @@ export function parseObjects(text: string, file: string, defaultNamespace: strin
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (cause) {
-      throw new RenderError(`invalid YAML: ${(cause as Error).message.split('\n')[0]}`, file, lineCounter.linePos(doc.contents?.range[0] ?? 0).line);
+      const reason = cause instanceof RangeError ? 'nested too deeply to read' : (cause as Error).message.split('\n')[0];
+      throw new RenderError(`invalid YAML: ${reason}`, file, lineCounter.linePos(doc.contents?.range[0] ?? 0).line);
     }
     if (!isObject(value)) continue;
     const items = value.items;

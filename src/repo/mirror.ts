@@ -49,8 +49,12 @@ export class MirrorCache {
   fetch(request: FetchRequest): Promise<string> {
     const path = this.pathFor(request.url);
     return this.exclusive(path, async () => {
-      await mkdir(this.dir, { recursive: true });
-      await git(this.dir, ['init', '-q', '--bare', path]);
+      try {
+        await mkdir(this.dir, { recursive: true });
+        await git(this.dir, ['init', '-q', '--bare', path]);
+      } catch (error) {
+        throw new Error(`cannot prepare the mirror cache in ${this.dir} (${(error as Error).message.split('\n')[0]}); set SAFE_DEPLOY_CACHE_DIR to a writable directory`);
+      }
       const missing = await this.missing(path, request.shas);
       if (missing.length === 0) return path;
       const env = authEnv(request);

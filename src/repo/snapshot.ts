@@ -46,6 +46,22 @@ function remember(oid: string, text: string): void {
   }
 }
 
+// Tree listings by commit: a server lists the same base again for every push.
+const MAX_TREES = 8;
+const trees = new Map<string, Promise<Map<string, TreeEntry>>>();
+
+function treeOf(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
+  const key = `${repo}\0${sha}`;
+  let tree = trees.get(key);
+  if (!tree) {
+    tree = listTree(repo, sha);
+    tree.catch(() => trees.delete(key));
+    if (trees.size >= MAX_TREES) trees.delete(trees.keys().next().value as string);
+    trees.set(key, tree);
+  }
+  return tree;
+}
+
 export class Snapshot {
   private written = new Map<string, Promise<void>>();
   private indexReady: Promise<void> | null = null;
@@ -65,7 +81,7 @@ export class Snapshot {
   }
 
   static async open(repo: string, sha: string): Promise<Snapshot> {
-    const files = await listTree(repo, sha);
+    const files = await treeOf(repo, sha);
     const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-'));
     await mkdir(join(scratch, 'tree'));
     return new Snapshot(repo, sha, join(scratch, 'tree'), files, scratch);

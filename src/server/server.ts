@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { availableParallelism } from 'node:os';
 import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
 import { Gitlab } from '@gitbeaker/rest';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { githubApp } from '../platforms/github/app.js';
 import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
 import { githubOctokit } from '../platforms/github/octokit.js';
@@ -22,7 +22,12 @@ export interface ServerOptions {
   cacheDir?: string;
   /** Reviews at once (default: the cores). */
   concurrency?: number;
+  /** Where everything is logged (default: stdout at LOG_LEVEL); tests capture it. */
+  log?: Logger;
 }
+
+/** Larger webhook bodies are refused before any parsing: GitHub caps payloads at 25 MB, real ones are far smaller. */
+export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
 
 export interface SafeDeployServer {
   http: Server;
@@ -48,7 +53,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const scheduler = new ReviewScheduler(options.concurrency ?? Math.max(1, availableParallelism()));
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
-  const log = pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
+  const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
   const platforms: string[] = [];
 
   handlers.push((req, res) => {
@@ -63,7 +68,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   });
 
   if (githubConfigured(env)) {
-    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit() } });
+    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit(), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     handlers.push(async (req, res) => Boolean(await middleware(req, res, () => undefined)));
     platforms.push('github');
@@ -80,6 +85,11 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const http = createServer((req, res) => {
     void (async () => {
       try {
+        if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BYTES) {
+          res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('payload too large\n');
+          req.destroy();
+          return;
+        }
         for (const handler of handlers) if (await handler(req, res)) return;
         if (!res.headersSent) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       } catch {

@@ -198,10 +198,10 @@ async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
  * Application or Flux Kustomization deploys is that declaration's target rather
  * than a target of its own.
  */
-export function discoverTargets(snapshot: Snapshot): Promise<Target[]> {
+export function discoverTargets(snapshot: Snapshot, declarations?: Promise<Target[]>): Promise<Target[]> {
   let found = discovered.get(snapshot.sha);
   if (!found) {
-    found = discover(snapshot);
+    found = discover(snapshot, declarations);
     // A failed discovery is not remembered.
     found.catch(() => discovered.delete(snapshot.sha));
     if (discovered.size >= MAX_DISCOVERED) discovered.delete(discovered.keys().next().value as string);
@@ -214,8 +214,8 @@ export function discoverTargets(snapshot: Snapshot): Promise<Target[]> {
 const MAX_DISCOVERED = 16;
 const discovered = new Map<string, Promise<Target[]>>();
 
-async function discover(snapshot: Snapshot): Promise<Target[]> {
-  const [declared, roots, charts] = await Promise.all([declaredTargets(snapshot), kustomizeRoots(snapshot), helmCharts(snapshot)]);
+async function discover(snapshot: Snapshot, declarations?: Promise<Target[]>): Promise<Target[]> {
+  const [declared, roots, charts] = await Promise.all([declarations ?? declaredTargets(snapshot), kustomizeRoots(snapshot), helmCharts(snapshot)]);
   const claimed = new Set(declared.map((t) => `${t.renderer}:${t.path}`));
   const found = [...roots, ...charts].filter((t) => !claimed.has(`${t.renderer}:${t.path}`));
   const seen = new Set<string>();
@@ -230,13 +230,17 @@ const DISCOVERY_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|r
  * changed on either side): most changes touch only manifests and values.
  */
 export async function discoverHead(base: Snapshot, baseTargets: Target[], head: Snapshot, changed: string[]): Promise<Target[]> {
-  if (changed.some((file) => DISCOVERY_FILES.test(file))) return discoverTargets(head);
-  const declarations = new Set(baseTargets.flatMap((t) => (t.declaredIn ? [t.declaredIn] : [])));
-  if (changed.some((file) => declarations.has(file))) return discoverTargets(head);
+  const declarationFiles = new Set(baseTargets.flatMap((t) => (t.declaredIn ? [t.declaredIn] : [])));
   const manifests = changed.filter((file) => MANIFEST_EXTENSIONS.test(file));
   const texts = await Promise.all(
     manifests.flatMap((file) => [base, head].filter((s) => s.files.has(file)).map((s) => s.readText(file, MAX_DECLARATION_BYTES).catch(() => ''))),
   );
-  if (texts.some((text) => DECLARATION_GROUPS.some((group) => text.includes(group)))) return discoverTargets(head);
+  const declarationsChanged =
+    changed.some((file) => declarationFiles.has(file)) || texts.some((text) => DECLARATION_GROUPS.some((group) => text.includes(group)));
+  if (declarationsChanged) return discoverTargets(head);
+  if (changed.some((file) => DISCOVERY_FILES.test(file))) {
+    // Kustomizations or charts changed, Applications did not: their targets are the base's.
+    return discoverTargets(head, Promise.resolve(baseTargets.filter((t) => t.declaredIn)));
+  }
   return baseTargets;
 }

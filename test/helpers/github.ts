@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { githubOctokit } from '../../src/platforms/github/octokit.js';
 import { createSafeDeployServer, type SafeDeployServer } from '../../src/server/server.js';
 
@@ -20,13 +21,14 @@ export interface TestServer extends SafeDeployServer {
   close(): Promise<void>;
 }
 
-export async function startGitHubServer(options: { /** retries and rate-limit waits as in production */ throttle?: boolean; concurrency?: number } = {}): Promise<TestServer> {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
+export async function startGitHubServer(options: { /** retries and rate-limit waits as in production */ throttle?: boolean; concurrency?: number; log?: Logger; cacheDir?: string } = {}): Promise<TestServer> {
+  const cacheDir = options.cacheDir ?? mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
   const server = await createSafeDeployServer({
     env: { APP_ID: '1234', PRIVATE_KEY: privateKey, WEBHOOK_SECRET, LOG_LEVEL: 'fatal' },
     Octokit: githubOctokit({ retries: options.throttle ?? false }),
     cacheDir,
     concurrency: options.concurrency ?? 2,
+    ...(options.log ? { log: options.log } : {}),
   });
   await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
   const { port } = server.http.address() as AddressInfo;
@@ -36,7 +38,7 @@ export async function startGitHubServer(options: { /** retries and rate-limit wa
     close: async () => {
       await server.scheduler.idle();
       await new Promise((resolve) => server.http.close(resolve));
-      rmSync(cacheDir, { recursive: true, force: true });
+      if (!options.cacheDir) rmSync(cacheDir, { recursive: true, force: true });
     },
   };
 }

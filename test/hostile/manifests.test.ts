@@ -1,0 +1,103 @@
+// Hostile merge-request content: each case ends in a clear per-target error or
+// finding, within the limits, and nothing outside the checkout is ever read.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { configMap } from '../helpers/manifests.js';
+
+const SENTINEL = 'SENTINEL-7f3a9c-outside-the-checkout';
+let outside: string;
+let repo: TestRepo;
+
+beforeAll(() => {
+  outside = mkdtempSync(join(tmpdir(), 'safe-deploy-outside-'));
+  writeFileSync(join(outside, 'secret.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stolen}\ndata: {value: ${SENTINEL}}\n`);
+  writeFileSync(join(outside, 'values.yaml'), `leak: ${SENTINEL}\n`);
+});
+afterAll(() => rmSync(outside, { recursive: true, force: true }));
+afterEach(() => repo.dispose());
+
+function review(files: Record<string, string | null>, setup?: (r: TestRepo) => void) {
+  repo = new TestRepo();
+  const base = repo.commit({ 'ok/cm.yaml': configMap('ok', { a: '1' }) });
+  setup?.(repo);
+  const head = repo.commit({ ...files, 'ok/cm.yaml': configMap('ok', { a: '2' }) });
+  const started = performance.now();
+  const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+  const seconds = (performance.now() - started) / 1000;
+  expect(out.stdout + out.stderr).not.toContain(SENTINEL);
+  expect(out.status).not.toBe(2);
+  const json = JSON.parse(out.stdout);
+  const byName = Object.fromEntries(json.targets.map((t: { name: string }) => [t.name, t]));
+  // The unrelated target is always reviewed.
+  expect(byName.ok).toMatchObject({ status: 'ok', changes: [expect.objectContaining({ name: 'ok' })] });
+  return { json, byName, seconds };
+}
+
+const errorOf = (r: ReturnType<typeof review>, name: string) => (r.byName[name] as { status: string; error?: string }).error ?? '';
+
+describe('hostile YAML', () => {
+  it('a billion-laughs alias bomb', () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const r = review({ 'evil/bomb.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n` });
+    expect(errorOf(r, 'evil')).toMatch(/^evil\/bomb\.yaml:\d+: invalid YAML: .*alias/i);
+  });
+
+  it('10,000 levels of nesting, invalid UTF-8, duplicate keys and unknown tags', () => {
+    const r = review({
+      'deep/deep.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: {x: ${'['.repeat(10_000)}${']'.repeat(10_000)}}\n`,
+      'bytes/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndata: {x: "\udc80"}\n',
+      'dup/dup.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, name: b}\n',
+      'tags/tag.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tagged}\ndata: {x: !python/object:os.system "rm -rf /"}\n',
+    });
+    expect(errorOf(r, 'deep')).toMatch(/^deep\/deep\.yaml.*invalid YAML/);
+    expect(errorOf(r, 'dup')).toMatch(/Map keys must be unique/);
+    // An unknown tag is no code: the value stays a plain string.
+    expect(r.byName.tags).toMatchObject({ status: 'ok' });
+    expect(r.seconds).toBeLessThan(20);
+  });
+
+  it('a 33 MB file and 100,000 documents', () => {
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: "${'x'.repeat(33 * 1024 * 1024)}"\n`;
+    const many = Array.from({ length: 100_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\n`).join('');
+    const r = review({ 'big/big.yaml': big, 'many/many.yaml': many });
+    expect(errorOf(r, 'big')).toBe('big/big.yaml: file is 33 MB, over the 32 MB limit');
+    expect(errorOf(r, 'many')).toMatch(/renders 100000 objects, over the limit of 50000/);
+  });
+
+  it('invalid UTF-8 bytes', () => {
+    const r = review({}, (repo) => {
+      writeFileSync(join(repo.dir, 'latin.yaml'), Buffer.from([0x6b, 0x69, 0x6e, 0x64, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
+      writeFileSync(join(repo.dir, 'binary.yaml'), Buffer.concat([Buffer.from('apiVersion: v1\n'), Buffer.from([0xc3, 0x28])]));
+    });
+    expect(errorOf(r, '.')).toBe('binary.yaml: file is not valid UTF-8');
+  });
+});
+
+describe('escapes from the checkout', () => {
+  it('symlinks out and in loops, in plain, kustomize and helm targets, and paths with ..', () => {
+    const r = review(
+      {
+        'k/kustomization.yaml': 'resources: [cm.yaml]\nconfigMapGenerator: [{name: x, files: [leak.yaml]}]\n',
+        'k/cm.yaml': configMap('k', { a: '1' }),
+        'chart/Chart.yaml': 'apiVersion: v2\nname: chart\nversion: 1.0.0\n',
+        'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: files}\ndata: {leak: {{ .Files.Get "files/leak.yaml" | quote }}}\n',
+        'apps/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: escape}\nspec:\n  source: {path: chart, helm: {valueFiles: ["../../../../..${outside}/values.yaml"]}}\n  destination: {namespace: x}\n`,
+      },
+      (repo) => {
+        repo.symlink('plain/leak.yaml', join(outside, 'secret.yaml'));
+        repo.symlink('k/leak.yaml', join(outside, 'secret.yaml'));
+        repo.symlink('chart/files/leak.yaml', join(outside, 'secret.yaml'));
+        repo.symlink('loop/a.yaml', 'b.yaml');
+        repo.symlink('loop/b.yaml', 'a.yaml');
+      },
+    );
+    expect(errorOf(r, 'plain')).toBe('plain/leak.yaml: symlink points outside the repository; refused');
+    expect(errorOf(r, 'k')).toBe('k/leak.yaml: symlink points outside the repository; refused');
+    expect(errorOf(r, 'escape')).toMatch(/value file ".*values\.yaml" points outside the repository; refused|symlink points outside/);
+    expect(errorOf(r, 'loop')).toBe('loop/a.yaml: symlink loop');
+  });
+});

@@ -1,0 +1,179 @@
+// The server under hostile or faulty conditions: oversized and malformed
+// webhooks, pushes in quick succession, many merge requests at once, and a
+// review full of Secrets logged at debug level.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import nock from 'nock';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git-repo.js';
+import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, sign, startGitHubServer, type TestServer } from '../helpers/github.js';
+import { deployment, secret } from '../helpers/manifests.js';
+
+const repoPath = `/repos/${OWNER}/${REPO}`;
+let repo: TestRepo;
+let server: TestServer | undefined;
+let base: string;
+
+interface Fake {
+  comments: Map<number, string[]>;
+  checks: Map<number, { head: string; conclusion?: string; summary?: string }>;
+  open: number;
+  maxOpen: number;
+}
+
+/** A GitHub that remembers comments per pull request and check runs, and counts reviews in flight. */
+function fakeGitHub(): Fake {
+  const state: Fake = { comments: new Map(), checks: new Map(), open: 0, maxOpen: 0 };
+  let id = 1;
+  nock(API)
+    .persist()
+    .post(`/app/installations/${INSTALLATION}/access_tokens`)
+    .reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} })
+    .post(`${repoPath}/check-runs`)
+    .reply(201, (_uri, body) => {
+      const check = { head: (body as { head_sha: string }).head_sha };
+      state.checks.set(id, check);
+      state.open++;
+      state.maxOpen = Math.max(state.maxOpen, state.open);
+      return { id: id++ };
+    })
+    .patch(/\/check-runs\/\d+$/)
+    .reply(200, (uri, body) => {
+      const b = body as { conclusion?: string; output?: { summary?: string } };
+      const check = state.checks.get(Number(uri.split('/').pop()))!;
+      if (b.conclusion && !check.conclusion) state.open--;
+      Object.assign(check, b.conclusion ? { conclusion: b.conclusion, summary: b.output?.summary } : {});
+      return {};
+    })
+    .get(/\/issues\/\d+\/comments/)
+    .query(true)
+    .reply(200, (uri) => (state.comments.get(Number(/issues\/(\d+)/.exec(uri)![1])) ?? []).map((body, i) => ({ id: i + 1, body, user: { login: 'bot', type: 'Bot' }, performed_via_github_app: { id: 1234 } })))
+    .post(/\/issues\/\d+\/comments$/)
+    .reply(201, (uri, body) => {
+      const number = Number(/issues\/(\d+)/.exec(uri)![1]);
+      state.comments.set(number, [...(state.comments.get(number) ?? []), (body as { body: string }).body]);
+      return { id: 1 };
+    })
+    .patch(/\/issues\/comments\/\d+$/)
+    .reply(200, () => ({}));
+  return state;
+}
+
+function pushHead(number: number, files: Record<string, string>): string {
+  repo.git('checkout', '-q', '-B', 'work', base);
+  const head = repo.commit(files);
+  repo.git('update-ref', `refs/pull/${number}/head`, head);
+  repo.git('checkout', '-q', 'main');
+  return head;
+}
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+});
+afterAll(() => nock.enableNetConnect());
+beforeEach(() => {
+  repo = new TestRepo();
+  base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  repo.dispose();
+  nock.cleanAll();
+});
+
+describe('webhooks', () => {
+  it('refuses oversized and malformed bodies without processing, and keeps serving', async () => {
+    server = await startGitHubServer();
+    const fake = fakeGitHub();
+    const big = await fetch(`${server.url}/api/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request' }, body: 'x'.repeat(11 * 1024 * 1024) }).catch(() => null);
+    expect(big === null || big.status === 413).toBe(true);
+    const body = '{"action": "opened", "number": ';
+    const malformed = await fetch(`${server.url}/api/github/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'm-1', 'x-hub-signature-256': sign(body) },
+      body,
+    });
+    expect(malformed.status).toBeGreaterThanOrEqual(400);
+    expect(malformed.status).toBeLessThan(500);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await server.scheduler.idle();
+    expect(fake.checks.size).toBe(0);
+  });
+});
+
+describe('concurrency', () => {
+  it('20 pushes to one pull request within a second end with one comment and a final status for the last head', async () => {
+    server = await startGitHubServer({ concurrency: 2 });
+    const fake = fakeGitHub();
+    const heads = Array.from({ length: 20 }, (_, i) => pushHead(1, { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 + i }) }));
+    const started = performance.now();
+    await Promise.all(heads.map((head) => sendWebhook(server!, 'pull_request', pullRequestPayload('synchronize', repo.dir, 1, base, head))));
+    expect(performance.now() - started).toBeLessThan(1000);
+    await server.scheduler.idle();
+    expect(fake.comments.get(1)).toHaveLength(1);
+    expect(fake.comments.get(1)![0]).toContain('+  replicas: 22');
+    const last = [...fake.checks.values()].filter((c) => c.head === heads[19]);
+    expect(last.map((c) => c.conclusion)).toEqual(['success']);
+    // No check is left in progress, and no older head ends green over the newest.
+    expect([...fake.checks.values()].every((c) => c.conclusion)).toBe(true);
+    expect([...fake.checks.values()].filter((c) => c.head !== heads[19]).every((c) => c.conclusion === 'cancelled')).toBe(true);
+  });
+
+  it('50 pull requests at once are all reviewed, two at a time', async () => {
+    server = await startGitHubServer({ concurrency: 2 });
+    const fake = fakeGitHub();
+    const heads = Array.from({ length: 50 }, (_, i) => pushHead(i + 1, { [`deploy/app-${i}/cm.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-${i}}\ndata: {n: "${i}"}\n` }));
+    await Promise.all(heads.map((head, i) => sendWebhook(server!, 'pull_request', pullRequestPayload('opened', repo.dir, i + 1, base, head))));
+    await server.scheduler.idle();
+    expect(fake.comments.size).toBe(50);
+    expect([...fake.checks.values()].map((c) => c.conclusion)).toEqual(Array(50).fill('success'));
+    expect(fake.maxOpen).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('secrets at debug level', () => {
+  it('appear in no log line, comment or check output', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    server = await startGitHubServer({ log: pino({ level: 'debug' }, sink) });
+    const fake = fakeGitHub();
+    const values = ['pw-before-0123456789', 'pw-after-9876543210', 'token-kept-abcdef'];
+    base = repo.commit({ 'deploy/web/secret.yaml': secret('db', { password: values[0]!, token: values[2]! }, 'shop') });
+    const head = pushHead(1, { 'deploy/web/secret.yaml': secret('db', { password: values[1]!, token: values[2]! }, 'shop') });
+    await sendWebhook(server, 'pull_request', pullRequestPayload('opened', repo.dir, 1, base, head));
+    await server.scheduler.idle();
+    const everything = [lines.join(''), ...(fake.comments.get(1) ?? []), ...[...fake.checks.values()].map((c) => c.summary ?? '')].join('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(fake.comments.get(1)![0]).toContain('*** (changed)');
+    for (const value of values) {
+      expect(everything).not.toContain(value);
+      expect(everything).not.toContain(Buffer.from(value).toString('base64'));
+    }
+  });
+});
+
+describe('faults', () => {
+  it('an unwritable cache directory fails the check with what to do, and the server keeps serving', async () => {
+    // A path under a regular file can never become a directory.
+    const file = join(tmpdir(), `safe-deploy-not-a-dir-${process.pid}`);
+    writeFileSync(file, '');
+    server = await startGitHubServer({ cacheDir: join(file, 'cache') });
+    const fake = fakeGitHub();
+    const head = pushHead(1, { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 4 }) });
+    await sendWebhook(server, 'pull_request', pullRequestPayload('opened', repo.dir, 1, base, head));
+    await server.scheduler.idle();
+    const [check] = [...fake.checks.values()];
+    expect(check).toMatchObject({ conclusion: 'failure', summary: expect.stringMatching(/^cannot prepare the mirror cache in .*safe-deploy-not-a-dir-\d+\/cache .*set SAFE_DEPLOY_CACHE_DIR to a writable directory$/) });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
