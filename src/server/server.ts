@@ -8,7 +8,7 @@ import { Gitlab } from '@gitbeaker/rest';
 import { pino, type Logger } from 'pino';
 import { githubApp } from '../platforms/github/app.js';
 import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
-import { githubOctokit } from '../platforms/github/octokit.js';
+import { DEFAULT_API_TIMEOUT_MS, githubOctokit } from '../platforms/github/octokit.js';
 import { ReviewScheduler } from '../platforms/scheduler.js';
 import { MirrorCache } from '../repo/mirror.js';
 import { Metrics } from './metrics.js';
@@ -54,6 +54,8 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
   const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
+  // Every platform API call gives up after this; a hung API then fails the review instead of stalling it.
+  const apiTimeoutMs = (Number(env.SAFE_DEPLOY_API_TIMEOUT_SECONDS) || DEFAULT_API_TIMEOUT_MS / 1000) * 1000;
   const platforms: string[] = [];
 
   handlers.push((req, res) => {
@@ -68,14 +70,14 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   });
 
   if (githubConfigured(env)) {
-    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit(), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
+    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit({ timeoutMs: apiTimeoutMs }), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     handlers.push(async (req, res) => Boolean(await middleware(req, res, () => undefined)));
     platforms.push('github');
   }
 
   if (gitlabConfigured(env)) {
-    const api = new Gitlab({ host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! });
+    const api = new Gitlab({ host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN!, queryTimeout: apiTimeoutMs });
     handlers.push(
       gitlabWebhookHandler({ api, secret: env.GITLAB_WEBHOOK_SECRET!, token: env.GITLAB_TOKEN!, scheduler, mirrors, metrics, log: log.child({ name: 'gitlab' }) }),
     );

@@ -21,11 +21,11 @@ export interface TestServer extends SafeDeployServer {
   close(): Promise<void>;
 }
 
-export async function startGitHubServer(options: { /** retries and rate-limit waits as in production */ throttle?: boolean; concurrency?: number; log?: Logger; cacheDir?: string } = {}): Promise<TestServer> {
+export async function startGitHubServer(options: { /** retries and rate-limit waits as in production */ throttle?: boolean; concurrency?: number; log?: Logger; cacheDir?: string; env?: Record<string, string>; /** the production Octokit (timeouts, pacing, retries) */ production?: boolean } = {}): Promise<TestServer> {
   const cacheDir = options.cacheDir ?? mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
   const server = await createSafeDeployServer({
-    env: { APP_ID: '1234', PRIVATE_KEY: privateKey, WEBHOOK_SECRET, LOG_LEVEL: 'fatal' },
-    Octokit: githubOctokit({ retries: options.throttle ?? false }),
+    env: { APP_ID: '1234', PRIVATE_KEY: privateKey, WEBHOOK_SECRET, LOG_LEVEL: 'fatal', ...options.env },
+    ...(options.production ? {} : { Octokit: githubOctokit({ retries: options.throttle ?? false }) }),
     cacheDir,
     concurrency: options.concurrency ?? 2,
     ...(options.log ? { log: options.log } : {}),

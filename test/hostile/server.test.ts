@@ -177,3 +177,21 @@ describe('faults', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('API timeouts and rate limits', () => {
+  it('a GitHub API call that hangs times out and is retried, so the review completes', async () => {
+    server = await startGitHubServer({ env: { SAFE_DEPLOY_API_TIMEOUT_SECONDS: '1' }, production: true });
+    // Registered first, so it answers before the fake's own listing.
+    nock(API).get(`${repoPath}/issues/1/comments`).query(true).delay(3000).reply(200, []);
+    const fake = fakeGitHub();
+    const head = pushHead(1, { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 4 }) });
+    const started = performance.now();
+    await sendWebhook(server, 'pull_request', pullRequestPayload('opened', repo.dir, 1, base, head));
+    await server.scheduler.idle();
+    const [check] = [...fake.checks.values()];
+    expect(check).toMatchObject({ conclusion: 'success' });
+    // The hung listing was abandoned after the 1 s timeout, not awaited for its 3 s.
+    expect(performance.now() - started).toBeGreaterThan(1000);
+    expect(fake.comments.get(1)).toHaveLength(1);
+  });
+});

@@ -33,3 +33,13 @@ describe('GitHub check run', () => {
     expect(session.sourceLink('deploy/my app.yaml', 4)).toBe(`https://github.com/o/r/blob/${'a'.repeat(40)}/deploy/my%20app.yaml#L4`);
   });
 });
+
+describe('GitHub API timeouts', () => {
+  it('abandon a call that does not answer in time', async () => {
+    nock('https://api.github.com').get('/repos/o/r').delay(2000).reply(200, {});
+    const Octokit = githubOctokit({ retries: false, timeoutMs: 300 });
+    const started = performance.now();
+    await expect(new Octokit({ auth: 'token' }).rest.repos.get({ owner: 'o', repo: 'r' })).rejects.toThrow(/aborted due to timeout/);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+});

@@ -157,6 +157,16 @@ describe('GitLab webhook', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/safe_deploy_api_errors_total\{platform="gitlab"\} 1/);
   });
 
+  it('waits out a 429 and goes on', async () => {
+    const head = pushHead({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 8 }) });
+    nock(GITLAB).post(`${api}/merge_requests/1/notes`).reply(429, { message: '429 Too Many Requests' }, { 'retry-after': '0' });
+    const recorded = fakeGitLab(head);
+    await sendHook(server, 'Merge Request Hook', mergeRequestHook('open', repo.dir, 1, head));
+    await server.scheduler.idle();
+    expect(recorded.created).toHaveLength(1);
+    expect(recorded.statuses.map((s) => s.state)).toEqual(['running', 'success']);
+  });
+
   it('processes each event once, and accepts Note Hooks', async () => {
     const head = pushHead({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 7 }) });
     const recorded = fakeGitLab(head, { pipeline: false });

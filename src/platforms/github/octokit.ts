@@ -17,11 +17,20 @@ interface ThrottledRequest {
 
 type Options = Record<string, unknown> & { throttle?: Record<string, unknown> };
 
+/** A fetch that gives up after `ms`: a hung API must end the review, not leave its check in progress. */
+function fetchWithTimeout(ms: number): typeof fetch {
+  return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms) });
+}
+
+export const DEFAULT_API_TIMEOUT_MS = 30_000;
+
 /** Probot's Octokit with our pacing and rate-limit policy; `retries: false` turns retries and pacing off (tests of single failures). */
-export function githubOctokit(options: { retries?: boolean } = {}): typeof ProbotOctokit {
+export function githubOctokit(options: { retries?: boolean; timeoutMs?: number } = {}): typeof ProbotOctokit {
   const retries = options.retries ?? true;
+  const timeout = fetchWithTimeout(options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS);
   return ProbotOctokit.defaults((instance: Options) => ({
     ...instance,
+    request: { ...(instance.request as object | undefined), fetch: timeout },
     ...(retries ? {} : { retry: { enabled: false } }),
     throttle: retries
       ? {
