@@ -42,6 +42,19 @@ export class TestRepo {
     return this.git('rev-parse', 'HEAD');
   }
 
+  /**
+   * A merge request head on top of `base` that exists only under `ref`
+   * (refs/pull/N/head, refs/merge-requests/N/head), as for a fork; main stays checked out.
+   */
+  pushHead(base: string, ref: string, files: Record<string, string | null>): string {
+    this.git('checkout', '-q', '-B', 'mr-work', base);
+    const head = this.commit(files);
+    this.git('update-ref', ref, head);
+    this.git('checkout', '-q', 'main');
+    this.git('branch', '-q', '-D', 'mr-work');
+    return head;
+  }
+
   symlink(path: string, target: string): void {
     mkdirSync(dirname(join(this.dir, path)), { recursive: true });
     symlinkSync(target, join(this.dir, path));

@@ -1,12 +1,14 @@
 // A real safe-deploy server with the real Probot app, GitHub's API faked by nock.
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { githubOctokit } from '../../src/platforms/github/octokit.js';
-import { createSafeDeployServer, type SafeDeployServer } from '../../src/server/server.js';
+import { createSafeDeployServer } from '../../src/server/server.js';
+import { listening, type TestServer } from './server.js';
+
+export type { TestServer };
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -15,11 +17,6 @@ export const API = 'https://api.github.com';
 export const OWNER = 'acme';
 export const REPO = 'gitops';
 export const INSTALLATION = 42;
-
-export interface TestServer extends SafeDeployServer {
-  url: string;
-  close(): Promise<void>;
-}
 
 export async function startGitHubServer(options: { /** retries and rate-limit waits as in production */ throttle?: boolean; concurrency?: number; log?: Logger; cacheDir?: string; env?: Record<string, string>; /** the production Octokit (timeouts, pacing, retries) */ production?: boolean } = {}): Promise<TestServer> {
   const cacheDir = options.cacheDir ?? mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
@@ -30,17 +27,7 @@ export async function startGitHubServer(options: { /** retries and rate-limit wa
     concurrency: options.concurrency ?? 2,
     ...(options.log ? { log: options.log } : {}),
   });
-  await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
-  const { port } = server.http.address() as AddressInfo;
-  return {
-    ...server,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      await server.scheduler.idle();
-      await new Promise((resolve) => server.http.close(resolve));
-      if (!options.cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-    },
-  };
+  return listening(server, options.cacheDir ? undefined : cacheDir);
 }
 
 export function sign(body: string, secret = WEBHOOK_SECRET): string {

@@ -1,19 +1,16 @@
 // A real safe-deploy server with the GitLab webhook enabled; GitLab's API is faked by nock.
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSafeDeployServer, type SafeDeployServer } from '../../src/server/server.js';
+import { createSafeDeployServer } from '../../src/server/server.js';
+import { listening, type TestServer } from './server.js';
+
+export type { TestServer };
 
 export const GITLAB = 'https://gitlab.example.com';
 export const GITLAB_SECRET = 'gitlab-hook-secret';
 export const PROJECT = 5;
-
-export interface TestServer extends SafeDeployServer {
-  url: string;
-  close(): Promise<void>;
-}
 
 export async function startGitLabServer(): Promise<TestServer> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
@@ -22,17 +19,7 @@ export async function startGitLabServer(): Promise<TestServer> {
     cacheDir,
     concurrency: 2,
   });
-  await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
-  const { port } = server.http.address() as AddressInfo;
-  return {
-    ...server,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      await server.scheduler.idle();
-      await new Promise((resolve) => server.http.close(resolve));
-      rmSync(cacheDir, { recursive: true, force: true });
-    },
-  };
+  return listening(server, cacheDir);
 }
 
 export function sendHook(server: TestServer, event: string, payload: object, options: { token?: string | null; uuid?: string } = {}): Promise<Response> {

@@ -63,11 +63,7 @@ function fakeGitHub(): Fake {
 }
 
 function pushHead(number: number, files: Record<string, string>): string {
-  repo.git('checkout', '-q', '-B', 'work', base);
-  const head = repo.commit(files);
-  repo.git('update-ref', `refs/pull/${number}/head`, head);
-  repo.git('checkout', '-q', 'main');
-  return head;
+  return repo.pushHead(base, `refs/pull/${number}/head`, files);
 }
 
 beforeAll(() => {

@@ -83,12 +83,7 @@ afterEach(async () => {
 
 /** A pull request head that only exists as refs/pull/N/head, as for a fork. */
 function pushHead(files: Record<string, string | null>, number = 1): string {
-  repo.git('checkout', '-q', '-B', 'pr-work', base);
-  const head = repo.commit(files);
-  repo.git('update-ref', `refs/pull/${number}/head`, head);
-  repo.git('checkout', '-q', 'main');
-  repo.git('branch', '-q', '-D', 'pr-work');
-  return head;
+  return repo.pushHead(base, `refs/pull/${number}/head`, files);
 }
 
 describe('GitHub App', () => {

@@ -51,12 +51,7 @@ function fakeGitLab(head: string, options: { notes?: Array<{ id: number; body: s
 
 /** A merge request head reachable only as refs/merge-requests/N/head, as for a fork. */
 function pushHead(files: Record<string, string | null>, iid = 1): string {
-  repo.git('checkout', '-q', '-B', 'mr-work', base);
-  const head = repo.commit(files);
-  repo.git('update-ref', `refs/merge-requests/${iid}/head`, head);
-  repo.git('checkout', '-q', 'main');
-  repo.git('branch', '-q', '-D', 'mr-work');
-  return head;
+  return repo.pushHead(base, `refs/merge-requests/${iid}/head`, files);
 }
 
 beforeAll(() => {
