@@ -96,6 +96,13 @@ describe('webhooks', () => {
     });
     expect(malformed.status).toBeGreaterThanOrEqual(400);
     expect(malformed.status).toBeLessThan(500);
+    const unsigned = await fetch(`${server.url}/api/github/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'u-1' },
+      body: JSON.stringify(pullRequestPayload('opened', repo.dir, 1, base, base)),
+    });
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+    expect(unsigned.status).toBeLessThan(500);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     await server.scheduler.idle();
     expect(fake.checks.size).toBe(0);

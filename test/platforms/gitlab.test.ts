@@ -152,6 +152,18 @@ describe('GitLab webhook', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/safe_deploy_api_errors_total\{platform="gitlab"\} 1/);
   });
 
+  it('refuses an oversized body and malformed JSON, and keeps serving', async () => {
+    const big = await fetch(`${server.url}/api/gitlab/webhooks`, {
+      method: 'POST',
+      headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' },
+      body: 'x'.repeat(6 * 1024 * 1024),
+    }).catch(() => null);
+    expect(big === null || big.status === 413).toBe(true);
+    const bad = await fetch(`${server.url}/api/gitlab/webhooks`, { method: 'POST', headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' }, body: '{"object_kind":' });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
   it('waits out a 429 and goes on', async () => {
     const head = pushHead({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 8 }) });
     nock(GITLAB).post(`${api}/merge_requests/1/notes`).reply(429, { message: '429 Too Many Requests' }, { 'retry-after': '0' });
