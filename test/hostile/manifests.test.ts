@@ -60,11 +60,11 @@ describe('hostile YAML', () => {
     expect(r.seconds).toBeLessThan(20);
   });
 
-  it('a 33 MB file and 100,000 documents', () => {
-    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: "${'x'.repeat(33 * 1024 * 1024)}"\n`;
+  it('a 50 MB file and 100,000 documents', () => {
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: "${'x'.repeat(50 * 1024 * 1024)}"\n`;
     const many = Array.from({ length: 100_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\n`).join('');
     const r = review({ 'big/big.yaml': big, 'many/many.yaml': many });
-    expect(errorOf(r, 'big')).toBe('big/big.yaml: file is 33 MB, over the 32 MB limit');
+    expect(errorOf(r, 'big')).toBe('big/big.yaml: file is 50 MB, over the 32 MB limit');
     expect(errorOf(r, 'many')).toMatch(/renders 100000 objects, over the limit of 50000/);
   });
 
