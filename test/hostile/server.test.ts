@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { offlineExceptLoopback } from '../helpers/server.js';
 import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, sign, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment, secret } from '../helpers/manifests.js';
 
@@ -66,11 +67,7 @@ function pushHead(number: number, files: Record<string, string>): string {
   return repo.pushHead(base, `refs/pull/${number}/head`, files);
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+offlineExceptLoopback();
 beforeEach(() => {
   repo = new TestRepo();
   base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });

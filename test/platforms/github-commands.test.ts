@@ -1,6 +1,7 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { offlineExceptLoopback } from '../helpers/server.js';
 import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment } from '../helpers/manifests.js';
 
@@ -86,18 +87,11 @@ function commentEvent(body: string, user = 'dev', extra: object = {}): object {
 const replies = (state: FakeGitHub) => state.comments.filter((c) => !c.body.includes('<!-- safe-deploy:review -->')).map((c) => c.body);
 const mainComment = (state: FakeGitHub) => state.comments.find((c) => c.body.includes('<!-- safe-deploy:review -->'))?.body ?? '';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+offlineExceptLoopback();
 beforeEach(async () => {
   repo = new TestRepo();
   base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
-  repo.git('checkout', '-q', '-b', 'feature');
-  head = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }) });
-  repo.git('update-ref', 'refs/pull/1/head', head);
-  repo.git('checkout', '-q', 'main');
+  head = repo.pushHead(base, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }) });
   server = await startGitHubServer();
 });
 afterEach(async () => {
@@ -167,10 +161,7 @@ describe('slash-commands on GitHub', () => {
     expect(replies(state).pop()).toContain('| <code>image-tag-mutable</code> | <code>Deployment/web</code> | @lead | hotfix for the outage, pinned in #42 |');
 
     // A new push: the override was for the old head.
-    repo.git('checkout', '-q', 'feature');
-    const next = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest', replicas: 3 }) });
-    repo.git('update-ref', 'refs/pull/1/head', next);
-    repo.git('checkout', '-q', 'main');
+    const next = repo.pushHead(head, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest', replicas: 3 }) });
     await sendWebhook(server, 'pull_request', pullRequestPayload('synchronize', repo.dir, 1, base, next));
     await server.scheduler.idle();
     expect(state.conclusions).toEqual(['success', 'failure']);

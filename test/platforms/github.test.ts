@@ -1,6 +1,7 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { offlineExceptLoopback } from '../helpers/server.js';
 import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, sign, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment } from '../helpers/manifests.js';
 
@@ -64,11 +65,7 @@ function author(type: string) {
   return { user: { login: 'dev', type: 'User' }, performed_via_github_app: null };
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+offlineExceptLoopback();
 
 beforeEach(async () => {
   repo = new TestRepo();

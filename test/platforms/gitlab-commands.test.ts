@@ -1,6 +1,7 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { offlineExceptLoopback } from '../helpers/server.js';
 import { GITLAB, PROJECT, sendHook, startGitLabServer, type TestServer } from '../helpers/gitlab.js';
 import { deployment } from '../helpers/manifests.js';
 
@@ -80,18 +81,11 @@ async function note(text: string, user?: { id: number; username: string }, attri
 
 const replies = (state: FakeGitLab) => state.notes.filter((n) => !n.body.includes('<!-- safe-deploy:review -->')).map((n) => n.body);
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+offlineExceptLoopback();
 beforeEach(async () => {
   repo = new TestRepo();
   base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
-  repo.git('checkout', '-q', '-b', 'feature');
-  head = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }) });
-  repo.git('update-ref', 'refs/merge-requests/1/head', head);
-  repo.git('checkout', '-q', 'main');
+  head = repo.pushHead(base, 'refs/merge-requests/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }) });
   server = await startGitLabServer();
 });
 afterEach(async () => {

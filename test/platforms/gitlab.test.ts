@@ -1,6 +1,7 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
+import { offlineExceptLoopback } from '../helpers/server.js';
 import { GITLAB, PROJECT, mergeRequestHook, sendHook, startGitLabServer, type TestServer } from '../helpers/gitlab.js';
 import { deployment } from '../helpers/manifests.js';
 
@@ -54,11 +55,7 @@ function pushHead(files: Record<string, string | null>, iid = 1): string {
   return repo.pushHead(base, `refs/merge-requests/${iid}/head`, files);
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+offlineExceptLoopback();
 beforeEach(async () => {
   repo = new TestRepo();
   base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
