@@ -2,17 +2,19 @@
 // git, and files written on demand to a temporary directory (through a private
 // index) for the renderers that need a directory. The user's working tree and
 // index are never touched.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { BlobReader } from './blobs.js';
 import { git, grepFiles, listTree, type TreeEntry } from './git.js';
+import { MAX_LINK_HOPS, walkPath, type Reached, type WalkableTree } from './walk-path.js';
 
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 const SYMLINK_MODE = '120000';
-const MAX_LINK_HOPS = 8;
+// Directory symlinks are written out as copies: a bound on what they can multiply to.
+const MAX_LINKED_FILES = 20_000;
 
 /** "a/b/c.yaml" → "a/b"; top-level files → "". */
 export function parentDir(path: string): string {
@@ -64,6 +66,7 @@ function treeOf(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
 
 export class Snapshot {
   private written = new Map<string, Promise<void>>();
+  private linkedFiles = 0;
   private indexReady: Promise<void> | null = null;
   private byDir: Map<string, string[]> | null = null;
   private readonly blobs: BlobReader;
@@ -128,30 +131,51 @@ export class Snapshot {
     return this.files.get(path)?.mode === SYMLINK_MODE;
   }
 
+  private readonly tree: WalkableTree = {
+    entry: (path) => this.files.get(path),
+    isDir: (path) => this.hasDir(path),
+    isSymlink: (entry) => entry.mode === SYMLINK_MODE,
+    readLink: async (entry) => (await this.blobs.read(entry.oid, 4096)).data?.toString('utf8') ?? '',
+  };
+
+  /** Where a path leads in this revision, symlinks followed as the kernel would; a RenderError naming it when it leaves the repository. */
+  async resolve(path: string): Promise<Reached> {
+    const entry = this.files.get(path);
+    return entry && entry.mode !== SYMLINK_MODE ? { kind: 'file', path, entry, links: [] } : walkPath(this.tree, path);
+  }
+
   /**
-   * Where a symlink points, as a repository path; a RenderError naming the link
-   * when it points outside the repository.
+   * The files of the revision whose content decides what `path` reads: the
+   * symlinks on the way and the file reached, or every file of a linked
+   * directory. A change to any of them changes the render.
    */
-  async linkTarget(path: string): Promise<string> {
-    const target = (await this.blobs.read(this.files.get(path)!.oid, 4096)).data?.toString('utf8') ?? '';
-    const resolved = resolveInRepo(parentDir(path), target);
-    if (resolved === null) throw new RenderError('symlink points outside the repository; refused', path);
-    return resolved;
+  async dependencies(path: string, expanded = new Set<string>()): Promise<string[]> {
+    let reached: Reached;
+    try {
+      reached = await this.resolve(path);
+    } catch {
+      return [path]; // refused: rendering reports it
+    }
+    const found = [...reached.links];
+    if (reached.kind === 'file') found.push(reached.path);
+    if (reached.kind === 'dir' && !expanded.has(reached.path) && expanded.size < MAX_LINK_HOPS) {
+      expanded.add(reached.path);
+      for (const file of this.filesUnder(reached.path)) found.push(...(await this.dependencies(file, expanded)));
+    }
+    return found;
   }
 
   /** A file's text, following symlinks inside the repository; RenderErrors name the file. */
   async readText(path: string, maxBytes = MAX_FILE_BYTES): Promise<string> {
-    let current = path;
-    for (let hop = 0; this.isSymlink(current); hop++) {
-      if (hop === MAX_LINK_HOPS) throw new RenderError('symlink loop', path);
-      current = await this.linkTarget(current);
+    const reached = await this.resolve(path);
+    if (reached.kind !== 'file') {
+      const what = reached.kind === 'dir' ? 'is a directory' : 'not found';
+      throw new RenderError(reached.path === path ? `file ${what}` : `symlink target ${reached.path} ${what}`, path);
     }
-    const entry = this.files.get(current);
-    if (!entry) throw new RenderError(current === path ? 'file not found' : `symlink target ${current} not found`, path);
+    const entry = reached.entry;
     const cached = texts.get(entry.oid);
     if (cached !== undefined && cached.length <= maxBytes) return cached;
-    const { size, data: bytes } = await this.blobs.read(entry.oid, maxBytes);
-    if (!bytes) throw new RenderError(`file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit`, path);
+    const bytes = await this.readBlob(entry, path, maxBytes);
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -162,20 +186,62 @@ export class Snapshot {
     return text;
   }
 
+  private async readBlob(entry: TreeEntry, path: string, maxBytes = MAX_FILE_BYTES): Promise<Buffer> {
+    const { size, data } = await this.blobs.read(entry.oid, maxBytes);
+    if (!data) throw new RenderError(`file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit`, path);
+    return data;
+  }
+
   /**
-   * Writes the given paths (those that exist in the revision) under `root`.
-   * Symlinks are written only when they stay inside the repository.
+   * Writes the given paths under `root`, as regular files and directories only:
+   * a symlink (or a path through one) is resolved inside the revision and what
+   * it reaches is written in its place — a file's content, or a directory's
+   * files. A link that leaves the repository, loops or dangles fails with a
+   * RenderError naming it. Paths that exist nowhere are skipped.
    */
   async materialize(paths: Iterable<string>): Promise<void> {
-    const requested = [...new Set(paths)].filter((p) => this.files.has(p));
-    for (const p of requested) if (this.isSymlink(p)) await this.linkTarget(p);
-    const wanted = requested.filter((p) => !this.written.has(p));
-    if (wanted.length > 0) {
-      // Concurrent renders of one revision share files: each path is written once, and waited for by all.
-      const writing = this.checkout(wanted);
-      for (const p of wanted) this.written.set(p, writing);
+    const wanted = [...new Set(paths)].filter((p) => !this.written.has(p));
+    const plain = wanted.filter((p) => this.files.has(p) && !this.isSymlink(p));
+    const linked = wanted.filter((p) => !this.files.has(p) || this.isSymlink(p));
+    // Concurrent renders of one revision share files: each path is written once, and waited for by all.
+    if (plain.length > 0) {
+      const writing = this.checkout(plain);
+      for (const p of plain) this.written.set(p, writing);
     }
-    await Promise.all(requested.map((p) => this.written.get(p)));
+    for (const p of linked) this.written.set(p, this.writeResolved(p, p, 0));
+    await Promise.all([...new Set(paths)].map((p) => this.written.get(p)));
+  }
+
+  /** Writes at `dest` what `source` reaches: a regular file, or a directory's files one by one. */
+  private async writeResolved(dest: string, source: string, depth: number): Promise<void> {
+    const reached = await this.resolve(source);
+    if (reached.kind === 'missing') {
+      if (!this.files.has(source)) return; // neither a file nor a link: nothing to write
+      throw new RenderError(`symlink target ${reached.path} not found`, dest);
+    }
+    if (reached.kind === 'file') {
+      if (++this.linkedFiles > MAX_LINKED_FILES) throw new RenderError(`symlinks expand to over ${MAX_LINKED_FILES} files; refused`, dest);
+      const data = await this.readBlob(reached.entry, dest);
+      await this.writeFile(dest, data);
+      return;
+    }
+    const dir = reached.path;
+    if (dir === '' || dest === dir || dest.startsWith(`${dir}/`)) throw new RenderError(`symlink to ${dir || 'the repository root'}, a directory that contains it; refused`, dest);
+    if (depth >= MAX_LINK_HOPS) throw new RenderError('too many levels of symbolic links to directories; refused', dest);
+    for (const file of this.filesUnder(dir)) {
+      const inside = `${dest}/${file.slice(dir.length + 1)}`;
+      await this.writeResolved(inside, file, depth + 1);
+    }
+  }
+
+  private async writeFile(path: string, data: Buffer): Promise<void> {
+    const full = join(this.root, path);
+    try {
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(full, data);
+    } catch (error) {
+      throw new RenderError(`cannot be written for the renderer (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, path);
+    }
   }
 
   private async checkout(paths: string[]): Promise<void> {

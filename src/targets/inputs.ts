@@ -31,5 +31,9 @@ export async function targetInputs(snapshot: Snapshot, target: Target): Promise<
       }
       break;
   }
+  // A symlink reads what it reaches: those files are inputs too.
+  for (const file of [...inputs]) {
+    if (!snapshot.files.has(file) || snapshot.isSymlink(file)) for (const dependency of await snapshot.dependencies(file)) inputs.add(dependency);
+  }
   return inputs;
 }

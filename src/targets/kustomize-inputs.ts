@@ -174,6 +174,13 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     return resolved;
   };
   const exists = (path: string) => snapshot.files.has(path) || snapshot.hasDir(path);
+  // kustomize loads a linked directory from its real location (relative paths and the load restrictor
+  // then follow that), while the render copy holds the link's content in its place: refused rather than mispredicted.
+  const refuseDirectoryLink = async (path: string, ref: string, kfile: string) => {
+    if (!snapshot.isSymlink(path)) return;
+    const reached = await snapshot.resolve(path);
+    if (reached.kind === 'dir') throw new RenderError(`"${ref}" is a symlink to the directory ${reached.path || '.'}; name that directory instead`, kfile);
+  };
 
   const visitKustomization = async (current: string, kfile: string, k: JsonObject): Promise<void> => {
     for (const field of ['helmCharts', 'helmChartInflationGenerator', 'helmGlobals']) {
@@ -185,6 +192,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     for (const ref of included) {
       const path = local(current, ref, kfile);
       if (snapshot.files.has(path)) {
+        await refuseDirectoryLink(path, ref, kfile);
         inputs.files.add(path);
       } else {
         inputs.includes.add(path);

@@ -104,7 +104,7 @@ describe('helm renderer', () => {
     repo.symlink('charts/web/files/host', '/etc/hostname');
     snapshot = await Snapshot.open(repo.dir, repo.commit(chart));
     await expect(renderHelm(snapshot, { name: 'w', path: 'charts/web', renderer: 'helm', namespace: 'd' }, DEFAULT_LIMITS)).rejects.toThrow(
-      'charts/web/files/host: symlink points outside the repository; refused',
+      'charts/web/files/host: symlink points to /etc/hostname, outside the repository; refused',
     );
   });
 
@@ -122,7 +122,7 @@ describe('helm renderer', () => {
         'big/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n{{- range $i := until 30000 }}\n  k{{ $i }}: "{{ repeat 100 "x" }}"\n{{- end }}\n',
       }),
     );
-    await expect(renderHelm(snapshot, { name: 'big', path: 'big', renderer: 'helm', namespace: 'd' }, { timeoutMs: 60_000, maxOutputBytes: 2 ** 20 })).rejects.toThrow(
+    await expect(renderHelm(snapshot, { name: 'big', path: 'big', renderer: 'helm', namespace: 'd' }, { timeoutMs: 60_000, maxOutputBytes: 2 ** 20, maxMemoryBytes: 2 ** 30 })).rejects.toThrow(
       /helm template big output is over the 1.0 MB limit; stopped/,
     );
   });

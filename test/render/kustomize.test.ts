@@ -168,7 +168,7 @@ describe('kustomize refusals', () => {
     refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, ../../../../../../etc/secrets]\n' }, /"\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/secrets" points outside the repository; refused/);
     refused(
       { 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\nconfigMapGenerator:\n  - name: stolen\n    files: [passwd]\n' },
-      /shop\/overlays\/prod\/passwd: symlink points outside the repository; refused/,
+      /shop\/overlays\/prod\/passwd: symlink points to \/etc\/passwd, outside the repository; refused/,
       (r) => r.symlink('shop/overlays/prod/passwd', '/etc/passwd'),
     );
   });

@@ -111,7 +111,7 @@ describe('renderPlain', () => {
     const sha = repo.commit({ 'deploy/ok.yaml': configMap('ok', { a: '1' }) });
     snapshot = await Snapshot.open(repo.dir, sha);
     await expect(renderPlain(snapshot, { name: 'deploy', path: 'deploy', renderer: 'plain', namespace: 'd' })).rejects.toThrow(
-      'deploy/passwd.yaml: symlink points outside the repository; refused',
+      'deploy/passwd.yaml: symlink points to /etc/passwd, outside the repository; refused',
     );
   });
 });
