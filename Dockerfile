@@ -30,12 +30,15 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
 FROM ${NODE_IMAGE}
+# Renderers run as safe-deploy-render, which can open none of the server's files
+# (the mirror cache, mounted keys) nor read /proc/<server>/environ; bubblewrap
+# adds a private mount namespace where the container runtime allows one.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates \
+ && apt-get install -y --no-install-recommends git ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --create-home --uid 10001 safe-deploy \
+ && useradd --no-create-home --user-group --uid 10002 --shell /usr/sbin/nologin safe-deploy-render \
  && mkdir -p /var/cache/safe-deploy \
- && chown safe-deploy /var/cache/safe-deploy
+ && chmod 0700 /var/cache/safe-deploy
 COPY --from=tools /usr/local/bin/helm /usr/local/bin/kustomize /usr/local/bin/
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
@@ -46,8 +49,11 @@ ENV NODE_ENV=production \
     PORT=3000 \
     SAFE_DEPLOY_CACHE_DIR=/var/cache/safe-deploy \
     SAFE_DEPLOY_HELM=/usr/local/bin/helm \
-    SAFE_DEPLOY_KUSTOMIZE=/usr/local/bin/kustomize
-USER safe-deploy
+    SAFE_DEPLOY_KUSTOMIZE=/usr/local/bin/kustomize \
+    SAFE_DEPLOY_RENDER_USER=10002:10002
+# The server runs as root only to start each renderer as safe-deploy-render: run
+# it with the capabilities that needs and no others (docs/security.md):
+#   --cap-drop ALL --cap-add SETUID --cap-add SETGID --cap-add CHOWN
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"

@@ -10,6 +10,7 @@ import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
 import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
+import { unguessableDir } from '../util/unguessable-dir.js';
 import { parseObjects } from './yaml-objects.js';
 
 interface Dependency {
@@ -89,13 +90,14 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
 
   const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
   try {
-    await Promise.all([openToRenderer(snapshot.root), openToRenderer(scratch)]);
+    const valuesDir = await unguessableDir(scratch);
+    await Promise.all([openToRenderer(snapshot.root), openToRenderer(valuesDir)]);
     const args = [...tool.prefix, releaseNameFor(target), chart || '.', '--namespace', target.namespace, '--skip-tests', '--include-crds'];
     if (target.kubernetesVersion) args.push('--kube-version', target.kubernetesVersion.replace(/^v?/, 'v'));
     for (const file of valueFiles) args.push('--values', file);
     const values = target.helm?.values;
     if (values !== undefined && (typeof values === 'string' ? values.trim() : Object.keys(values).length)) {
-      const inline = join(scratch, 'inline-values.yaml');
+      const inline = join(valuesDir, 'inline-values.yaml');
       await writeFile(inline, typeof values === 'string' ? values : stringify(values));
       args.push('--values', inline);
     }
@@ -104,9 +106,9 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     }
     const output = await runSandboxed(tool.command, args, {
       cwd: snapshot.root,
-      readable: [scratch],
+      readable: [valuesDir],
       limits,
-      hidePaths: [snapshot.root, scratch],
+      hidePaths: [snapshot.root, valuesDir],
       label: `helm template ${target.path}`,
     });
     return parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });

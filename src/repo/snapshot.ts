@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
+import { unguessableDir } from '../util/unguessable-dir.js';
 import { BlobReader } from './blobs.js';
 import { git, grepFiles, listTree, type TreeEntry } from './git.js';
 import { MAX_LINK_HOPS, walkPath, type Reached, type WalkableTree } from './walk-path.js';
@@ -86,8 +87,7 @@ export class Snapshot {
   static async open(repo: string, sha: string): Promise<Snapshot> {
     const files = await treeOf(repo, sha);
     const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-'));
-    await mkdir(join(scratch, 'tree'));
-    return new Snapshot(repo, sha, join(scratch, 'tree'), files, scratch);
+    return new Snapshot(repo, sha, await unguessableDir(scratch), files, scratch);
   }
 
   /** Paths directly inside `dir` ("" for the root), sorted. */

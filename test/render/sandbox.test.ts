@@ -98,6 +98,26 @@ describe('what a renderer can see', () => {
     expect(out).toContain(`cat: /proc/${process.pid}/environ: Permission denied`);
   });
 
+  it.runIf(process.getuid?.() === 0)('renders kustomize and helm targets as another user', () => {
+    const repo = new TestRepo();
+    try {
+      const base = repo.commit({ 'chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 1.0.0\n', 'k/kustomization.yaml': 'resources: []\n' });
+      const head = repo.commit({
+        'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-helm}\ndata: {v: {{ .Values.v | quote }}}\n',
+        'chart/values.yaml': 'v: helm value\n',
+        'k/kustomization.yaml': 'configMapGenerator:\n  - name: from-kustomize\n    literals: [v=kustomize value]\n    options: {disableNameSuffixHash: true}\n',
+      });
+      const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { SAFE_DEPLOY_SANDBOX: 'off', SAFE_DEPLOY_RENDER_USER: '65534:65534' });
+      const targets = JSON.parse(result.stdout).targets.map((t: { name: string; status: string; changes: Array<{ action: string; name: string }> }) => [t.name, t.status, t.changes.map((c) => `${c.action} ${c.name}`)]);
+      expect(targets).toEqual([
+        ['k', 'ok', ['create from-kustomize']],
+        ['chart', 'ok', ['create from-helm']],
+      ]);
+    } finally {
+      repo.dispose();
+    }
+  });
+
   it('refuses to run when the isolation asked for is not available or unknown', async () => {
     process.env.SAFE_DEPLOY_SANDBOX = 'chroot';
     await expect(look()).rejects.toThrow('look not run: SAFE_DEPLOY_SANDBOX=chroot is not one of auto, bwrap, netns, off');
