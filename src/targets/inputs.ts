@@ -7,7 +7,7 @@ import { repoDir, type Target } from './target.js';
 
 export async function targetInputs(snapshot: Snapshot, target: Target): Promise<Set<string>> {
   const dir = repoDir(target.path);
-  const inputs = new Set<string>(target.declaredIn ? [target.declaredIn] : []);
+  const inputs = new Set<string>(target.declaredBy ? [target.declaredBy.file] : []);
   const add = (files: Iterable<string>) => {
     for (const file of files) inputs.add(file);
   };
