@@ -4,9 +4,10 @@
 import type { Config } from '../config/schema.js';
 import type { JsonObject } from '../core/resource.js';
 import { CONFIG_FILE } from '../config/load.js';
+import { plainFiles } from '../render/plain.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import { detectRenderer, discoverHead, discoverTargets } from './discover.js';
-import { targetInputs } from './inputs.js';
+import { targetInputs, type TargetInputs } from './inputs.js';
 import { dirOf, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type Target } from './target.js';
 
 export interface PlannedTarget {
@@ -39,7 +40,7 @@ function configuredTargets(config: Config, snapshot: Snapshot): Target[] {
   }));
 }
 
-/** Directories holding changed manifests that no other target reads: plain targets. */
+/** Directories holding changed manifests that no other target reads: guessed plain targets. */
 function changedDirs(changed: string[], claimed: Set<string>): string[] {
   const dirs = new Set<string>();
   for (const file of changed) {
@@ -50,7 +51,7 @@ function changedDirs(changed: string[], claimed: Set<string>): string[] {
 
 interface Side {
   target: Target;
-  inputs: Set<string>;
+  inputs: TargetInputs;
 }
 
 interface Pair {
@@ -113,14 +114,25 @@ async function pairDiscovered(baseSides: Side[], headSides: Side[], head: Snapsh
   return [...pairs, ...[...heads.values()].map((side) => ({ head: side }))];
 }
 
+/** A plain target with the files of it that other targets (or the config) read as data. */
+function withDataFiles(target: Target, snapshot: Snapshot, data: Set<string>): Target {
+  if (target.renderer !== 'plain') return target;
+  const files = plainFiles(snapshot, target).filter((file) => data.has(file));
+  return files.length ? { ...target, dataFiles: files } : target;
+}
+
+function dataOf(sides: Array<Side | undefined>): Set<string> {
+  return new Set([CONFIG_FILE, ...sides.flatMap((side) => (side ? [...side.inputs.data] : []))]);
+}
+
 /** Same definition and byte-identical inputs (by blob id) on both sides: the render cannot differ. */
 function identical(base: Side, head: Side, baseSnap: Snapshot, headSnap: Snapshot): boolean {
   const { declaredBy: _b, ...baseDef } = base.target;
   const { declaredBy: _h, ...headDef } = head.target;
   if (JSON.stringify(baseDef) !== JSON.stringify(headDef)) return false;
-  const files = (side: Side) => [...side.inputs].filter((f) => f !== side.target.declaredBy?.file);
+  const files = (side: Side) => [...side.inputs.files].filter((f) => f !== side.target.declaredBy?.file);
   const [a, b] = [files(base), files(head)];
-  return a.length === b.length && a.every((f) => head.inputs.has(f) && baseSnap.files.get(f)?.oid === headSnap.files.get(f)?.oid);
+  return a.length === b.length && a.every((f) => head.inputs.files.has(f) && baseSnap.files.get(f)?.oid === headSnap.files.get(f)?.oid);
 }
 
 /** Display names made unique: shared names get the declaring file, then a number. */
@@ -158,21 +170,26 @@ export async function planTargets(config: Config, base: Snapshot, head: Snapshot
   const claimed = new Set<string>();
   for (const side of pairs.flatMap((p) => [p.base, p.head])) {
     // The file declaring an Application is itself a manifest (app of apps): it stays a plain target's too.
-    for (const file of side?.inputs ?? []) if (file !== side?.target.declaredBy?.file) claimed.add(file);
+    for (const file of side?.inputs.files ?? []) if (file !== side?.target.declaredBy?.file) claimed.add(file);
   }
+  const baseData = dataOf(pairs.map((p) => p.base));
+  const headData = dataOf(pairs.map((p) => p.head));
+  const withData = (side: Side, snapshot: Snapshot, data: Set<string>): Side => ({ ...side, target: withDataFiles(side.target, snapshot, data) });
 
   const planned: PlannedTarget[] = [];
-  for (const { base: before, head: after } of pairs) {
-    const touched = [before, after].some((side) => side && [...side.inputs].some((f) => changed.has(f)));
+  for (const pair of pairs) {
+    const before = pair.base && withData(pair.base, base, baseData);
+    const after = pair.head && withData(pair.head, head, headData);
+    const touched = [before, after].some((side) => side && [...side.inputs.files].some((f) => changed.has(f)));
     if (!touched || (before && after && identical(before, after, base, head))) continue;
     planned.push({ name: (after ?? before)!.target.name, base: before?.target ?? null, head: after?.target ?? null });
   }
   if (!configured) {
     for (const dir of changedDirs(changedFiles, claimed)) {
-      const target: Target = { name: dir, path: dir, renderer: 'plain', namespace: 'default' };
+      const target: Target = { name: dir, path: dir, renderer: 'plain', namespace: 'default', guessed: true };
       // A directory new at head is a new target: nothing configured for one at base applies to it.
-      const atBase = base.filesIn(dir).some((f) => MANIFEST_EXTENSIONS.test(f));
-      planned.push({ name: dir, base: atBase ? target : null, head: target });
+      const atBase = plainFiles(base, target).length > 0;
+      planned.push({ name: dir, base: atBase ? withDataFiles(target, base, baseData) : null, head: withDataFiles(target, head, headData) });
     }
   }
   return distinctNames(planned);

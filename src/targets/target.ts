@@ -33,6 +33,14 @@ export interface Target {
   kustomize?: KustomizeOptions;
   /** The declaration that makes this a target, when one does (otherwise the target is its path). */
   declaredBy?: TargetDeclaration;
+  /**
+   * Plain targets only: files of the target that a chart, an Application, the config
+   * or a kustomization reads as values or inputs; documents in them that are not
+   * Kubernetes objects are skipped rather than refused.
+   */
+  dataFiles?: string[];
+  /** Plain targets only: a directory taken for a target because a changed manifest is in it; nothing declares it. */
+  guessed?: boolean;
 }
 
 /**

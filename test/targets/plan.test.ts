@@ -78,3 +78,31 @@ describe('targets are paired by identity, not by name', () => {
     expect(await names(['apps/prod@argo/prod.yaml'])).toEqual(['apps/prod@argo/prod.yaml apps/copy']);
   });
 });
+
+describe('files read as data in a plain directory', () => {
+  const chart = {
+    'charts/api/Chart.yaml': 'apiVersion: v2\nname: api\nversion: 1.0.0\n',
+    'charts/api/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: api}\ndata: {replicas: "{{ .Values.replicas }}"}\n',
+    'charts/api/values.yaml': 'replicas: 1\n',
+  };
+
+  it('skips value files an Application names and kustomization inputs, and refuses a values file nothing reads', () => {
+    repo = new TestRepo();
+    const base = repo.commit({
+      ...chart,
+      'argo/api.yaml': application('api', '  source:\n    path: charts/api\n    helm: {valueFiles: [../../envs/prod/values-api.yaml]}\n'),
+      'envs/kustomization.yaml': 'resources: [prod/cm.yaml]\npatches: [{path: prod/ops.yaml, target: {kind: ConfigMap}}]\n',
+      'envs/prod/cm.yaml': configMap('env', { a: '1' }),
+      'envs/prod/values-api.yaml': 'replicas: 3\n',
+      'envs/prod/ops.yaml': '- {op: add, path: /data/b, value: "2"}\n',
+      'envs/prod/extra.yaml': configMap('extra', { a: '1' }),
+    });
+    const ok = reviewJson(base, repo.commit({ 'envs/prod/extra.yaml': configMap('extra', { a: '2' }) }));
+    expect(ok.targets.map((t) => `${t.name} ${t.status}: ${t.changes.map((c) => `${c.action} ${c.name}`).join(', ')}`)).toEqual(['envs/prod ok: update extra']);
+    const refused = reviewJson(base, repo.commit({ 'envs/prod/values-old.yaml': 'replicas: 2\n' }));
+    expect(refused.verdict).toBe('fail');
+    expect(refused.targets.map((t) => `${t.name} ${t.status}: ${t.error}`)).toEqual([
+      'envs/prod error: envs/prod/values-old.yaml:1: not a Kubernetes object: no apiVersion, kind, metadata.name; `kubectl apply -f envs/prod/` fails on it: make it a complete object or move it out of envs/prod/',
+    ]);
+  });
+});
