@@ -8,7 +8,7 @@ import { analyzeImpacts, type TargetObjects } from './core/impact.js';
 import type { Finding, Review, TargetResult } from './core/model.js';
 import { admitChanges } from './core/policy/admission/evaluate.js';
 import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './core/policy/admission/policies.js';
-import { evaluatePolicies, settle } from './core/policy/engine.js';
+import { evaluatePolicies, settle, type PolicySettings } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { verdictOf } from './core/policy/verdict.js';
 import { crdPlurals, type Resource } from './core/resource.js';
@@ -33,7 +33,7 @@ export interface ReviewRequest {
   head: string;
   /** A config file on disk, used instead of the base revision's .safe-deploy.yml. */
   configFile?: string;
-  /** Review only the targets with these names (`/safe-deploy rerun <target>`). */
+  /** Review only the targets with these names, as the review names them (`/safe-deploy rerun <target>`). */
   targets?: string[];
 }
 
@@ -65,44 +65,63 @@ interface TargetReview {
   findings: Finding[];
   /** The renders, for the admission policies that look across targets. */
   objects?: TargetObjects;
+  policies: PolicySettings;
+}
+
+/**
+ * The base config's policy settings for one target. Exclusions that name a
+ * target were written for the base's targets: a target new at head gets none of
+ * them, whatever it calls itself.
+ */
+function policiesFor(planned: PlannedTarget, config: Config): PolicySettings {
+  return planned.base ? config.policies : { ...config.policies, exclude: config.policies.exclude.filter((x) => x.target === undefined) };
 }
 
 async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits, config: Config): Promise<TargetReview> {
   const findings: Finding[] = [];
-  const trace = tracer(planned.name);
+  const { name } = planned;
+  const policies = policiesFor(planned, config);
+  const trace = tracer(name);
   const [before, after] = await Promise.all([render(base, planned.base, limits), render(head, planned.head, limits)]);
   trace('rendered');
   const target = (planned.head ?? planned.base)!;
-  const result: TargetResult = { name: target.name, path: target.path, renderer: target.renderer, status: 'ok', changes: [] };
+  const result: TargetResult = {
+    name,
+    path: target.path,
+    renderer: target.renderer,
+    ...(target.declaredBy ? { declaredBy: target.declaredBy } : {}),
+    status: 'ok',
+    changes: [],
+  };
   if (!after.ok) {
-    findings.push(renderFailedFinding(target.name, after.error.message, after.error.file, after.error.line));
-    return { result: { ...result, status: 'error', error: after.error.message }, findings };
+    findings.push(renderFailedFinding(name, after.error.message, after.error.file, after.error.line));
+    return { result: { ...result, status: 'error', error: after.error.message }, findings, policies };
   }
   if (!before.ok) {
     findings.push({
       rule: 'render-failed',
       severity: 'notice',
-      target: target.name,
-      message: `Target ${target.name} did not render at base (${before.error.message}); all its objects are shown as new.`,
+      target: name,
+      message: `Target ${name} did not render at base (${before.error.message}); all its objects are shown as new.`,
       overridden: false,
     });
   }
   const baseResources = before.ok ? before.resources : [];
-  if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings };
+  if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings, policies };
   const objects = { base: baseResources, head: after.resources };
   result.changes = analyzeImpacts(diffResources(objects.base, objects.head), objects);
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
-  const context = { target: target.name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
-  findings.push(...evaluatePolicies(context, config.policies));
+  const context = { target: name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
+  findings.push(...evaluatePolicies(context, policies));
   trace('diffed and judged');
-  return { result, findings, objects };
+  return { result, findings, objects, policies };
 }
 
 /**
  * Admission of every change by the ValidatingAdmissionPolicies of policies.custom
  * and by those the renders themselves deploy (the cluster would enforce them).
  */
-function admit(reviewed: TargetReview[], custom: PolicySet, config: Config): void {
+function admit(reviewed: TargetReview[], custom: PolicySet): void {
   const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
   const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
   const rendered = readPolicySet(heads);
@@ -121,7 +140,7 @@ function admit(reviewed: TargetReview[], custom: PolicySet, config: Config): voi
       .map((p) => ({ rule: `policy:${p.resource.name}`, severity: 'error' as const, resource: p.resource, message: `the API server would reject this policy: ${p.message}` }));
     const prefix = (policy: Policy) => (clusterPolicies.has(policy) ? 'enforced by the cluster: ' : '');
     for (const violation of [...invalid, ...admitChanges(review.result.changes, set, context, prefix)]) {
-      const finding = settle(violation.rule, violation.severity, target, violation, config.policies);
+      const finding = settle(violation.rule, violation.severity, target, violation, review.policies);
       if (finding) review.findings.push(finding);
     }
   }
@@ -166,7 +185,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const parallel = Math.max(1, availableParallelism());
     const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits, config));
     trace('render, diff, rules');
-    admit(reviewed, custom, config);
+    admit(reviewed, custom);
     trace('admission policies');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = reviewed.flatMap((r) => r.findings);

@@ -48,10 +48,20 @@ export interface Finding {
   overridden: boolean;
 }
 
+/** The object that declares a target (an Argo CD Application, a Flux Kustomization) and its file. */
+export interface TargetDeclaration {
+  kind: string;
+  namespace: string | null;
+  name: string;
+  file: string;
+}
+
 export interface TargetResult {
+  /** Unique in the review (two targets may share a declared name; see targets/plan). */
   name: string;
   path: string;
   renderer: RendererName;
+  declaredBy?: TargetDeclaration;
   status: 'ok' | 'error';
   /** Why the head render failed, when status is error. */
   error?: string;

@@ -23,7 +23,7 @@ export function binaryIdentity(command: string): string {
 }
 
 export async function renderKey(snapshot: Snapshot, target: Target, limits: Limits, tool: string): Promise<string> {
-  const inputs = [...(await targetInputs(snapshot, target))].sort().map((file) => `${file}:${snapshot.files.get(file)?.oid ?? '-'}`);
+  const inputs = [...(await targetInputs(snapshot, target)).files].sort().map((file) => `${file}:${snapshot.files.get(file)?.oid ?? '-'}`);
   return createHash('sha256').update(JSON.stringify([tool, target, limits, inputs])).digest('hex');
 }
 

@@ -82,7 +82,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
   await checkVendored(snapshot, chart);
   const valueFiles = (target.helm?.valueFiles ?? []).map((file) => {
     const path = resolveInRepo(chart, file);
-    if (path === null) throw new RenderError(`value file "${file}" points outside the repository; refused`, target.declaredIn ?? target.path);
+    if (path === null) throw new RenderError(`value file "${file}" points outside the repository; refused`, target.declaredBy?.file ?? target.path);
     if (!snapshot.files.has(path)) throw new RenderError(`value file "${file}" not found`, path);
     return path;
   });

@@ -1,31 +1,53 @@
-// The plain renderer: every YAML/JSON file directly in the target's directory
-// (or below it, for recursive directory applications), read straight from git.
+// The plain renderer: the files `kubectl apply -f DIR` reads (-R for recursive
+// targets), read as kubectl reads them (cli-runtime pkg/resource/visitor.go:
+// every .json, .yaml and .yml file, each a stream of documents; empty documents
+// are skipped, anything else that is not a Kubernetes object fails the apply).
 import type { Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import { MANIFEST_EXTENSIONS, type Target } from '../targets/target.js';
-import { parseObjects } from './yaml-objects.js';
+import { readManifests, type Refusal } from './yaml-objects.js';
 
-// Files that configure tools rather than hold objects to apply.
-const TOOL_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|values[^/]*\.ya?ml|\.safe-deploy\.yml)$/;
-// Text that looks like a manifest, so a parse error in it is reported rather than ignored.
-const LOOKS_LIKE_MANIFEST = /^\s*apiVersion\s*:/m;
+// Flux's kustomize-controller generates a kustomization over .yaml and .yml files only (fluxcd/pkg kustomize generator).
+const FLUX_EXTENSIONS = /\.ya?ml$/i;
+// Argo CD also evaluates the .jsonnet files of a directory application (argo-cd reposerver).
+const JSONNET = /\.jsonnet$/i;
 
-export function plainFiles(snapshot: Snapshot, target: Pick<Target, 'path' | 'recurse'>): string[] {
+/**
+ * The files of a plain target: what affects it, and what no guessed directory
+ * target may take. Every manifest file below it (Flux skips the JSON ones, but
+ * they are still no other directory's), and for an Argo CD Application, Jsonnet.
+ */
+export function plainFiles(snapshot: Snapshot, target: Pick<Target, 'path' | 'recurse' | 'declaredBy'>): string[] {
   const files = target.recurse ? snapshot.filesUnder(target.path) : snapshot.filesIn(target.path);
-  return files.filter((f) => MANIFEST_EXTENSIONS.test(f) && !TOOL_FILES.test(f));
+  const argo = target.declaredBy?.kind === 'Application';
+  return files.filter((f) => MANIFEST_EXTENSIONS.test(f) || (argo && JSONNET.test(f)));
 }
 
+/**
+ * Every object of the target's files. A document that is not a Kubernetes
+ * object fails the target, as it fails `kubectl apply`, unless its file is one a
+ * chart, an Application, a kustomization or the config reads as data
+ * (target.dataFiles). A guessed directory (nothing declares it) that holds no
+ * object at all is no target: it renders to nothing.
+ */
 export async function renderPlain(snapshot: Snapshot, target: Target): Promise<Resource[]> {
+  const files = plainFiles(snapshot, target);
+  const jsonnet = files.find((f) => JSONNET.test(f));
+  if (jsonnet) throw new RenderError('Argo CD evaluates Jsonnet in a directory application; safe-deploy cannot render Jsonnet, so it cannot predict this target', jsonnet);
+  const flux = target.declaredBy?.kind === 'Kustomization';
+  const data = new Set(target.dataFiles);
   const resources: Resource[] = [];
-  for (const file of plainFiles(snapshot, target)) {
-    const text = await snapshot.readText(file);
-    try {
-      resources.push(...parseObjects(text, file, target.namespace));
-    } catch (error) {
-      if (error instanceof RenderError && !LOOKS_LIKE_MANIFEST.test(text)) continue;
-      throw error;
-    }
+  let refused: Refusal | undefined;
+  for (const file of files.filter((f) => !flux || FLUX_EXTENSIONS.test(f))) {
+    const manifests = readManifests(await snapshot.readText(file), file, target.namespace);
+    resources.push(...manifests.resources);
+    if (!data.has(file)) refused ??= manifests.refused[0];
+  }
+  if (refused && !(target.guessed && resources.length === 0)) {
+    const dir = target.path === '.' ? '.' : `${target.path}/`;
+    const applier = flux ? 'Flux' : `\`kubectl apply -f ${dir}\``;
+    throw new RenderError(`${refused.reason}; ${applier} fails on it: make it a complete object or move it out of ${dir}`, refused.file, refused.line);
   }
   return resources;
 }

@@ -23,6 +23,7 @@ function targetJson(target: TargetResult) {
     name: target.name,
     path: target.path,
     renderer: target.renderer,
+    ...(target.declaredBy ? { declaredBy: { ...target.declaredBy } } : {}),
     status: target.status,
     ...(target.status === 'error' ? { error: target.error ?? 'render failed' } : {}),
     changes: target.changes.map(changeJson),

@@ -193,6 +193,8 @@ function targetSummary(target: TargetResult): string {
 function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[], parts: Parts): string[] {
   const lines = ['', '<details>', targetSummary(target)];
   if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
+  const by = target.declaredBy;
+  if (by) lines.push('', `Declared by ${by.kind} ${code(`${by.namespace ? `${by.namespace}/` : ''}${by.name}`)} in ${code(by.file)}`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
   for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
   const unlisted = target.changes.length - listed.length;

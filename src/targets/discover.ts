@@ -5,7 +5,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { parentDir, resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { directIncludes, KUSTOMIZATION_FILES } from './kustomize-inputs.js';
-import { MANIFEST_EXTENSIONS, type HelmOptions, type Target } from './target.js';
+import type { TargetDeclaration } from '../core/model.js';
+import { MANIFEST_EXTENSIONS, targetIdentity, type HelmOptions, type Target } from './target.js';
 
 const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
@@ -114,10 +115,15 @@ function relativeTo(from: string, to: string): string {
   return [...Array(fromParts.length - common).fill('..'), ...toParts.slice(common)].join('/');
 }
 
+function declaration(object: JsonObject, name: string, file: string): TargetDeclaration {
+  return { kind: object.kind as string, namespace: str(at(object, 'metadata', 'namespace')) ?? null, name, file };
+}
+
 /** Targets of one Argo CD Application: one per source with a path in this repository. */
 function applicationTargets(snapshot: Snapshot, app: JsonObject, file: string): Target[] {
   const name = str(at(app, 'metadata', 'name'));
   if (!name) return [];
+  const declaredBy = declaration(app, name, file);
   const namespace = str(at(app, 'spec', 'destination', 'namespace')) ?? 'default';
   const single = at(app, 'spec', 'source');
   const sources = (Array.isArray(at(app, 'spec', 'sources')) ? (at(app, 'spec', 'sources') as JsonValue[]) : [single]).filter(isObject);
@@ -137,7 +143,7 @@ function applicationTargets(snapshot: Snapshot, app: JsonObject, file: string): 
       path: path || '.',
       renderer,
       namespace,
-      declaredIn: file,
+      declaredBy,
     };
     if (renderer === 'helm') target.helm = helmOptions(source, path, refs);
     if (renderer === 'kustomize' && (str(kustomize.namePrefix) || str(kustomize.nameSuffix) || images.length)) {
@@ -164,7 +170,7 @@ function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string): Target[] 
       path: path || '.',
       renderer,
       namespace: str(at(ks, 'spec', 'targetNamespace')) ?? 'default',
-      declaredIn: file,
+      declaredBy: declaration(ks, name, file),
       ...(renderer === 'plain' ? { recurse: true } : {}),
     },
   ];
@@ -218,8 +224,11 @@ async function discover(snapshot: Snapshot, declarations?: Promise<Target[]>): P
   const [declared, roots, charts] = await Promise.all([declarations ?? declaredTargets(snapshot), kustomizeRoots(snapshot), helmCharts(snapshot)]);
   const claimed = new Set(declared.map((t) => `${t.renderer}:${t.path}`));
   const found = [...roots, ...charts].filter((t) => !claimed.has(`${t.renderer}:${t.path}`));
-  const seen = new Set<string>();
-  return [...declared, ...found].filter((t) => !seen.has(t.name) && seen.add(t.name));
+  // Keyed by identity, never by name: a declaration named like another target is a target of its own.
+  // The same declaration twice in one file: the later one is what applying the file leaves.
+  const byIdentity = new Map<string, Target>();
+  for (const target of [...declared, ...found]) byIdentity.set(targetIdentity(target), target);
+  return [...byIdentity.values()];
 }
 
 const DISCOVERY_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|requirements\.yaml)$/;
@@ -230,7 +239,7 @@ const DISCOVERY_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|r
  * changed on either side): most changes touch only manifests and values.
  */
 export async function discoverHead(base: Snapshot, baseTargets: Target[], head: Snapshot, changed: string[]): Promise<Target[]> {
-  const declarationFiles = new Set(baseTargets.flatMap((t) => (t.declaredIn ? [t.declaredIn] : [])));
+  const declarationFiles = new Set(baseTargets.flatMap((t) => (t.declaredBy ? [t.declaredBy.file] : [])));
   const manifests = changed.filter((file) => MANIFEST_EXTENSIONS.test(file));
   const texts = await Promise.all(
     manifests.flatMap((file) => [base, head].filter((s) => s.files.has(file)).map((s) => s.readText(file, MAX_DECLARATION_BYTES).catch(() => ''))),
@@ -240,7 +249,7 @@ export async function discoverHead(base: Snapshot, baseTargets: Target[], head: 
   if (declarationsChanged) return discoverTargets(head);
   if (changed.some((file) => DISCOVERY_FILES.test(file))) {
     // Kustomizations or charts changed, Applications did not: their targets are the base's.
-    return discoverTargets(head, Promise.resolve(baseTargets.filter((t) => t.declaredIn)));
+    return discoverTargets(head, Promise.resolve(baseTargets.filter((t) => t.declaredBy)));
   }
   return baseTargets;
 }

@@ -1,39 +1,52 @@
 // The files a target reads at one revision: what decides whether a change
-// affects it.
+// affects it, and which of them it reads as data rather than as manifests.
 import { plainFiles } from '../render/plain.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
-import { kustomizeInputs } from './kustomize-inputs.js';
+import { kustomizationFile, kustomizeInputs } from './kustomize-inputs.js';
 import { repoDir, type Target } from './target.js';
 
-export async function targetInputs(snapshot: Snapshot, target: Target): Promise<Set<string>> {
+export interface TargetInputs {
+  files: Set<string>;
+  /** Files read as values, chart content or kustomization inputs: never applied as manifests by this target. */
+  data: Set<string>;
+}
+
+export async function targetInputs(snapshot: Snapshot, target: Target): Promise<TargetInputs> {
   const dir = repoDir(target.path);
-  const inputs = new Set<string>(target.declaredIn ? [target.declaredIn] : []);
-  const add = (files: Iterable<string>) => {
-    for (const file of files) inputs.add(file);
-  };
+  const files = new Set<string>(target.declaredBy ? [target.declaredBy.file] : []);
+  const data = new Set<string>();
   switch (target.renderer) {
     case 'plain':
-      add(plainFiles(snapshot, target));
+      for (const file of plainFiles(snapshot, target)) files.add(file);
       break;
     case 'helm':
-      add(snapshot.filesUnder(dir));
+      for (const file of snapshot.filesUnder(dir)) data.add(file);
       for (const file of target.helm?.valueFiles ?? []) {
         const path = resolveInRepo(dir, file);
-        if (path !== null) inputs.add(path);
+        if (path !== null) data.add(path);
       }
       break;
     case 'kustomize':
       try {
-        add((await kustomizeInputs(snapshot, dir)).files);
+        const walk = await kustomizeInputs(snapshot, dir);
+        for (const file of walk.files) files.add(file);
+        for (const file of walk.data) data.add(file);
       } catch {
         // A refused kustomization still reads its own directory; rendering reports the refusal.
-        add(snapshot.filesIn(dir));
+        for (const file of snapshot.filesIn(dir)) files.add(file);
+        const kfile = kustomizationFile(snapshot, dir);
+        if (kfile) data.add(kfile);
       }
       break;
   }
-  // A symlink reads what it reaches: those files are inputs too.
-  for (const file of [...inputs]) {
-    if (!snapshot.files.has(file) || snapshot.isSymlink(file)) for (const dependency of await snapshot.dependencies(file)) inputs.add(dependency);
+  for (const file of data) files.add(file);
+  // A symlink reads what it reaches: those files are inputs too, read the way the link is.
+  for (const file of [...files]) {
+    if (snapshot.files.has(file) && !snapshot.isSymlink(file)) continue;
+    for (const dependency of await snapshot.dependencies(file)) {
+      files.add(dependency);
+      if (data.has(file)) data.add(dependency);
+    }
   }
-  return inputs;
+  return { files, data };
 }

@@ -14,6 +14,8 @@ export interface KustomizeInputs {
   dirs: string[];
   /** Files read (kustomization files and everything they reference). */
   files: Set<string>;
+  /** Of those, the files read as something other than resources: kustomization files, patches, generator inputs, configurations, plugin configs. */
+  data: Set<string>;
   /** Directories a kustomization includes as resources, bases or components. */
   includes: Set<string>;
 }
@@ -153,13 +155,14 @@ export async function directIncludes(snapshot: Snapshot, dir: string): Promise<{
  * RenderError naming the kustomization file for anything refused.
  */
 export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<KustomizeInputs> {
-  const inputs: KustomizeInputs = { dirs: [], files: new Set(), includes: new Set() };
+  const inputs: KustomizeInputs = { dirs: [], files: new Set(), data: new Set(), includes: new Set() };
   const visit = async (current: string): Promise<void> => {
     if (inputs.dirs.includes(current)) return;
     inputs.dirs.push(current);
     for (const file of snapshot.filesIn(current)) if (!DOC_FILE.test(file)) inputs.files.add(file);
     const kfile = kustomizationFile(snapshot, current);
     if (!kfile) return;
+    inputs.data.add(kfile);
     const k = await readKustomization(snapshot, kfile);
     if (!isObject(k)) return; // invalid YAML: kustomize names it in its own error
     await visitKustomization(current, kfile, k);
@@ -210,7 +213,11 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
       ...strings(k.configurations),
       ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
     ];
-    for (const ref of fileRefs) inputs.files.add(local(current, ref, kfile));
+    for (const ref of fileRefs) {
+      const path = local(current, ref, kfile);
+      inputs.files.add(path);
+      inputs.data.add(path);
+    }
     for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
       if (isInline(ref)) {
         if (/\/function\s*:|apiVersion\s*:(?!\s*builtin\b)/.test(ref)) {
@@ -221,6 +228,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
       const path = local(current, ref, kfile);
       if (snapshot.files.has(path)) {
         inputs.files.add(path);
+        inputs.data.add(path);
         await checkPluginConfig(snapshot, path);
       } else {
         await visit(path);

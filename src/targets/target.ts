@@ -1,4 +1,4 @@
-import type { RendererName } from '../core/model.js';
+import type { RendererName, TargetDeclaration } from '../core/model.js';
 import type { JsonObject } from '../core/resource.js';
 
 export interface HelmOptions {
@@ -31,8 +31,26 @@ export interface Target {
   kubernetesVersion?: string;
   helm?: HelmOptions;
   kustomize?: KustomizeOptions;
-  /** The file that declares the target (an Argo CD Application, a Flux Kustomization), when there is one. */
-  declaredIn?: string;
+  /** The declaration that makes this a target, when one does (otherwise the target is its path). */
+  declaredBy?: TargetDeclaration;
+  /**
+   * Plain targets only: files of the target that a chart, an Application, the config
+   * or a kustomization reads as values or inputs; documents in them that are not
+   * Kubernetes objects are skipped rather than refused.
+   */
+  dataFiles?: string[];
+  /** Plain targets only: a directory taken for a target because a changed manifest is in it; nothing declares it. */
+  guessed?: boolean;
+}
+
+/**
+ * What a target is, never its name alone (a new declaration may reuse any name):
+ * the declaring object and its file, or the renderer and path of a directory.
+ */
+export function targetIdentity(target: Target): string {
+  const d = target.declaredBy;
+  // target.name, not d.name: a multi-source Application declares one target per source.
+  return d ? `${d.kind}|${d.namespace ?? ''}|${target.name}|${d.file}` : `${target.renderer}|${target.path}`;
 }
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;

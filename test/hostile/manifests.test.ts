@@ -101,3 +101,44 @@ describe('escapes from the checkout', () => {
     expect(errorOf(r, 'loop')).toBe('loop/a.yaml: symlink loop (over 40 links); refused');
   });
 });
+
+describe('objects hidden in plain directories', () => {
+  const binding = (name: string) =>
+    `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ${name}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: Group, name: "system:authenticated", apiGroup: rbac.authorization.k8s.io}]\n`;
+  const bindingJson = (name: string) =>
+    `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"${name}"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"Group","name":"system:authenticated","apiGroup":"rbac.authorization.k8s.io"}]}`;
+  const created = (r: ReturnType<typeof review>, name: string) =>
+    (r.byName[name] as { changes: Array<{ action: string; kind: string; name: string }> }).changes.map((c) => `${c.action} ${c.kind}/${c.name}`);
+
+  it('a cluster-admin binding in a values file no chart reads, and in a stream of JSON objects', () => {
+    const r = review({ 'deploy/values-prod.yaml': binding('values-admin'), 'stream/objects.json': `${bindingJson('stream-admin')}\n${bindingJson('second-admin')}\n` });
+    expect(r.json.verdict).toBe('fail');
+    expect(created(r, 'deploy')).toEqual(['create ClusterRoleBinding/values-admin']);
+    expect(created(r, 'stream').sort()).toEqual(['create ClusterRoleBinding/second-admin', 'create ClusterRoleBinding/stream-admin']);
+    const escalations = r.json.findings.filter((f: { rule: string }) => f.rule === 'rbac-escalation').map((f: { target: string; name: string }) => `${f.target}:${f.name}`);
+    expect(escalations.sort()).toEqual(['deploy:values-admin', 'stream:second-admin', 'stream:stream-admin']);
+  });
+
+  it('a binding in JSON with a duplicate key, and a document that is not an object next to objects', () => {
+    const r = review({
+      'dup/crb.json': bindingJson('first').replace('"metadata":{"name":"first"}', '"metadata":{"name":"first"},"metadata":{"name":"admin"}'),
+      'mixed/app.yaml': `${configMap('app', { a: '1' })}---\nreplicaCount: 2\n`,
+    });
+    expect(r.json.verdict).toBe('fail');
+    expect(errorOf(r, 'dup')).toMatch(/^dup\/crb\.json:1: invalid YAML: Map keys must be unique/);
+    expect(errorOf(r, 'mixed')).toBe('mixed/app.yaml:8: not a Kubernetes object: no apiVersion, kind, metadata.name; `kubectl apply -f mixed/` fails on it: make it a complete object or move it out of mixed/');
+  });
+
+  it('Jsonnet in an Argo CD directory application, and a file that is not an object in a Flux path', () => {
+    const r = review({
+      'argo/web.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source: {path: web, directory: {recurse: true}}\n  destination: {namespace: web}\n',
+      'web/cm.yaml': configMap('web', { a: '1' }),
+      'web/extra/admin.jsonnet': '{apiVersion: "v1", kind: "Namespace", metadata: {name: "hidden"}}\n',
+      'flux/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps}\nspec: {path: ./apps, sourceRef: {kind: GitRepository, name: repo}}\n',
+      'apps/cm.yaml': configMap('apps', { a: '1' }),
+      'apps/.sops.yaml': 'creation_rules: [{path_regex: .*}]\n',
+    });
+    expect(errorOf(r, 'web')).toBe('web/extra/admin.jsonnet: Argo CD evaluates Jsonnet in a directory application; safe-deploy cannot render Jsonnet, so it cannot predict this target');
+    expect(errorOf(r, 'apps')).toBe('apps/.sops.yaml:1: not a Kubernetes object: no apiVersion, kind, metadata.name; Flux fails on it: make it a complete object or move it out of apps/');
+  });
+});

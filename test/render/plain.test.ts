@@ -3,7 +3,7 @@ import { RenderError } from '../../src/errors.js';
 import { renderTarget } from '../../src/render/index.js';
 import { renderPlain } from '../../src/render/plain.js';
 import { DEFAULT_LIMITS } from '../../src/render/sandbox.js';
-import { parseObjects } from '../../src/render/yaml-objects.js';
+import { parseObjects, readManifests } from '../../src/render/yaml-objects.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
@@ -67,6 +67,79 @@ items:
   });
 });
 
+// Expectations follow what kubectl 1.35 does with each file (`kubectl annotate --local -f FILE`, which reads
+// files through the same resource builder as `kubectl apply -f`).
+describe('readManifests: a file as kubectl reads it', () => {
+  const read = (text: string) => {
+    const { resources, refused } = readManifests(text, 'f.json', 'd');
+    return { objects: resources.map((r) => `${r.kind}/${r.name}:${r.source?.line}`), refused: refused.map((e) => `${e.file}:${e.line}: ${e.reason}`) };
+  };
+  const cm = (name: string) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}"}}`;
+
+  it('reads a stream of JSON objects, and JSON followed by YAML', () => {
+    expect(read(`${cm('a')}\n${cm('b')}${cm('c')}\n`)).toEqual({ objects: ['ConfigMap/a:1', 'ConfigMap/b:2', 'ConfigMap/c:2'], refused: [] });
+    expect(read(`${cm('a')}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n`)).toEqual({ objects: ['ConfigMap/a:1', 'Secret/s:3'], refused: [] });
+    // A comment before the JSON makes it YAML, which reads the same object.
+    expect(read(`# generated\n${cm('a')}\n`)).toEqual({ objects: ['ConfigMap/a:2'], refused: [] });
+  });
+
+  it('refuses what follows one JSON object when it is not an object, and fails a broken stream of several', () => {
+    expect(read(`${cm('a')} // trailing comment\n`)).toEqual({ objects: ['ConfigMap/a:1'], refused: ['f.json:1: not a Kubernetes object but a string'] });
+    expect(() => read(`${cm('a')}\n${cm('b')}\n{"apiVersion":\n`)).toThrow('f.json:3: invalid JSON: a stream of JSON objects continues with something that is not JSON');
+  });
+
+  it('fails on duplicate keys in JSON, where kubectl silently keeps the last', () => {
+    expect(() => read('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"metadata":{"name":"y"}}')).toThrow(/^f\.json:1: invalid YAML: Map keys must be unique/);
+  });
+
+  it('skips empty, comment-only and null documents', () => {
+    expect(read('')).toEqual({ objects: [], refused: [] });
+    expect(read('# only a comment\n---\n---\nnull\n---\n~\n')).toEqual({ objects: [], refused: [] });
+  });
+
+  it('refuses documents that are not Kubernetes objects, naming what is missing', () => {
+    expect(read('replicaCount: 2\n---\nkind: ConfigMap\nmetadata: {name: a}\n---\n- a\n---\njust text\n---\napiVersion: v1\nkind: ConfigMap\n').refused).toEqual([
+      'f.json:1: not a Kubernetes object: no apiVersion, kind, metadata.name',
+      'f.json:3: not a Kubernetes object: no apiVersion',
+      'f.json:6: not a Kubernetes object but a list',
+      'f.json:8: not a Kubernetes object but a string',
+      'f.json:10: not a Kubernetes object: no metadata.name',
+    ]);
+  });
+
+  it('reads any object with items as a list, items naming no kind and apiVersion taking the list\'s', () => {
+    const text = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: outer}
+items:
+  - apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: inner}
+---
+apiVersion: v1
+kind: ConfigMapList
+items:
+  - metadata: {name: inferred}
+  - kind: Secret
+    metadata: {name: half}
+  - apiVersion: v1
+    kind: List
+    items: []
+  - null
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: none}
+items: null
+`;
+    expect(read(text)).toEqual({
+      objects: ['ClusterRoleBinding/inner:5', 'ConfigMap/inferred:12'],
+      refused: ['f.json:13: not a Kubernetes object: no apiVersion', 'f.json:15: a list inside a list', 'f.json:18: a list item that is not an object'],
+    });
+    expect(read('items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n').refused).toEqual(['f.json:1: not a Kubernetes object: a list with no kind']);
+  });
+});
+
 describe('renderPlain', () => {
   let repo: TestRepo;
   let snapshot: Snapshot | undefined;
@@ -85,24 +158,53 @@ describe('renderPlain', () => {
       'apps/web/nested/other.yaml': configMap('nested', { a: '1' }),
     });
     snapshot = await Snapshot.open(repo.dir, sha);
-    const objects = await renderPlain(snapshot, { name: 'apps/web', path: 'apps/web', renderer: 'plain', namespace: 'shop' });
+    // The kustomization is read as data by the kustomize target of the directory.
+    const objects = await renderPlain(snapshot, { name: 'apps/web', path: 'apps/web', renderer: 'plain', namespace: 'shop', dataFiles: ['apps/web/kustomization.yaml'] });
     expect(objects.map((o) => `${o.kind}/${o.namespace}/${o.name}@${o.source?.file}:${o.source?.line}`)).toEqual([
       'ConfigMap/shop/web-config@apps/web/config.yml:1',
       'Deployment/shop/web@apps/web/deploy.yaml:1',
     ]);
   });
 
-  it('ignores unparseable files that are not manifests, reports manifests that are', async () => {
+  it('fails on a file kubectl cannot parse, even in a directory that holds no object', async () => {
     repo = new TestRepo();
-    const sha = repo.commit({
-      'ci/pipeline.yml': 'steps: [unclosed\n',
-      'ci/job.yaml': configMap('job-config', { a: '1' }),
-      'deploy/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [oops\n',
-    });
-    snapshot = await Snapshot.open(repo.dir, sha);
-    const ci = await renderPlain(snapshot, { name: 'ci', path: 'ci', renderer: 'plain', namespace: 'd' });
-    expect(ci.map((o) => o.name)).toEqual(['job-config']);
-    await expect(renderPlain(snapshot, { name: 'deploy', path: 'deploy', renderer: 'plain', namespace: 'd' })).rejects.toThrow(/invalid YAML/);
+    snapshot = await Snapshot.open(repo.dir, repo.commit({ 'ci/pipeline.yml': 'steps: [unclosed\n', 'ci/job.yaml': 'on: push\n' }));
+    await expect(renderPlain(snapshot, { name: 'ci', path: 'ci', renderer: 'plain', namespace: 'd', guessed: true })).rejects.toThrow(/^ci\/pipeline\.yml:2: invalid YAML/);
+  });
+
+  it('refuses a document that is not an object unless its file is read as data; a guessed directory with no object is none', async () => {
+    repo = new TestRepo();
+    snapshot = await Snapshot.open(
+      repo.dir,
+      repo.commit({
+        'ci/workflow.yml': 'on: push\njobs: {}\n',
+        'deploy/cm.yaml': configMap('cm', { a: '1' }),
+        'deploy/values-prod.yaml': 'replicaCount: 2\n',
+        'deploy/README.json': '{"title": "notes"}\n',
+      }),
+    );
+    const plain = (path: string, extra: object = {}) => renderPlain(snapshot!, { name: path, path, renderer: 'plain', namespace: 'd', ...extra });
+    expect(await plain('ci', { guessed: true })).toEqual([]);
+    await expect(plain('ci')).rejects.toThrow('ci/workflow.yml:1: not a Kubernetes object: no apiVersion, kind, metadata.name; `kubectl apply -f ci/` fails on it: make it a complete object or move it out of ci/');
+    await expect(plain('deploy', { guessed: true })).rejects.toThrow(/^deploy\/README\.json:1: not a Kubernetes object/);
+    await expect(plain('deploy', { dataFiles: ['deploy/README.json'] })).rejects.toThrow(/^deploy\/values-prod\.yaml:1: not a Kubernetes object/);
+    const objects = await plain('deploy', { guessed: true, dataFiles: ['deploy/README.json', 'deploy/values-prod.yaml'] });
+    expect(objects.map((o) => o.name)).toEqual(['cm']);
+  });
+
+  it('reads the files Flux reads for a Flux path (no JSON) and refuses Jsonnet in an Argo CD directory application', async () => {
+    repo = new TestRepo();
+    snapshot = await Snapshot.open(
+      repo.dir,
+      repo.commit({ 'apps/cm.yaml': configMap('cm', { a: '1' }), 'apps/sub/dashboard.json': '{"panels": []}\n', 'apps/sub/extra.jsonnet': '{}\n' }),
+    );
+    const declaredBy = (kind: string) => ({ kind, namespace: 'x', name: 'apps', file: 'apps.yaml' });
+    const target = { name: 'apps', path: 'apps', renderer: 'plain', namespace: 'd', recurse: true } as const;
+    expect((await renderPlain(snapshot, { ...target, declaredBy: declaredBy('Kustomization') })).map((o) => o.name)).toEqual(['cm']);
+    await expect(renderPlain(snapshot, { ...target, declaredBy: declaredBy('Application') })).rejects.toThrow(
+      'apps/sub/extra.jsonnet: Argo CD evaluates Jsonnet in a directory application; safe-deploy cannot render Jsonnet, so it cannot predict this target',
+    );
+    await expect(renderPlain(snapshot, target)).rejects.toThrow(/^apps\/sub\/dashboard\.json:1: not a Kubernetes object/);
   });
 
   it('refuses a symlink that points outside the repository', async () => {

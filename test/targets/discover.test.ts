@@ -110,7 +110,7 @@ describe('discovery', () => {
     expect(byName['api-multi']!.helm).toEqual({ valueFiles: ['../../envs/prod/api-values.yaml'] });
     expect(byName['cfg-prod']!.kustomize).toEqual({ namePrefix: 'p-', images: ['app=registry.example.com/app:3'] });
     expect(byName.web!.recurse).toBe(true);
-    expect(byName['api-prod']!.declaredIn).toBe('argo/api-prod.yaml');
+    expect(byName['api-prod']!.declaredBy).toEqual({ kind: 'Application', namespace: 'argocd', name: 'api-prod', file: 'argo/api-prod.yaml' });
   });
 
   it('finds bare roots and charts when nothing declares them, skipping library charts, subcharts and components', async () => {
