@@ -153,7 +153,7 @@ describe('GitLab webhook', () => {
     const big = await fetch(`${server.url}/api/gitlab/webhooks`, {
       method: 'POST',
       headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' },
-      body: 'x'.repeat(6 * 1024 * 1024),
+      body: 'x'.repeat(11 * 1024 * 1024),
     }).catch(() => null);
     expect(big === null || big.status === 413).toBe(true);
     const bad = await fetch(`${server.url}/api/gitlab/webhooks`, { method: 'POST', headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' }, body: '{"object_kind":' });
