@@ -6,6 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+import { isRemoteBase, isRemoteFile } from './kustomize-remote.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -20,8 +21,6 @@ export interface KustomizeInputs {
 
 // Documents that need their own files only to exist somewhere else.
 const DOC_FILE = /\.(md|markdown|adoc|rst)$|(^|\/)(OWNERS|LICENSE[^/]*|\.gitignore)$/;
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-const REMOTE_HOST = /^(git@|(github\.com|gitlab\.com|bitbucket\.org|[\w-]+(\.[\w-]+)+\.[a-z]{2,})\/)/i;
 const BUILTIN_PLUGINS = new Set([
   'AnnotationsTransformer',
   'ConfigMapGenerator',
@@ -165,15 +164,13 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     await visitKustomization(current, kfile, k);
   };
 
-  const local = (from: string, ref: string, kfile: string): string => {
+  /** The repository path of a reference; `remote` says whether kustomize would fetch it instead (refused, even when a local path of that name exists). */
+  const local = (from: string, ref: string, kfile: string, remote: (ref: string) => boolean): string => {
+    if (remote(ref)) throw new RenderError(`remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`, kfile);
     const resolved = resolveInRepo(from, ref);
-    if (URL_SCHEME.test(ref) || (REMOTE_HOST.test(ref) && (resolved === null || !exists(resolved))) || ref.includes('?ref=')) {
-      throw new RenderError(`remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`, kfile);
-    }
     if (resolved === null) throw new RenderError(`"${ref}" points outside the repository; refused`, kfile);
     return resolved;
   };
-  const exists = (path: string) => snapshot.files.has(path) || snapshot.hasDir(path);
 
   const visitKustomization = async (current: string, kfile: string, k: JsonObject): Promise<void> => {
     for (const field of ['helmCharts', 'helmChartInflationGenerator', 'helmGlobals']) {
@@ -183,7 +180,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     }
     const included = [...strings(k.resources), ...strings(k.bases), ...strings(k.components)];
     for (const ref of included) {
-      const path = local(current, ref, kfile);
+      const path = local(current, ref, kfile, isRemoteBase);
       if (snapshot.files.has(path)) {
         inputs.files.add(path);
       } else {
@@ -202,7 +199,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
       ...strings(k.configurations),
       ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
     ];
-    for (const ref of fileRefs) inputs.files.add(local(current, ref, kfile));
+    for (const ref of fileRefs) inputs.files.add(local(current, ref, kfile, isRemoteFile));
     for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
       if (isInline(ref)) {
         if (/\/function\s*:|apiVersion\s*:(?!\s*builtin\b)/.test(ref)) {
@@ -210,7 +207,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
         }
         continue;
       }
-      const path = local(current, ref, kfile);
+      const path = local(current, ref, kfile, isRemoteBase);
       if (snapshot.files.has(path)) {
         inputs.files.add(path);
         await checkPluginConfig(snapshot, path);
