@@ -8,6 +8,7 @@ import { isObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { writeInputs } from './checkout.js';
 import { runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
 import { parseObjects } from './yaml-objects.js';
@@ -85,7 +86,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     if (!snapshot.files.has(path)) throw new RenderError(`value file "${file}" not found`, path);
     return path;
   });
-  await snapshot.materialize([...snapshot.filesUnder(chart), ...valueFiles]);
+  await writeInputs(snapshot, [...snapshot.filesUnder(chart), ...valueFiles], chart ? `${chart}/Chart.yaml` : 'Chart.yaml');
 
   const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
   try {

@@ -8,6 +8,7 @@ import { isObject, type Resource } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { kustomizationFile, kustomizeInputs } from '../targets/kustomize-inputs.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { writeInputs } from './checkout.js';
 import type { Limits } from './sandbox.js';
 import { runSandboxed } from './sandbox.js';
 import { findTool } from './tools.js';
@@ -99,7 +100,7 @@ async function locate(snapshot: Snapshot, resources: Resource[], buildDir: strin
 
 export async function renderKustomize(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
   const dir = repoDir(target.path);
-  await snapshot.materialize((await kustomizeInputs(snapshot, dir)).files);
+  await writeInputs(snapshot, (await kustomizeInputs(snapshot, dir)).files, kustomizationFile(snapshot, dir) ?? target.path);
   const { output, dir: buildDir } = await build(
     snapshot,
     { 'kustomization.yaml': { ...targetKustomization(target, 1), buildMetadata: ['originAnnotations'] } },
@@ -124,7 +125,7 @@ const NO_NAMESPACE = '\u0000no-namespace';
 export async function renderKustomizeBatch(snapshot: Snapshot, targets: Target[], limits: Limits): Promise<Map<Target, Resource[]> | null> {
   try {
     const inputs = await Promise.all(targets.map((t) => kustomizeInputs(snapshot, repoDir(t.path))));
-    await snapshot.materialize(inputs.flatMap((i) => [...i.files]));
+    await writeInputs(snapshot, inputs.flatMap((i) => [...i.files]), 'kustomize build');
     const files: Record<string, Record<string, unknown>> = {
       'kustomization.yaml': { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: targets.map((_, i) => `t${i}`), buildMetadata: ['originAnnotations'] },
     };
