@@ -114,17 +114,7 @@ function prepare(deps: GitLabDeps, botUser: () => Promise<number | null>, info: 
     };
   };
   const review = async (ticket: Ticket) => {
-    let source: RemoteCode;
-    try {
-      source = await code();
-    } catch (error) {
-      deps.log.error({ err: error, delivery }, 'cannot read the merge request');
-      await session
-        .setStatus({ state: 'failure', title: 'safe-deploy could not review this change', summary: `GitLab API error reading merge request !${iid}; ask for /safe-deploy rerun.` })
-        .catch((statusError: unknown) => deps.log.error({ err: statusError, delivery }, 'cannot report'));
-      return;
-    }
-    await reviewMergeRequest(session, source, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log }, delivery);
   };
   /** Reviews now, as the newest review of this merge request. */
   const run = () => review(deps.scheduler.begin(session.key));
