@@ -9,6 +9,7 @@ import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
 import { writeInputs } from './checkout.js';
+import { withoutSchemaValues } from './schema-errors.js';
 import { runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
 import { parseObjects } from './yaml-objects.js';
@@ -107,6 +108,10 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
       limits,
       hidePaths: [snapshot.root, scratch],
       label: `helm template ${target.path}`,
+    }).catch((error: unknown) => {
+      // A schema error quotes the rejected value, and any value may be a secret.
+      if (error instanceof RenderError) throw new RenderError(withoutSchemaValues(error.reason), error.file, error.line);
+      throw error;
     });
     return parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });
   } finally {

@@ -8,7 +8,9 @@ import { isObject, type Resource } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { kustomizationFile, kustomizeInputs } from '../targets/kustomize-inputs.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { RenderError } from '../errors.js';
 import { writeInputs } from './checkout.js';
+import { generatorSecrets } from './generator-secrets.js';
 import type { Limits } from './sandbox.js';
 import { runSandboxed } from './sandbox.js';
 import { findTool } from './tools.js';
@@ -100,13 +102,18 @@ async function locate(snapshot: Snapshot, resources: Resource[], buildDir: strin
 
 export async function renderKustomize(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
   const dir = repoDir(target.path);
-  await writeInputs(snapshot, (await kustomizeInputs(snapshot, dir)).files, kustomizationFile(snapshot, dir) ?? target.path);
+  const inputs = await kustomizeInputs(snapshot, dir);
+  const secrets = await generatorSecrets(snapshot, inputs);
+  await writeInputs(snapshot, inputs.files, kustomizationFile(snapshot, dir) ?? target.path);
   const { output, dir: buildDir } = await build(
     snapshot,
     { 'kustomization.yaml': { ...targetKustomization(target, 1), buildMetadata: ['originAnnotations'] } },
     limits,
     `kustomize build ${target.path}`,
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof RenderError) error.secrets.push(...secrets);
+    throw error;
+  });
   const resources = parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
   await locate(snapshot, resources, buildDir, () => kustomizationFile(snapshot, dir) ?? target.path);
   return resources;

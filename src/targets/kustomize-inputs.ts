@@ -17,6 +17,10 @@ export interface KustomizeInputs {
   files: Set<string>;
   /** Directories a kustomization includes as resources, bases or components. */
   includes: Set<string>;
+  /** What the secretGenerators read: their literal sources ("KEY=value"), and their env files and content files (repository paths). */
+  secretLiterals: string[];
+  secretEnvFiles: string[];
+  secretFiles: string[];
 }
 
 // Documents that need their own files only to exist somewhere else.
@@ -99,13 +103,14 @@ function isInline(ref: string): boolean {
   return ref.includes('\n') || /^\s*\w+\s*:\s/.test(ref);
 }
 
-function generatorFiles(generators: JsonValue | undefined): string[] {
-  if (!Array.isArray(generators)) return [];
-  return generators.flatMap((g) => {
-    if (!isObject(g)) return [];
-    const files = strings(g.files).map((f) => (f.includes('=') ? f.slice(f.indexOf('=') + 1) : f));
-    return [...files, ...strings(g.envs), ...strings(g.env)];
-  });
+/** The sources of a configMapGenerator or secretGenerator list: content files ("key=path" or "path"), env files, literals. */
+function generatorSources(generators: JsonValue | undefined): { files: string[]; envs: string[]; literals: string[] } {
+  const list = Array.isArray(generators) ? generators.filter(isObject) : [];
+  return {
+    files: list.flatMap((g) => strings(g.files).map((f) => (f.includes('=') ? f.slice(f.indexOf('=') + 1) : f))),
+    envs: list.flatMap((g) => [...strings(g.envs), ...strings(g.env)]),
+    literals: list.flatMap((g) => strings(g.literals)),
+  };
 }
 
 /** Refuses a plugin configuration that is not one of kustomize's builtins. */
@@ -152,7 +157,7 @@ export async function directIncludes(snapshot: Snapshot, dir: string): Promise<{
  * RenderError naming the kustomization file for anything refused.
  */
 export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<KustomizeInputs> {
-  const inputs: KustomizeInputs = { dirs: [], files: new Set(), includes: new Set() };
+  const inputs: KustomizeInputs = { dirs: [], files: new Set(), includes: new Set(), secretLiterals: [], secretEnvFiles: [], secretFiles: [] };
   const visit = async (current: string): Promise<void> => {
     if (inputs.dirs.includes(current)) return;
     inputs.dirs.push(current);
@@ -188,18 +193,24 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
         await visit(path);
       }
     }
+    const configMaps = generatorSources(k.configMapGenerator);
+    const secrets = generatorSources(k.secretGenerator);
     const fileRefs = [
       ...strings(k.patchesStrategicMerge).filter((p) => !isInline(p)),
       ...paths(k.patches),
       ...paths(k.patchesJson6902),
       ...paths(k.replacements),
-      ...generatorFiles(k.configMapGenerator),
-      ...generatorFiles(k.secretGenerator),
+      ...configMaps.files,
+      ...configMaps.envs,
       ...strings(k.crds),
       ...strings(k.configurations),
       ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
     ];
     for (const ref of fileRefs) inputs.files.add(local(current, ref, kfile, isRemoteFile));
+    for (const ref of secrets.files) inputs.secretFiles.push(local(current, ref, kfile, isRemoteFile));
+    for (const ref of secrets.envs) inputs.secretEnvFiles.push(local(current, ref, kfile, isRemoteFile));
+    for (const path of [...inputs.secretFiles, ...inputs.secretEnvFiles]) inputs.files.add(path);
+    inputs.secretLiterals.push(...secrets.literals);
     for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
       if (isInline(ref)) {
         if (/\/function\s*:|apiVersion\s*:(?!\s*builtin\b)/.test(ref)) {
