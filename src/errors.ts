@@ -6,6 +6,8 @@ export class UserError extends Error {
 /** A target could not be rendered. The message reads "file:line: reason" when the cause is known. */
 export class RenderError extends Error {
   override name = 'RenderError';
+  /** Secret values among the inputs of the failed render (a tool may echo any input): never shown with the message. */
+  readonly secrets: string[] = [];
   constructor(
     readonly reason: string,
     readonly file?: string,

@@ -12,6 +12,7 @@ import { evaluatePolicies, settle, type PolicySettings } from './core/policy/eng
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { verdictOf } from './core/policy/verdict.js';
 import { crdPlurals, type Resource } from './core/resource.js';
+import { secretScrubber, secretValuesOf } from './core/secrets.js';
 import { summarize } from './core/summary.js';
 import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
@@ -66,6 +67,8 @@ interface TargetReview {
   /** The renders, for the admission policies that look across targets. */
   objects?: TargetObjects;
   policies: PolicySettings;
+  /** Secret values of either side's render or render inputs: never shown in any message. */
+  secrets: string[];
 }
 
 /**
@@ -77,6 +80,11 @@ function policiesFor(planned: PlannedTarget, config: Config): PolicySettings {
   return planned.base ? config.policies : { ...config.policies, exclude: config.policies.exclude.filter((x) => x.target === undefined) };
 }
 
+/** The secret values a render showed or, when it failed, its renderer knew of. */
+function secretsOf(outcome: RenderOutcome): string[] {
+  return outcome.ok ? outcome.resources.flatMap((r) => secretValuesOf(r.object)) : outcome.error.secrets;
+}
+
 async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapshot, limits: Limits, config: Config): Promise<TargetReview> {
   const findings: Finding[] = [];
   const { name } = planned;
@@ -84,6 +92,7 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const trace = tracer(name);
   const [before, after] = await Promise.all([render(base, planned.base, limits), render(head, planned.head, limits)]);
   trace('rendered');
+  const secrets = [...secretsOf(before), ...secretsOf(after)];
   const target = (planned.head ?? planned.base)!;
   const result: TargetResult = {
     name,
@@ -95,7 +104,7 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   };
   if (!after.ok) {
     findings.push(renderFailedFinding(name, after.error.message, after.error.file, after.error.line));
-    return { result: { ...result, status: 'error', error: after.error.message }, findings, policies };
+    return { result: { ...result, status: 'error', error: after.error.message }, findings, policies, secrets };
   }
   if (!before.ok) {
     findings.push({
@@ -107,14 +116,14 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
     });
   }
   const baseResources = before.ok ? before.resources : [];
-  if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings, policies };
+  if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings, policies, secrets };
   const objects = { base: baseResources, head: after.resources };
   result.changes = analyzeImpacts(diffResources(objects.base, objects.head), objects);
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
   findings.push(...evaluatePolicies(context, policies));
   trace('diffed and judged');
-  return { result, findings, objects, policies };
+  return { result, findings, objects, policies, secrets };
 }
 
 /**
@@ -144,6 +153,19 @@ function admit(reviewed: TargetReview[], custom: PolicySet): void {
       if (finding) review.findings.push(finding);
     }
   }
+}
+
+/**
+ * Takes every known secret value out of the review's free text: render errors
+ * (a renderer may echo its inputs) and the messages of findings and impacts.
+ * Diffs are redacted field by field already.
+ */
+function scrubMessages(results: TargetResult[], findings: Finding[], scrub: (text: string) => string): void {
+  for (const result of results) {
+    if (result.error !== undefined) result.error = scrub(result.error);
+    for (const impact of result.changes.flatMap((c) => c.impacts)) impact.message = scrub(impact.message);
+  }
+  for (const finding of findings) finding.message = scrub(finding.message);
 }
 
 /** Versions of the renderer binaries the review used, for the footer. */
@@ -189,6 +211,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     trace('admission policies');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = reviewed.flatMap((r) => r.findings);
+    scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));
     return {
       verdict: verdictOf(results, findings),
       base: baseSha,

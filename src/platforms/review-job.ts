@@ -71,7 +71,7 @@ function apiStatus(error: unknown): number | undefined {
 }
 
 /** What the status says when the review could not run: a user's mistake names itself; ours gets an id for the logs. */
-function failureMessage(error: unknown, platform: string, reference: string): string {
+export function failureMessage(error: unknown, platform: string, reference: string): string {
   if (error instanceof UserError || error instanceof RenderError) return error.message;
   const message = (error as Error).message ?? String(error);
   if (message.startsWith('cannot fetch') || message.startsWith('cannot prepare') || message.startsWith('commit ')) return message;
@@ -92,30 +92,65 @@ function fetchCode(mirrors: MirrorCache, source: RemoteCode): Promise<string> {
   });
 }
 
-export async function reviewMergeRequest(session: MergeRequestSession, source: CodeSource, ticket: Ticket, deps: JobDeps, reference: string): Promise<ReviewOutcome> {
+const FAILED_TITLE = 'safe-deploy could not review this change';
+
+/** Logs why a review could not run and completes its status as failed with the reason; a failure to report is logged too. */
+async function reportFailure(session: MergeRequestSession, error: unknown, log: Log, reference: string): Promise<void> {
+  log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
+  try {
+    await session.setStatus({ state: 'failure', title: FAILED_TITLE, summary: failureMessage(error, session.platform, reference) });
+  } catch (statusError) {
+    log.error({ err: statusError, reference }, 'could not report the failure');
+  }
+}
+
+/**
+ * A failure before a review could even be scheduled (the pull request could not
+ * be read): reported, logged and counted like a review that failed.
+ */
+export async function reportEarlyFailure(session: MergeRequestSession, error: unknown, deps: Pick<JobDeps, 'metrics' | 'log'>, reference: string): Promise<void> {
+  await reportFailure(session, error, deps.log, reference);
+  deps.metrics.reviewed(session.platform, 'error', 0);
+}
+
+/**
+ * Reviews one push. `source` may be a function: reading the merge request or a
+ * token for its code can fail too, and then the status says so like any failure.
+ */
+export async function reviewMergeRequest(
+  session: MergeRequestSession,
+  source: CodeSource | (() => Promise<CodeSource>),
+  ticket: Ticket,
+  deps: JobDeps,
+  reference: string,
+): Promise<ReviewOutcome> {
   const started = performance.now();
   const log = deps.log;
   let outcome: ReviewOutcome = 'error';
   let completed = false;
+  let head: string | undefined;
   const finish = async (report: StatusReport) => {
     await session.setStatus(report);
     completed = true;
   };
   try {
+    // Resolved before the first status: a platform may learn the head it reports on from it.
+    const code = typeof source === 'function' ? await source() : source;
+    head = code.headSha;
     await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
-    const repo = 'repo' in source ? source.repo : await fetchCode(deps.mirrors!, source);
+    const repo = 'repo' in code ? code.repo : await fetchCode(deps.mirrors!, code);
     if (!ticket.isCurrent()) throw new Superseded();
     const comments = await session.listComments();
-    const review = applyOverrides(await runReview({ repo, base: source.baseSha, head: source.headSha }), activeOverrides(comments, source.headSha));
+    const review = applyOverrides(await runReview({ repo, base: code.baseSha, head: code.headSha }), activeOverrides(comments, code.headSha));
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     deps.onReview?.(review);
     const wrote = await ticket.writeIfCurrent(async () => {
       const existing = (await session.listComments()).find((c) => c.own && c.body.includes(COMMENT_MARKER));
       if (noKubernetesChanges(review)) {
         outcome = 'no-changes';
-        const body = `${COMMENT_MARKER}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${source.headSha}\`) changes no Kubernetes object.\n`;
+        const body = `${COMMENT_MARKER}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${code.headSha}\`) changes no Kubernetes object.\n`;
         if (existing && existing.body !== body) await session.updateComment(existing.id, body);
-        await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${source.headSha}\`.` });
+        await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${code.headSha}\`.` });
         return;
       }
       const link = (file: string, line?: number) => session.sourceLink(file, line);
@@ -137,21 +172,15 @@ export async function reviewMergeRequest(session: MergeRequestSession, source: C
       await finish({ state: 'cancelled', title: 'Superseded by a newer push' }).catch((statusError: unknown) => log.error({ err: statusError, reference }, 'could not report'));
       return done();
     }
-    log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
-    if (!completed) {
-      try {
-        await finish({ state: 'failure', title: 'safe-deploy could not review this change', summary: failureMessage(error, session.platform, reference) });
-      } catch (statusError) {
-        log.error({ err: statusError, reference }, 'could not report the failure');
-      }
-    }
+    if (completed) log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
+    else await reportFailure(session, error, log, reference);
   }
   return done();
 
   function done(): ReviewOutcome {
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.reviewed(session.platform, outcome, seconds);
-    log.info({ mergeRequest: session.key, head: source.headSha, outcome, seconds }, 'review done');
+    log.info({ mergeRequest: session.key, head, outcome, seconds }, 'review done');
     return outcome;
   }
 }

@@ -8,6 +8,8 @@ import { isObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { writeInputs } from './checkout.js';
+import { withoutSchemaValues } from './schema-errors.js';
 import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
@@ -86,7 +88,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     if (!snapshot.files.has(path)) throw new RenderError(`value file "${file}" not found`, path);
     return path;
   });
-  await snapshot.materialize([...snapshot.filesUnder(chart), ...valueFiles]);
+  await writeInputs(snapshot, [...snapshot.filesUnder(chart), ...valueFiles], chart ? `${chart}/Chart.yaml` : 'Chart.yaml');
 
   const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
   try {
@@ -110,6 +112,10 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
       limits,
       hidePaths: [snapshot.root, valuesDir],
       label: `helm template ${target.path}`,
+    }).catch((error: unknown) => {
+      // A schema error quotes the rejected value, and any value may be a secret.
+      if (error instanceof RenderError) throw new RenderError(withoutSchemaValues(error.reason), error.file, error.line);
+      throw error;
     });
     return parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });
   } finally {

@@ -11,6 +11,7 @@ import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
 import { DEFAULT_API_TIMEOUT_MS, githubOctokit } from '../platforms/github/octokit.js';
 import { ReviewScheduler } from '../platforms/scheduler.js';
 import { MirrorCache } from '../repo/mirror.js';
+import { readCappedBody } from './body.js';
 import { Metrics } from './metrics.js';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
@@ -26,7 +27,7 @@ export interface ServerOptions {
   log?: Logger;
 }
 
-/** Larger webhook bodies are refused before any parsing: GitHub caps payloads at 25 MB, real ones are far smaller. */
+/** Larger request bodies, on any route, are refused as they stream in: GitHub caps payloads at 25 MB, real ones are far smaller. */
 export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
 
 export interface SafeDeployServer {
@@ -36,7 +37,8 @@ export interface SafeDeployServer {
   platforms: string[];
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+/** Answers a request (true) or passes (false); `body` has been read whole, within MAX_WEBHOOK_BYTES. */
+type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean> | boolean;
 
 export function githubConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
@@ -72,7 +74,8 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   if (githubConfigured(env)) {
     const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit({ timeoutMs: apiTimeoutMs }), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
-    handlers.push(async (req, res) => Boolean(await middleware(req, res, () => undefined)));
+    // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
+    handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
     platforms.push('github');
   }
 
@@ -87,12 +90,9 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const http = createServer((req, res) => {
     void (async () => {
       try {
-        if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BYTES) {
-          res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('payload too large\n');
-          req.destroy();
-          return;
-        }
-        for (const handler of handlers) if (await handler(req, res)) return;
+        const body = await readCappedBody(req, res, MAX_WEBHOOK_BYTES);
+        if (body === null) return;
+        for (const handler of handlers) if (await handler(req, res, body)) return;
         if (!res.headersSent) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       } catch {
         if (!res.headersSent) res.writeHead(500).end();

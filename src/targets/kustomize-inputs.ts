@@ -6,6 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+import { isRemoteBase, isRemoteFile } from './kustomize-remote.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -18,12 +19,14 @@ export interface KustomizeInputs {
   data: Set<string>;
   /** Directories a kustomization includes as resources, bases or components. */
   includes: Set<string>;
+  /** What the secretGenerators read: their literal sources ("KEY=value"), and their env files and content files (repository paths). */
+  secretLiterals: string[];
+  secretEnvFiles: string[];
+  secretFiles: string[];
 }
 
 // Documents that need their own files only to exist somewhere else.
 const DOC_FILE = /\.(md|markdown|adoc|rst)$|(^|\/)(OWNERS|LICENSE[^/]*|\.gitignore)$/;
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-const REMOTE_HOST = /^(git@|(github\.com|gitlab\.com|bitbucket\.org|[\w-]+(\.[\w-]+)+\.[a-z]{2,})\/)/i;
 const BUILTIN_PLUGINS = new Set([
   'AnnotationsTransformer',
   'ConfigMapGenerator',
@@ -102,13 +105,14 @@ function isInline(ref: string): boolean {
   return ref.includes('\n') || /^\s*\w+\s*:\s/.test(ref);
 }
 
-function generatorFiles(generators: JsonValue | undefined): string[] {
-  if (!Array.isArray(generators)) return [];
-  return generators.flatMap((g) => {
-    if (!isObject(g)) return [];
-    const files = strings(g.files).map((f) => (f.includes('=') ? f.slice(f.indexOf('=') + 1) : f));
-    return [...files, ...strings(g.envs), ...strings(g.env)];
-  });
+/** The sources of a configMapGenerator or secretGenerator list: content files ("key=path" or "path"), env files, literals. */
+function generatorSources(generators: JsonValue | undefined): { files: string[]; envs: string[]; literals: string[] } {
+  const list = Array.isArray(generators) ? generators.filter(isObject) : [];
+  return {
+    files: list.flatMap((g) => strings(g.files).map((f) => (f.includes('=') ? f.slice(f.indexOf('=') + 1) : f))),
+    envs: list.flatMap((g) => [...strings(g.envs), ...strings(g.env)]),
+    literals: list.flatMap((g) => strings(g.literals)),
+  };
 }
 
 /** Refuses a plugin configuration that is not one of kustomize's builtins. */
@@ -155,7 +159,7 @@ export async function directIncludes(snapshot: Snapshot, dir: string): Promise<{
  * RenderError naming the kustomization file for anything refused.
  */
 export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<KustomizeInputs> {
-  const inputs: KustomizeInputs = { dirs: [], files: new Set(), data: new Set(), includes: new Set() };
+  const inputs: KustomizeInputs = { dirs: [], files: new Set(), data: new Set(), includes: new Set(), secretLiterals: [], secretEnvFiles: [], secretFiles: [] };
   const visit = async (current: string): Promise<void> => {
     if (inputs.dirs.includes(current)) return;
     inputs.dirs.push(current);
@@ -168,15 +172,13 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     await visitKustomization(current, kfile, k);
   };
 
-  const local = (from: string, ref: string, kfile: string): string => {
+  /** The repository path of a reference; `remote` says whether kustomize would fetch it instead (refused, even when a local path of that name exists). */
+  const local = (from: string, ref: string, kfile: string, remote: (ref: string) => boolean): string => {
+    if (remote(ref)) throw new RenderError(`remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`, kfile);
     const resolved = resolveInRepo(from, ref);
-    if (URL_SCHEME.test(ref) || (REMOTE_HOST.test(ref) && (resolved === null || !exists(resolved))) || ref.includes('?ref=')) {
-      throw new RenderError(`remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`, kfile);
-    }
     if (resolved === null) throw new RenderError(`"${ref}" points outside the repository; refused`, kfile);
     return resolved;
   };
-  const exists = (path: string) => snapshot.files.has(path) || snapshot.hasDir(path);
   // kustomize loads a linked directory from its real location (relative paths and the load restrictor
   // then follow that), while the render copy holds the link's content in its place: refused rather than mispredicted.
   const refuseDirectoryLink = async (path: string, ref: string, kfile: string) => {
@@ -193,7 +195,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     }
     const included = [...strings(k.resources), ...strings(k.bases), ...strings(k.components)];
     for (const ref of included) {
-      const path = local(current, ref, kfile);
+      const path = local(current, ref, kfile, isRemoteBase);
       if (snapshot.files.has(path)) {
         await refuseDirectoryLink(path, ref, kfile);
         inputs.files.add(path);
@@ -202,22 +204,31 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
         await visit(path);
       }
     }
+    const configMaps = generatorSources(k.configMapGenerator);
+    const secrets = generatorSources(k.secretGenerator);
     const fileRefs = [
       ...strings(k.patchesStrategicMerge).filter((p) => !isInline(p)),
       ...paths(k.patches),
       ...paths(k.patchesJson6902),
       ...paths(k.replacements),
-      ...generatorFiles(k.configMapGenerator),
-      ...generatorFiles(k.secretGenerator),
+      ...configMaps.files,
+      ...configMaps.envs,
       ...strings(k.crds),
       ...strings(k.configurations),
       ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
     ];
     for (const ref of fileRefs) {
-      const path = local(current, ref, kfile);
+      const path = local(current, ref, kfile, isRemoteFile);
       inputs.files.add(path);
       inputs.data.add(path);
     }
+    for (const ref of secrets.files) inputs.secretFiles.push(local(current, ref, kfile, isRemoteFile));
+    for (const ref of secrets.envs) inputs.secretEnvFiles.push(local(current, ref, kfile, isRemoteFile));
+    for (const path of [...inputs.secretFiles, ...inputs.secretEnvFiles]) {
+      inputs.files.add(path);
+      inputs.data.add(path);
+    }
+    inputs.secretLiterals.push(...secrets.literals);
     for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
       if (isInline(ref)) {
         if (/\/function\s*:|apiVersion\s*:(?!\s*builtin\b)/.test(ref)) {
@@ -225,7 +236,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
         }
         continue;
       }
-      const path = local(current, ref, kfile);
+      const path = local(current, ref, kfile, isRemoteBase);
       if (snapshot.files.has(path)) {
         inputs.files.add(path);
         inputs.data.add(path);

@@ -2,6 +2,7 @@
 // webhooks, pushes in quick succession, many merge requests at once, and a
 // review full of Secrets logged at debug level.
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { offlineExceptLoopback } from '../helpers/server.js';
 import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, sign, startGitHubServer, type TestServer } from '../helpers/github.js';
+import { GITLAB, GITLAB_SECRET } from '../helpers/gitlab.js';
 import { deployment, secret } from '../helpers/manifests.js';
 
 const repoPath = `/repos/${OWNER}/${REPO}`;
@@ -101,6 +103,65 @@ describe('webhooks', () => {
     expect(unsigned.status).toBeGreaterThanOrEqual(400);
     expect(unsigned.status).toBeLessThan(500);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await server.scheduler.idle();
+    expect(fake.checks.size).toBe(0);
+  });
+});
+
+/**
+ * Streams `total` bytes as a chunked body (no Content-Length), one reused 64 KiB
+ * chunk at a time, until the server answers or closes. Returns the status (null
+ * when the connection closed first) and the most this process's RSS rose meanwhile.
+ */
+async function sendChunked(url: string, headers: Record<string, string>, total: number): Promise<{ status: number | null; rssGrowth: number }> {
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+  try {
+    const status = await new Promise<number | null>((resolve) => {
+      const req = request(url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } });
+      let open = true;
+      let drained: (() => void) | null = null;
+      req.on('drain', () => drained?.());
+      req.on('response', (res) => {
+        res.resume();
+        // An answer before the whole body is sent: stop sending.
+        res.on('end', () => req.destroy()).on('error', () => undefined);
+        resolve(res.statusCode ?? null);
+      });
+      req.on('error', () => resolve(null));
+      req.on('close', () => {
+        open = false;
+        drained?.();
+        resolve(null);
+      });
+      void (async () => {
+        for (let sent = 0; sent < total && open; sent += chunk.length) {
+          if (!req.write(chunk)) await new Promise<void>((resume) => (drained = resume));
+          peak = Math.max(peak, process.memoryUsage.rss());
+        }
+        if (open) req.end();
+      })();
+    });
+    return { status, rssGrowth: peak - before };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+describe('chunked bodies', () => {
+  it('over the limit are refused as they stream in on both webhook paths, in little memory, and the server keeps serving', async () => {
+    server = await startGitHubServer({ env: { GITLAB_URL: GITLAB, GITLAB_TOKEN: 'glpat-test', GITLAB_WEBHOOK_SECRET: GITLAB_SECRET } });
+    const fake = fakeGitHub();
+    const sent = 200 * 1024 * 1024;
+    const github = await sendChunked(`${server.url}/api/github/webhooks`, { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'huge-1', 'x-hub-signature-256': sign('{}') }, sent);
+    const gitlab = await sendChunked(`${server.url}/api/gitlab/webhooks`, { 'content-type': 'application/json', 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-token': GITLAB_SECRET }, sent);
+    for (const result of [github, gitlab]) {
+      expect(result.status).toBe(413);
+      expect(result.rssGrowth).toBeLessThan(50 * 1024 * 1024);
+    }
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['github', 'gitlab'] });
     await server.scheduler.idle();
     expect(fake.checks.size).toBe(0);
   });

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
+import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { offlineExceptLoopback } from '../helpers/server.js';
@@ -166,6 +168,29 @@ describe('slash-commands on GitHub', () => {
     await server.scheduler.idle();
     expect(state.conclusions).toEqual(['success', 'failure']);
     expect(mainComment(state)).not.toContain('### Overrides');
+  });
+
+  it('override by an @org/team entry: authorized through the team membership API, which app.yml grants', async () => {
+    const manifest = parse(readFileSync(new URL('../../app.yml', import.meta.url), 'utf8')) as { default_permissions: Record<string, string> };
+    expect(manifest.default_permissions.members).toBe('read');
+    const state = fakeGitHub(pr(), 'commands:\n  override: ["@acme/sre"]\n');
+    state.permissions.oncall = { permission: 'write', role_name: 'write' };
+    state.permissions.outsider = { permission: 'write', role_name: 'write' };
+    const asked: string[] = [];
+    nock(API)
+      .persist()
+      .get(/^\/orgs\/acme\/teams\/sre\/memberships\/[^/]+$/)
+      .reply((uri) => {
+        const user = uri.split('/').pop()!;
+        asked.push(user);
+        return user === 'oncall' ? [200, { state: 'active', role: 'member' }] : [404, { message: 'Not Found' }];
+      });
+    await comment('/safe-deploy override image-tag-mutable -- pinned by the release', 'outsider');
+    expect(replies(state).pop()).toBe('@outsider, sorry: `/safe-deploy override image-tag-mutable` needs @acme/sre, and you have write access.');
+    await comment('/safe-deploy override image-tag-mutable -- pinned by the release', 'oncall');
+    expect(replies(state).pop()).toMatch(/^Override recorded: <code>image-tag-mutable<\/code> for <code>[0-9a-f]{12}<\/code>, by @oncall: pinned by the release/);
+    expect(asked).toEqual(['outsider', 'oncall']);
+    expect(state.conclusions).toEqual(['success']);
   });
 
   it('ignores commands in code blocks, edited comments, bots and plain issues', async () => {

@@ -149,11 +149,23 @@ describe('GitLab webhook', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/safe_deploy_api_errors_total\{platform="gitlab"\} 1/);
   });
 
+  it('a merge request that cannot be read fails its status with the reason, and is counted', async () => {
+    const head = pushHead({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 9 }) });
+    const recorded = fakeGitLab(head, { mrStatus: 404 });
+    await sendHook(server, 'Merge Request Hook', mergeRequestHook('open', repo.dir, 1, head), { uuid: 'mr-404' });
+    await server.scheduler.idle();
+    expect(recorded.statuses.map((s) => s.state)).toEqual(['failed']);
+    expect(recorded.statuses[0]!.description).toMatch(/^safe-deploy could not review this change: the gitlab API answered 404 \(.*\); reference mr-404 /);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/safe_deploy_api_errors_total\{platform="gitlab"\} 1/);
+    expect(metrics).toMatch(/safe_deploy_reviews_total\{platform="gitlab",outcome="error"\} 1/);
+  });
+
   it('refuses an oversized body and malformed JSON, and keeps serving', async () => {
     const big = await fetch(`${server.url}/api/gitlab/webhooks`, {
       method: 'POST',
       headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' },
-      body: 'x'.repeat(6 * 1024 * 1024),
+      body: 'x'.repeat(11 * 1024 * 1024),
     }).catch(() => null);
     expect(big === null || big.status === 413).toBe(true);
     const bad = await fetch(`${server.url}/api/gitlab/webhooks`, { method: 'POST', headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' }, body: '{"object_kind":' });

@@ -143,6 +143,62 @@ describe('kustomize refusals', () => {
     refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [https://example.com/all.yaml]\n' }, /remote resource "https:\/\/example\.com\/all\.yaml" refused/);
   });
 
+  it('refuses every reference kustomize would fetch, in every field, even when a local directory has its name', () => {
+    repo = new TestRepo();
+    const base = repo.commit(shop);
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\ndata: {a: "1"}\n';
+    // Each overlay holds one reference; kustomize 5 fetches every one of them (git clone or HTTP GET).
+    const forms: Array<[string, string]> = [
+      ['resources: ["git::http://example.com/org/repo//base"]', 'git::http://example.com/org/repo//base'],
+      ['resources: ["git::https://github.com/org/repo//deploy?ref=v1"]', 'git::https://github.com/org/repo//deploy?ref=v1'],
+      ['resources: ["GIT::HTTPS://example.com/org/repo.git"]', 'GIT::HTTPS://example.com/org/repo.git'],
+      ['resources: ["git@github.com:org/repo//base"]', 'git@github.com:org/repo//base'],
+      ['resources: ["deploy@git.internal:platform/manifests"]', 'deploy@git.internal:platform/manifests'],
+      ['resources: ["ssh://git@example.com/org/repo"]', 'ssh://git@example.com/org/repo'],
+      ['resources: ["https://github.com/org/repo//path?ref=v1"]', 'https://github.com/org/repo//path?ref=v1'],
+      ['resources: ["github.com/org/repo/path"]', 'github.com/org/repo/path'],
+      ['resources: ["GitHub.com:org/repo"]', 'GitHub.com:org/repo'],
+      ['resources: ["file:///srv/git/manifests"]', 'file:///srv/git/manifests'],
+      ['resources: ["https://example.com/all.yaml"]', 'https://example.com/all.yaml'],
+      ['resources: ["team@infra/org/base"]', 'team@infra/org/base'],
+      ['resources: ["github.com/org/vendored"]', 'github.com/org/vendored'],
+      ['bases: ["git::https://example.com/org/base.git"]', 'git::https://example.com/org/base.git'],
+      ['components: ["git::https://example.com/org/components//tracing"]', 'git::https://example.com/org/components//tracing'],
+      ['generators: ["ssh://example.com/org/generators"]', 'ssh://example.com/org/generators'],
+      ['transformers: ["deploy@example.com:org/transformers.git"]', 'deploy@example.com:org/transformers.git'],
+      ['resources: [cm.yaml]\nopenapi: {path: "HTTPS://example.com/schema.json"}', 'HTTPS://example.com/schema.json'],
+      ['resources: [cm.yaml]\ncrds: ["http://example.com/crd.yaml"]', 'http://example.com/crd.yaml'],
+      ['resources: [cm.yaml]\nconfigMapGenerator: [{name: x, files: ["conf=https://example.com/app.conf"]}]', 'https://example.com/app.conf'],
+      ['resources: [cm.yaml]\nsecretGenerator: [{name: x, envs: ["https://example.com/app.env"]}]', 'https://example.com/app.env'],
+      ['resources: [cm.yaml]\npatches: [{path: "https://example.com/patch.yaml"}]', 'https://example.com/patch.yaml'],
+    ];
+    const files: Record<string, string> = {};
+    forms.forEach(([kustomization], i) => {
+      const dir = `remote/r${String(i).padStart(2, '0')}`;
+      files[`${dir}/kustomization.yaml`] = `${kustomization}\n`;
+      files[`${dir}/cm.yaml`] = configMap;
+    });
+    // Local directories named like repository specs: kustomize clones the spec before looking for a directory.
+    for (const dir of ['remote/r11/team@infra/org/base', 'remote/r12/github.com/org/vendored']) {
+      files[`${dir}/kustomization.yaml`] = 'resources: [cm.yaml]\n';
+      files[`${dir}/cm.yaml`] = configMap;
+    }
+    // Names kustomize reads as local paths: a directory "release@v2" (no repository path after the "host") and a patch file.
+    files['local/ok/kustomization.yaml'] = 'resources: ["release@v2"]\npatches: [{path: "team@infra/patch.yaml"}]\n';
+    files['local/ok/release@v2/kustomization.yaml'] = 'resources: [cm.yaml]\n';
+    files['local/ok/release@v2/cm.yaml'] = configMap;
+    files['local/ok/team@infra/patch.yaml'] = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\ndata: {a: "2"}\n';
+    const { byName } = review(base, repo.commit(files));
+    const expected = Object.fromEntries(
+      forms.map(([, ref], i) => {
+        const dir = `remote/r${String(i).padStart(2, '0')}`;
+        return [dir, `${dir}/kustomization.yaml: remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`];
+      }),
+    );
+    expect(Object.fromEntries(Object.keys(expected).map((dir) => [dir, byName[dir]?.error]))).toEqual(expected);
+    expect(byName['local/ok']).toMatchObject({ status: 'ok', changes: [{ action: 'create', kind: 'ConfigMap', name: 'local' }] });
+  });
+
   it('refuses exec plugins, KRM functions and helmCharts', () => {
     refused(
       {

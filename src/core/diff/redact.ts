@@ -29,23 +29,42 @@ function secretKeys(map: JsonObject | undefined, spec: SecretMap): string[] {
   return Object.keys(map);
 }
 
+/** A top-level secret field (`data`, `stringData`) holding something other than a map. */
+function isWhole(object: JsonObject | null, spec: SecretMap): boolean {
+  if (object === null || spec.key !== undefined || spec.path.length !== 1) return false;
+  const value = object[spec.path[0]!];
+  return value !== undefined && value !== null && !isObject(value);
+}
+
+function hideWhole(base: JsonObject | null, head: JsonObject | null, field: string): void {
+  const before = base?.[field] ?? undefined;
+  const after = head?.[field] ?? undefined;
+  if (after !== undefined) head![field] = before !== undefined && JSON.stringify(before) !== JSON.stringify(after) ? REDACTED_CHANGED : REDACTED;
+  if (before !== undefined) base![field] = REDACTED;
+}
+
 /**
  * Hides secret values of a base/head pair (either may be null): Secret `data` and
  * `stringData`, and the last-applied-configuration annotation of any object. Each
  * value becomes "***"; on the head side a value that differs from the base becomes
  * "*** (changed)", so a reviewer sees which keys change, never a value. Keys stay
- * visible, so added and removed keys are named. Returns copies when anything
- * is hidden, the inputs otherwise (never modified either way).
+ * visible, so added and removed keys are named. A `data` or `stringData` that is
+ * not a map (a string, a list…) is hidden whole: its parts cannot be told apart.
+ * Returns copies when anything is hidden, the inputs otherwise (never modified either way).
  */
 export function redactPair(base: JsonObject | null, head: JsonObject | null): [JsonObject | null, JsonObject | null] {
   const secret = (base !== null && isSecret(base)) || (head !== null && isSecret(head));
   const specs = secret ? SECRET_MAPS : [ANNOTATIONS];
   // Most objects hold nothing secret: no copy needed then.
-  const holds = (o: JsonObject | null) => o !== null && specs.some((spec) => secretKeys(mapAt(o, spec.path), spec).length > 0);
+  const holds = (o: JsonObject | null) => o !== null && specs.some((spec) => isWhole(o, spec) || secretKeys(mapAt(o, spec.path), spec).length > 0);
   if (!holds(base) && !holds(head)) return [base, head];
   const baseCopy = base && structuredClone(base);
   const headCopy = head && structuredClone(head);
   for (const spec of specs) {
+    if (isWhole(baseCopy, spec) || isWhole(headCopy, spec)) {
+      hideWhole(baseCopy, headCopy, spec.path[0]!);
+      continue;
+    }
     const baseMap = baseCopy ? mapAt(baseCopy, spec.path) : undefined;
     const headMap = headCopy ? mapAt(headCopy, spec.path) : undefined;
     for (const key of secretKeys(headMap, spec)) {

@@ -9,10 +9,11 @@ import { activeOverrides } from '../../commands/override-record.js';
 import type { MirrorCache } from '../../repo/mirror.js';
 import { runReview } from '../../review.js';
 import type { Metrics } from '../../server/metrics.js';
-import { reviewMergeRequest, type Log } from '../review-job.js';
+import { escapeText } from '../../report/markdown-text.js';
+import { failureMessage, reportEarlyFailure, reviewMergeRequest, type Log } from '../review-job.js';
 import type { ReviewScheduler, Ticket } from '../scheduler.js';
 import type { RemoteCode } from '../types.js';
-import { CHECK_NAME, GitHubSession } from './session.js';
+import { CHECK_NAME, counted, GitHubSession } from './session.js';
 
 export interface GitHubAppDeps {
   appId: number;
@@ -31,8 +32,8 @@ interface PullRequestInfo {
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
 
-async function installationToken(octokit: Octokit): Promise<string> {
-  const auth = (await octokit.auth({ type: 'installation' })) as { token: string };
+async function installationToken(octokit: Octokit, metrics: Metrics): Promise<string> {
+  const auth = (await counted(metrics, () => octokit.auth({ type: 'installation' }))) as { token: string };
   return auth.token;
 }
 
@@ -44,7 +45,7 @@ function prepare(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullReques
     appId: deps.appId,
   });
   const code = async (): Promise<RemoteCode> => {
-    const token = /^https?:\/\//.test(base.clone_url) ? await installationToken(octokit) : null;
+    const token = /^https?:\/\//.test(base.clone_url) ? await installationToken(octokit, deps.metrics) : null;
     return {
       cloneUrl: base.clone_url,
       ...(token ? { auth: { username: 'x-access-token', token } } : {}),
@@ -56,7 +57,7 @@ function prepare(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullReques
     };
   };
   const review = async (ticket: Ticket) => {
-    await reviewMergeRequest(session, await code(), ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log }, delivery);
   };
   /** Reviews now, as the newest review of this pull request. */
   const run = () => review(deps.scheduler.begin(session.key));
@@ -155,20 +156,31 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
     app.on('check_run.rerequested', async (context: Context<'check_run.rerequested'>) => {
       if (context.payload.check_run.name !== CHECK_NAME || !deps.scheduler.firstDelivery(context.id)) return;
       const { owner, repo } = context.repo();
+      const octokit = context.octokit;
       const headSha = context.payload.check_run.head_sha;
+      /** The pull request could not be read: the re-run commit gets a failed check saying why (number 0 when no pull request is known). */
+      const fail = (error: unknown, number = 0) => {
+        const session = new GitHubSession(octokit, { owner, repo, number, headSha, htmlUrl: context.payload.repository.html_url }, deps.metrics, { kind: 'app', appId: deps.appId });
+        deps.scheduler.submit(() => reportEarlyFailure(session, error, { metrics: deps.metrics, log: context.log }, context.id));
+      };
+      let numbers: number[];
       try {
         // Fork pull requests are not listed on the check run: find them by commit.
         const listed = context.payload.check_run.pull_requests.map((p) => p.number);
-        const numbers = listed.length
+        numbers = listed.length
           ? listed
-          : (await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: headSha })).data.filter((p) => p.state === 'open').map((p) => p.number);
-        for (const number of numbers) {
-          const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: number });
-          schedule(deps, context.octokit, context.log, data as unknown as PullRequestInfo, context.id);
-        }
+          : (await counted(deps.metrics, () => octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: headSha }))).data.filter((p) => p.state === 'open').map((p) => p.number);
       } catch (error) {
-        deps.metrics.apiFailed('github');
-        context.log.error({ err: error, delivery: context.id }, 'cannot rerun the check');
+        fail(error);
+        return;
+      }
+      for (const number of numbers) {
+        try {
+          const { data } = await counted(deps.metrics, () => octokit.rest.pulls.get({ owner, repo, pull_number: number }));
+          schedule(deps, octokit, context.log, data as unknown as PullRequestInfo, context.id);
+        } catch (error) {
+          fail(error, number);
+        }
       }
     });
 
@@ -178,12 +190,22 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
       if (!issue.pull_request || !comment.user || comment.user.type === 'Bot' || comment.performed_via_github_app) return;
       if (!comment.body.includes('/safe-deploy') || !deps.scheduler.firstDelivery(context.id)) return;
       deps.scheduler.submit(async () => {
+        const { owner, repo } = context.repo();
+        let pr: PullRequestInfo;
         try {
-          const { owner, repo } = context.repo();
-          const { data } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: issue.number });
-          await handleComment(comment.body, commandSurface(deps, context, data as unknown as PullRequestInfo));
+          pr = (await counted(deps.metrics, () => context.octokit.rest.pulls.get({ owner, repo, pull_number: issue.number }))).data as unknown as PullRequestInfo;
         } catch (error) {
-          deps.metrics.apiFailed('github');
+          // No head is known, so no check can say it: the answer goes to the thread.
+          context.log.error({ err: error, delivery: context.id }, 'cannot read the pull request of a command');
+          const reason = escapeText(failureMessage(error, 'github', context.id));
+          await context.octokit.rest.issues
+            .createComment({ owner, repo, issue_number: issue.number, body: `safe-deploy could not read this pull request to run the command: ${reason}` })
+            .catch((replyError: unknown) => context.log.error({ err: replyError, delivery: context.id }, 'cannot reply'));
+          return;
+        }
+        try {
+          await handleComment(comment.body, commandSurface(deps, context, pr));
+        } catch (error) {
           context.log.error({ err: error, delivery: context.id }, 'cannot handle the comment');
         }
       });

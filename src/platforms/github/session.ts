@@ -26,6 +26,16 @@ export interface PullRequestRef {
  */
 export type GitHubIdentity = { kind: 'app'; appId: number } | { kind: 'token'; login: string; targetUrl?: string };
 
+/** Counts a failed GitHub API call, then lets it fail. */
+export async function counted<T>(metrics: Metrics, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    metrics.apiFailed('github');
+    throw error;
+  }
+}
+
 const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error' } as const;
 const MAX_STATUS_DESCRIPTION = 140;
 
@@ -46,14 +56,8 @@ export class GitHubSession implements MergeRequestSession {
     this.statusLimit = identity.kind === 'app' ? 65_535 : 0;
   }
 
-  /** Counts a failed API call, then lets it fail. */
-  private async api<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      this.metrics.apiFailed('github');
-      throw error;
-    }
+  private api<T>(call: () => Promise<T>): Promise<T> {
+    return counted(this.metrics, call);
   }
 
   sourceLink(file: string, line?: number): string {

@@ -1,6 +1,6 @@
 // POST /api/gitlab/webhooks: GitLab's Merge Request Hook starts a review; a new
 // note on a merge request runs its slash-commands. The X-Gitlab-Token header is
-// checked in constant time before anything else is read.
+// checked in constant time before the body (read and size-capped by the server) is parsed.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MirrorCache } from '../../repo/mirror.js';
@@ -18,7 +18,6 @@ import type { RemoteCode } from '../types.js';
 import { currentUser, GitLabSession, retryable, statusOf, type GitLabApi } from './session.js';
 
 export const GITLAB_WEBHOOK_PATH = '/api/gitlab/webhooks';
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export interface GitLabDeps {
   api: GitLabApi;
@@ -68,24 +67,6 @@ export function tokenMatches(given: string | undefined, expected: string): boole
   return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function reply(res: ServerResponse, status: number, message: string): true {
   if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain' }).end(`${message}\n`);
   return true;
@@ -133,17 +114,7 @@ function prepare(deps: GitLabDeps, botUser: () => Promise<number | null>, info: 
     };
   };
   const review = async (ticket: Ticket) => {
-    let source: RemoteCode;
-    try {
-      source = await code();
-    } catch (error) {
-      deps.log.error({ err: error, delivery }, 'cannot read the merge request');
-      await session
-        .setStatus({ state: 'failure', title: 'safe-deploy could not review this change', summary: `GitLab API error reading merge request !${iid}; ask for /safe-deploy rerun.` })
-        .catch((statusError: unknown) => deps.log.error({ err: statusError, delivery }, 'cannot report'));
-      return;
-    }
-    await reviewMergeRequest(session, source, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log }, delivery);
   };
   /** Reviews now, as the newest review of this merge request. */
   const run = () => review(deps.scheduler.begin(session.key));
@@ -237,7 +208,7 @@ function handleNote(deps: GitLabDeps, botUser: () => Promise<number | null>, not
 
 export function gitlabWebhookHandler(deps: GitLabDeps) {
   const botUser = currentUser(deps.api);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  return async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> => {
     if (req.url?.split('?')[0] !== GITLAB_WEBHOOK_PATH) return false;
     if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
     const token = req.headers['x-gitlab-token'];
@@ -245,11 +216,9 @@ export function gitlabWebhookHandler(deps: GitLabDeps) {
       deps.log.warn({ path: GITLAB_WEBHOOK_PATH }, 'GitLab webhook with a missing or wrong token');
       return reply(res, 401, 'bad token');
     }
-    const body = await readBody(req, MAX_BODY_BYTES);
-    if (body === null) return reply(res, 413, 'payload too large');
     let payload: { object_kind?: string };
     try {
-      payload = JSON.parse(body) as { object_kind?: string };
+      payload = JSON.parse(body.toString('utf8')) as { object_kind?: string };
     } catch {
       return reply(res, 400, 'malformed JSON');
     }

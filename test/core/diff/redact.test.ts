@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LAST_APPLIED, REDACTED, REDACTED_CHANGED, redact, redactPair } from '../../../src/core/diff/redact.js';
+import type { JsonObject, JsonValue } from '../../../src/core/resource.js';
 
 const secret = (data: Record<string, string>, stringData?: Record<string, string>) => ({
   apiVersion: 'v1',
@@ -40,6 +41,15 @@ describe('redaction', () => {
     redact(input);
     expect(input.data.k).toBe('dmFsdWU=');
     expect(redact({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { k: 'v' } }).data).toEqual({ k: 'v' });
+  });
+
+  it('hides a data or stringData that is not a map whole, on either side', () => {
+    const odd = (field: string, value: JsonValue): JsonObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, [field]: value });
+    const [before, after] = redactPair(odd('stringData', { password: 'old' }), odd('stringData', 'password=hunter2'));
+    expect(before!.stringData).toBe(REDACTED);
+    expect(after!.stringData).toBe(REDACTED_CHANGED);
+    expect(redact(odd('data', ['aHVudGVyMg==', 'eA=='])).data).toBe(REDACTED);
+    expect(redactPair(odd('data', 'same'), odd('data', 'same'))[1]!.data).toBe(REDACTED);
   });
 
   it('only treats the core Secret kind as secret data', () => {

@@ -7,6 +7,7 @@ import type { Change, Severity } from '../../model.js';
 import type { Violation } from '../rule.js';
 import { labelsOf, selects } from '../../pod.js';
 import { apiGroup, isObject, pluralOf, type JsonObject, type Resource } from '../../resource.js';
+import { secretScrubber, secretValuesOf } from '../../secrets.js';
 import { evaluateExpression, toCel, widest, type CompiledExpression } from '../cel/expression.js';
 import type { Binding, MatchResources, Policy, PolicySet, ResourceRule } from './policies.js';
 
@@ -91,28 +92,6 @@ function paramsFor(policy: Policy, binding: Binding, request: Request, set: Poli
   );
   if (found.length) return found;
   return ref.parameterNotFoundAction === 'Allow' ? [] : `no ${kind.kind} params found for binding ${binding.name}`;
-}
-
-/** Secret values of the objects a message might quote, to be blanked out of it. */
-function secretValues(...objects: Array<Resource | null>): string[] {
-  const values: string[] = [];
-  for (const r of objects) {
-    if (!r || r.kind !== 'Secret') continue;
-    for (const field of ['data', 'stringData']) {
-      const map = r.object[field];
-      if (!isObject(map)) continue;
-      for (const v of Object.values(map)) {
-        if (typeof v !== 'string' || !v) continue;
-        values.push(v);
-        if (field === 'data') values.push(Buffer.from(v, 'base64').toString('utf8'));
-      }
-    }
-  }
-  return values.filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-}
-
-function scrub(message: string, secrets: string[]): string {
-  return secrets.reduce((text, secret) => text.split(secret).join('***'), message);
 }
 
 interface Verdict {
@@ -217,7 +196,8 @@ export function admitChanges(changes: Change[], set: PolicySet, context: Admissi
   for (const change of changes) {
     const request = requestOf(change, context);
     if (!request) continue;
-    const secrets = secretValues(request.object, request.oldObject);
+    // A message may quote the objects it judges: their secret values are blanked out of it.
+    const scrub = secretScrubber([request.object, request.oldObject].flatMap((r) => (r ? secretValuesOf(r.object) : [])));
     let prepared: Prepared | null = null;
     for (const policy of set.policies) {
       if (!matches(policy.match, request, context)) continue;
@@ -233,7 +213,7 @@ export function admitChanges(changes: Change[], set: PolicySet, context: Admissi
         if (!verdicts.length) continue;
         const severity = binding.validationActions.map((a) => SEVERITY[a]).sort((a, b) => RANK[a] - RANK[b])[0]!;
         for (const verdict of verdicts) {
-          findings.push({ rule: `policy:${policy.name}`, severity, resource: request.subject, message: `${prefix(policy)}${scrub(verdict.message, secrets)}` });
+          findings.push({ rule: `policy:${policy.name}`, severity, resource: request.subject, message: `${prefix(policy)}${scrub(verdict.message)}` });
         }
       }
     }
