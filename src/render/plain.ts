@@ -21,7 +21,7 @@ export async function renderPlain(snapshot: Snapshot, target: Target): Promise<R
   for (const file of plainFiles(snapshot, target)) {
     const text = await snapshot.readText(file);
     try {
-      resources.push(...parseObjects(text, file, target.namespace));
+      resources.push(...(await parseObjects(text, file, target.namespace)));
     } catch (error) {
       if (error instanceof RenderError && !LOOKS_LIKE_MANIFEST.test(text)) continue;
       throw error;

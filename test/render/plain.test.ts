@@ -9,16 +9,16 @@ import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
 
 describe('parseObjects', () => {
-  it('reads multi-document YAML with the line of each object, skipping empty documents', () => {
+  it('reads multi-document YAML with the line of each object, skipping empty documents', async () => {
     const text = `# leading comment\n${configMap('a', { k: 'v' })}---\n---\n${configMap('b', { k: 'v' })}`;
-    const objects = parseObjects(text, 'x.yaml', 'shop');
+    const objects = await parseObjects(text, 'x.yaml', 'shop');
     expect(objects.map((o) => [o.name, o.namespace, o.source])).toEqual([
       ['a', 'shop', { file: 'x.yaml', line: 2 }],
       ['b', 'shop', { file: 'x.yaml', line: 10 }],
     ]);
   });
 
-  it('flattens List kinds, keeping each item line', () => {
+  it('flattens List kinds, keeping each item line', async () => {
     const text = `apiVersion: v1
 kind: List
 items:
@@ -29,41 +29,37 @@ items:
     kind: ConfigMap
     metadata: { name: two }
 `;
-    expect(parseObjects(text, 'list.yaml', 'd').map((o) => [o.name, o.source?.line])).toEqual([
+    expect((await parseObjects(text, 'list.yaml', 'd')).map((o) => [o.name, o.source?.line])).toEqual([
       ['one', 4],
       ['two', 7],
     ]);
   });
 
-  it('reads JSON files', () => {
-    const objects = parseObjects('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}', 'j.json', 'd');
+  it('reads JSON files', async () => {
+    const objects = await parseObjects('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}', 'j.json', 'd');
     expect(objects[0]!.name).toBe('j');
   });
 
-  it('skips YAML that is not a Kubernetes object', () => {
-    expect(parseObjects('name: app\nimage: x\n---\nreplicaCount: 2\n', 'values.yaml', 'd')).toEqual([]);
+  it('skips YAML that is not a Kubernetes object', async () => {
+    expect(await parseObjects('name: app\nimage: x\n---\nreplicaCount: 2\n', 'values.yaml', 'd')).toEqual([]);
   });
 
-  it('reads YAML 1.1 like Kubernetes does (octal modes)', () => {
-    const [pod] = parseObjects('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, secret: {defaultMode: 0644}}]}\n', 'p.yaml', 'd');
+  it('reads YAML 1.1 like Kubernetes does (octal modes)', async () => {
+    const [pod] = await parseObjects('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, secret: {defaultMode: 0644}}]}\n', 'p.yaml', 'd');
     expect(JSON.stringify(pod!.object)).toContain('"defaultMode":420');
   });
 
-  it('reports invalid YAML and duplicate keys with file and line', () => {
-    const bad = () => parseObjects('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n', 'dup.yaml', 'd');
-    expect(bad).toThrow(RenderError);
-    try {
-      bad();
-    } catch (error) {
-      expect((error as RenderError).message).toMatch(/^dup\.yaml:5: invalid YAML: Map keys must be unique/);
-    }
+  it('reports invalid YAML and duplicate keys with file and line', async () => {
+    const bad = parseObjects('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n', 'dup.yaml', 'd');
+    await expect(bad).rejects.toThrow(RenderError);
+    await expect(bad).rejects.toThrow(/^dup\.yaml:5: invalid YAML: Map keys must be unique/);
   });
 
-  it('stops alias bombs', () => {
+  it('stops alias bombs', async () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) bomb.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
     const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${bomb.map((l) => `  ${l}`).join('\n')}\n`;
-    expect(() => parseObjects(text, 'bomb.yaml', 'd')).toThrow(/alias/i);
+    await expect(parseObjects(text, 'bomb.yaml', 'd')).rejects.toThrow(/alias/i);
   });
 });
 

@@ -4,7 +4,8 @@ import { analyzeImpacts } from '../../../src/core/impact.js';
 import { admitChanges, type AdmissionViolation } from '../../../src/core/policy/admission/evaluate.js';
 import { readPolicySet, type PolicySet } from '../../../src/core/policy/admission/policies.js';
 import { crdPlurals, type JsonObject, type Resource } from '../../../src/core/resource.js';
-import { parseObjects } from '../../../src/render/yaml-objects.js';
+import { resourcesOf } from '../../../src/render/yaml-objects.js';
+import { parseYamlDocuments } from '../../../src/util/yaml-documents.js';
 import { res } from '../../helpers/resources.js';
 
 /** The ```yaml blocks of docs/policies.md that hold a policy, by policy name. */
@@ -15,7 +16,7 @@ export function documentedPolicies(): Map<string, string> {
 }
 
 export function policySet(yaml: string): PolicySet {
-  const { set, problems } = readPolicySet(parseObjects(yaml, 'policies/test.yaml', 'default'));
+  const { set, problems } = readPolicySet(resourcesOf(parseYamlDocuments(yaml, { kubernetes: true }), 'policies/test.yaml', 'default'));
   if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
   return set;
 }
