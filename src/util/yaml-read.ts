@@ -13,8 +13,10 @@ export type { YamlDocument, YamlError, YamlOptions } from './yaml-documents.js';
 export const IN_THREAD_CHARS = 256 * 1024;
 /** The heap of a parsing worker. */
 export const PARSE_MEMORY_MB = 512;
-/** How long one text may take to parse. */
-export const PARSE_TIME_MS = 60_000;
+/** How long a text may take to parse: 30 s and 2 s per MB (the library reads about 1.5 MB/s of manifests). */
+export function parseTimeMs(chars: number): number {
+  return 30_000 + Math.round((2_000 * chars) / 2 ** 20);
+}
 
 let pool: WorkerPool | undefined;
 
@@ -38,10 +40,10 @@ function parsers(): WorkerPool {
 export async function readYaml(text: string, file: string, options: YamlOptions = {}): Promise<YamlDocument[]> {
   if (text.length <= IN_THREAD_CHARS) return parseYamlDocuments(text, options);
   try {
-    return await parsers().run<YamlDocument[]>('parse', [text, options], PARSE_TIME_MS);
+    return await parsers().run<YamlDocument[]>('parse', [text, options], parseTimeMs(text.length));
   } catch (error) {
     if (!(error instanceof WorkerLimitError) || error.limit === 'stopped') throw error;
-    const why = error.limit === 'memory' ? `too large to read within ${PARSE_MEMORY_MB} MB of memory` : `too complex to read within ${PARSE_TIME_MS / 1000} s`;
+    const why = error.limit === 'memory' ? `too large to read within ${PARSE_MEMORY_MB} MB of memory` : `too complex to read within ${Math.round(parseTimeMs(text.length) / 1000)} s`;
     throw new RenderError(`${why}; split it into smaller files`, file);
   }
 }
