@@ -97,7 +97,13 @@ class Thread {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...(timer ? { timer } : {}) });
       // A call in flight keeps the process alive until it is answered.
       this.worker.ref();
-      this.worker.postMessage({ id, method, args } satisfies Call);
+      try {
+        this.worker.postMessage({ id, method, args } satisfies Call);
+      } catch (error) {
+        // Arguments that cannot be cloned: the worker never saw the call.
+        this.settled(id);
+        reject(error as Error);
+      }
     });
   }
 
