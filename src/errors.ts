@@ -16,3 +16,32 @@ export class RenderError extends Error {
     super(`${file ? `${file}${line ? `:${line}` : ''}: ` : ''}${reason}`);
   }
 }
+
+/** An error as plain data: what a thread boundary keeps of it (structured cloning loses the class and its fields). */
+export interface ErrorData {
+  name: string;
+  message: string;
+  stack?: string;
+  reason?: string;
+  file?: string;
+  line?: number;
+}
+
+export function errorData(error: unknown): ErrorData {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const data: ErrorData = { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof RenderError) Object.assign(data, { reason: error.reason }, error.file ? { file: error.file } : {}, error.line ? { line: error.line } : {});
+  return data;
+}
+
+/** The error again, as the class it was thrown as where that class is ours. */
+export function reviveError(data: ErrorData): Error {
+  const error =
+    data.name === 'RenderError'
+      ? new RenderError(data.reason ?? data.message, data.file, data.line)
+      : data.name === 'UserError'
+        ? new UserError(data.message)
+        : Object.assign(new Error(data.message), { name: data.name });
+  if (data.stack) error.stack = data.stack;
+  return error;
+}

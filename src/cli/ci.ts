@@ -118,9 +118,9 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
     {
       metrics,
       log,
-      onReview: (review) => {
+      onReview: async (result) => {
         printed = true;
-        print(renderMarkdown(review, { limit: Number.MAX_SAFE_INTEGER }));
+        print(await result.markdown({ limit: Number.MAX_SAFE_INTEGER }));
       },
     },
     env.GITHUB_RUN_ID ?? env.CI_JOB_ID ?? 'ci',

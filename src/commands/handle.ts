@@ -1,12 +1,12 @@
 // The slash-command handlers, one set for every platform: each adapter supplies
 // a CommandSurface (who is asking, how to reply, react, review and rerun).
 import type { Config } from '../config/schema.js';
-import type { Review } from '../core/model.js';
 import { findRule, CATALOG } from '../core/policy/catalog.js';
 import type { Override } from '../core/policy/overrides.js';
 import type { Log } from '../platforms/review-job.js';
+import type { ReviewResult } from '../platforms/reviewer.js';
 import type { ThreadComment } from '../platforms/types.js';
-import { diffBlock, renderMarkdown, RULES_DOC_URL } from '../report/markdown.js';
+import { diffBlock, RULES_DOC_URL } from '../report/markdown.js';
 import { code, escapeText } from '../report/markdown-text.js';
 import { atLeast, DEFAULT_OVERRIDERS, describeAllowed, mayOverride, type Principal } from './authorize.js';
 import { activeOverrides, overrideRecord } from './override-record.js';
@@ -21,8 +21,8 @@ export interface CommandSurface {
   /** .safe-deploy.yml of the base revision. */
   baseConfig(): Promise<Config>;
   comments(): Promise<ThreadComment[]>;
-  /** A fresh review of the head, not posted; only the named targets when given. */
-  review(targets?: string[]): Promise<Review>;
+  /** A fresh review of the head, not posted; only the named targets when given. Close it when done. */
+  review(targets?: string[]): Promise<ReviewResult>;
   /** The full review job (comment and status), awaited. */
   rerun(): Promise<void>;
   log: Log;
@@ -63,13 +63,17 @@ async function rerun(surface: CommandSurface, command: Command): Promise<Outcome
     await surface.rerun();
     return 'done';
   }
-  const review = await surface.review([target]);
-  if (!review.targets.length) {
-    await surface.reply(`No target named ${code(target)} changes in this merge request at ${code(short(surface.headSha))}.`);
-    return 'failed';
+  const result = await surface.review([target]);
+  try {
+    if (!result.review.targets.length) {
+      await surface.reply(`No target named ${code(target)} changes in this merge request at ${code(short(surface.headSha))}.`);
+      return 'failed';
+    }
+    await surface.reply(`Review of ${code(target)} at ${code(short(surface.headSha))}:\n\n${await result.markdown({ limit: surface.commentLimit - 200, marker: false })}`);
+    return 'done';
+  } finally {
+    result.close();
   }
-  await surface.reply(`Review of ${code(target)} at ${code(short(surface.headSha))}:\n\n${renderMarkdown(review, { limit: surface.commentLimit - 200, marker: false })}`);
-  return 'done';
 }
 
 async function show(surface: CommandSurface, command: Command): Promise<Outcome> {
@@ -79,28 +83,34 @@ async function show(surface: CommandSurface, command: Command): Promise<Outcome>
     await surface.reply('Usage: `/safe-deploy show <Kind>/<name> [target]`, e.g. `/safe-deploy show Deployment/web`.');
     return 'failed';
   }
-  const review = await surface.review(target ? [target] : undefined);
-  const found = review.targets.flatMap((t) =>
-    t.changes.filter((c) => c.kind.toLowerCase() === kind.toLowerCase() && (c.name === name || c.previousName === name)).map((c) => ({ target: t.name, change: c })),
-  );
-  if (!found.length) {
-    await surface.reply(`No change to ${code(`${kind}/${name}`)} in this merge request at ${code(short(surface.headSha))}.`);
-    return 'failed';
-  }
-  const budget = surface.commentLimit - 500;
-  const sections = found.map(({ target, change }) => {
-    const id = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
-    const impacts = change.impacts.map((i) => `- ${i.type}: ${escapeText(i.message)}`);
-    let diff = diffBlock(change).join('\n');
-    if (diff.length > budget / found.length) {
-      const lines = change.diff.split('\n');
-      const kept = lines.slice(0, Math.floor(budget / found.length / 100));
-      diff = `${diffBlock({ ...change, diff: kept.join('\n') }).join('\n')}\n\n_${lines.length - kept.length} more lines; \`safe-deploy review\` prints the whole diff._`;
+  const result = await surface.review(target ? [target] : undefined);
+  try {
+    const found = result.review.targets.flatMap((t, ti) =>
+      t.changes.flatMap((c, ci) => (c.kind.toLowerCase() === kind.toLowerCase() && (c.name === name || c.previousName === name) ? [{ target: t.name, change: c, at: [ti, ci] as const }] : [])),
+    );
+    if (!found.length) {
+      await surface.reply(`No change to ${code(`${kind}/${name}`)} in this merge request at ${code(short(surface.headSha))}.`);
+      return 'failed';
     }
-    return [`#### ${change.action} ${code(id)} in ${code(target)}`, ...(impacts.length ? ['', ...impacts] : []), diff].join('\n');
-  });
-  await surface.reply(sections.join('\n\n'));
-  return 'done';
+    const budget = surface.commentLimit - 500;
+    const sections = [];
+    for (const { target, change, at } of found) {
+      const id = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+      const impacts = change.impacts.map((i) => `- ${i.type}: ${escapeText(i.message)}`);
+      const text = await result.diff(...at);
+      let diff = diffBlock({ diff: text }).join('\n');
+      if (diff.length > budget / found.length) {
+        const lines = text.split('\n');
+        const kept = lines.slice(0, Math.floor(budget / found.length / 100));
+        diff = `${diffBlock({ diff: kept.join('\n') }).join('\n')}\n\n_${lines.length - kept.length} more lines; \`safe-deploy review\` prints the whole diff._`;
+      }
+      sections.push([`#### ${change.action} ${code(id)} in ${code(target)}`, ...(impacts.length ? ['', ...impacts] : []), diff].join('\n'));
+    }
+    await surface.reply(sections.join('\n\n'));
+    return 'done';
+  } finally {
+    result.close();
+  }
 }
 
 async function explain(surface: CommandSurface, command: Command): Promise<Outcome> {

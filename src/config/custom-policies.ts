@@ -14,7 +14,7 @@ export async function loadCustomPolicies(snapshot: Snapshot, paths: string[]): P
     if (!files.length) throw new UserError(`.safe-deploy.yml: policies.custom: ${path} is not in the base revision`);
     for (const file of files) {
       try {
-        resources.push(...parseObjects(await snapshot.readText(file), file, 'default'));
+        resources.push(...(await parseObjects(await snapshot.readText(file), file, 'default')));
       } catch (error) {
         if (error instanceof RenderError) throw new UserError(`policies.custom: ${error.message}`);
         throw error;

@@ -1,7 +1,7 @@
 // Loading .safe-deploy.yml: from an explicit file, or from the base revision.
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
-import { UserError } from '../errors.js';
+import { RenderError, UserError } from '../errors.js';
+import { readYamlFile } from '../util/yaml-read.js';
 import type { Config } from './schema.js';
 
 export const CONFIG_FILE = '.safe-deploy.yml';
@@ -15,9 +15,10 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
   let raw: unknown;
   try {
     // YAML 1.2, where `off` is the string the schema expects, not a boolean.
-    raw = parse(text, { maxAliasCount: 100 }) ?? {};
+    raw = (await readYamlFile(text, file)) ?? {};
   } catch (error) {
-    throw new UserError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+    if (!(error instanceof RenderError)) throw error;
+    throw new UserError(`${file}: ${error.reason}${error.line ? ` at line ${error.line}` : ''}`);
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {

@@ -2,14 +2,12 @@
 // status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
 import { activeOverrides } from '../commands/override-record.js';
-import type { Review } from '../core/model.js';
-import { applyOverrides } from '../core/policy/overrides.js';
 import { sortFindings } from '../core/policy/verdict.js';
 import { RenderError, UserError } from '../errors.js';
-import { COMMENT_MARKER, renderMarkdown } from '../report/markdown.js';
+import { COMMENT_MARKER } from '../report/markdown.js';
 import type { MirrorCache } from '../repo/mirror.js';
-import { runReview } from '../review.js';
 import type { Metrics, ReviewOutcome } from '../server/metrics.js';
+import { inProcessReviewer, type Reviewer, type ReviewDigest, type ReviewResult } from './reviewer.js';
 import type { Ticket } from './scheduler.js';
 import type { Annotation, CodeSource, MergeRequestSession, RemoteCode, StatusReport } from './types.js';
 
@@ -24,8 +22,10 @@ export interface JobDeps {
   mirrors?: MirrorCache;
   metrics: Metrics;
   log: Log;
+  /** Where reviews run (default: on this thread). */
+  reviewer?: Reviewer;
   /** Sees the review once it exists (CI mode prints it). */
-  onReview?: (review: Review) => void;
+  onReview?: (result: ReviewResult) => void | Promise<void>;
 }
 
 export const NO_CHANGES_TITLE = 'No Kubernetes changes';
@@ -37,7 +37,7 @@ function plural(n: number, word: string): string {
 }
 
 /** "2 errors, 3 warnings" — or the counts of changes when nothing is found. */
-export function statusTitle(review: Review): string {
+export function statusTitle(review: ReviewDigest): string {
   const open = review.findings.filter((f) => !f.overridden);
   const counts = (['error', 'warning', 'notice'] as const).map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(([, n]) => n);
   const failed = review.targets.filter((t) => t.status === 'error').length;
@@ -53,13 +53,13 @@ export function statusTitle(review: Review): string {
   return `${plural(created + updated + replaced + deleted, 'change')}, no findings`;
 }
 
-function annotations(review: Review): Annotation[] {
+function annotations(review: ReviewDigest): Annotation[] {
   return sortFindings(review.findings)
     .filter((f) => f.file && f.line && !f.overridden)
     .map((f) => ({ file: f.file!, line: f.line!, level: LEVEL[f.severity]!, title: f.rule, message: f.message }));
 }
 
-function noKubernetesChanges(review: Review): boolean {
+function noKubernetesChanges(review: ReviewDigest): boolean {
   return review.findings.length === 0 && review.targets.every((t) => t.status === 'ok' && t.changes.length === 0);
 }
 
@@ -129,6 +129,8 @@ export async function reviewMergeRequest(
   let outcome: ReviewOutcome = 'error';
   let completed = false;
   let head: string | undefined;
+  // Held where it was made until the comment and status are written.
+  let held: ReviewResult | undefined;
   const finish = async (report: StatusReport) => {
     await session.setStatus(report);
     completed = true;
@@ -141,9 +143,10 @@ export async function reviewMergeRequest(
     const repo = 'repo' in code ? code.repo : await fetchCode(deps.mirrors!, code);
     if (!ticket.isCurrent()) throw new Superseded();
     const comments = await session.listComments();
-    const review = applyOverrides(await runReview({ repo, base: code.baseSha, head: code.headSha }), activeOverrides(comments, code.headSha));
+    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha }, activeOverrides(comments, code.headSha)));
+    const review = result.review;
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
-    deps.onReview?.(review);
+    await deps.onReview?.(result);
     const wrote = await ticket.writeIfCurrent(async () => {
       const existing = (await session.listComments()).find((c) => c.own && c.body.includes(COMMENT_MARKER));
       if (noKubernetesChanges(review)) {
@@ -154,14 +157,14 @@ export async function reviewMergeRequest(
         return;
       }
       const link = (file: string, line?: number) => session.sourceLink(file, line);
-      const body = renderMarkdown(review, { limit: session.commentLimit, sourceLink: link });
+      const body = await result.markdown({ limit: session.commentLimit, sourceLink: link });
       if (!existing) await session.createComment(body);
       else if (existing.body !== body) await session.updateComment(existing.id, body);
       outcome = review.verdict;
       await finish({
         state: review.verdict === 'pass' ? 'success' : 'failure',
         title: statusTitle(review),
-        ...(session.statusLimit ? { summary: renderMarkdown(review, { limit: session.statusLimit, sourceLink: link }) } : {}),
+        ...(session.statusLimit ? { summary: await result.markdown({ limit: session.statusLimit, sourceLink: link }) } : {}),
         annotations: annotations(review),
       });
     });
@@ -174,6 +177,8 @@ export async function reviewMergeRequest(
     }
     if (completed) log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
     else await reportFailure(session, error, log, reference);
+  } finally {
+    held?.close();
   }
   return done();
 

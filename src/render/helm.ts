@@ -3,11 +3,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { isObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { readYamlFile } from '../util/yaml-read.js';
 import { writeInputs } from './checkout.js';
 import { withoutSchemaValues } from './schema-errors.js';
 import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
@@ -21,12 +22,7 @@ interface Dependency {
 }
 
 async function readYaml(snapshot: Snapshot, file: string): Promise<JsonValue> {
-  try {
-    return parse(await snapshot.readText(file), { maxAliasCount: 100 }) as JsonValue;
-  } catch (error) {
-    if (error instanceof RenderError) throw error;
-    throw new RenderError(`invalid YAML: ${(error as Error).message.split('\n')[0]}`, file);
-  }
+  return (await readYamlFile(await snapshot.readText(file), file)) as JsonValue;
 }
 
 async function dependenciesOf(snapshot: Snapshot, chart: string): Promise<Dependency[]> {
@@ -117,7 +113,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
       if (error instanceof RenderError) throw new RenderError(withoutSchemaValues(error.reason), error.file, error.line);
       throw error;
     });
-    return parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });
+    return await parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ async function lineIn(snapshot: Snapshot, file: string, resource: Resource, cach
   if (!cache.has(file)) {
     let objects: Resource[] = [];
     try {
-      objects = parseObjects(await snapshot.readText(file), file, 'default');
+      objects = await parseObjects(await snapshot.readText(file), file, 'default');
     } catch {
       // The render succeeded, so the file is fine; a failure here only costs the line number.
     }
@@ -114,7 +114,7 @@ export async function renderKustomize(snapshot: Snapshot, target: Target, limits
     if (error instanceof RenderError) error.secrets.push(...secrets);
     throw error;
   });
-  const resources = parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
+  const resources = await parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
   await locate(snapshot, resources, buildDir, () => kustomizationFile(snapshot, dir) ?? target.path);
   return resources;
 }
@@ -139,7 +139,7 @@ export async function renderKustomizeBatch(snapshot: Snapshot, targets: Target[]
     targets.forEach((target, i) => (files[`t${i}/kustomization.yaml`] = targetKustomization(target, 2, i)));
     const { output, dir } = await build(snapshot, files, limits, `kustomize build of ${targets.length} targets`);
     const results = new Map<Target, Resource[]>(targets.map((t) => [t, []]));
-    for (const resource of parseObjects(output, 'kustomize build', NO_NAMESPACE)) {
+    for (const resource of await parseObjects(output, 'kustomize build', NO_NAMESPACE)) {
       const target = targets[Number(takeAnnotation(resource, TARGET_TAG))];
       if (!target) return null;
       if (resource.namespace === NO_NAMESPACE) resource.namespace = target.namespace;

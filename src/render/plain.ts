@@ -40,7 +40,7 @@ export async function renderPlain(snapshot: Snapshot, target: Target): Promise<R
   const resources: Resource[] = [];
   let refused: Refusal | undefined;
   for (const file of files.filter((f) => !flux || FLUX_EXTENSIONS.test(f))) {
-    const manifests = readManifests(await snapshot.readText(file), file, target.namespace);
+    const manifests = await readManifests(await snapshot.readText(file), file, target.namespace);
     resources.push(...manifests.resources);
     if (!data.has(file)) refused ??= manifests.refused[0];
   }

@@ -1,14 +1,9 @@
 // Kubernetes objects out of a YAML (or JSON) stream, each with its line, read the
-// way kubectl reads a manifest file.
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+// way kubectl reads a manifest file, within bounded memory and time.
 import { RenderError } from '../errors.js';
 import { isObject, toResource, type JsonObject, type Resource } from '../core/resource.js';
+import { readYaml } from '../util/yaml-read.js';
 import { kubectlSegments } from './json-stream.js';
-
-// Kubernetes reads manifests as YAML 1.1 (yes/no booleans, 0755 octal); so do we.
-// Duplicate keys are refused: kubectl keeps the last, other tools refuse them, so no prediction is exact.
-const PARSE_OPTIONS = { version: '1.1', uniqueKeys: true, merge: true } as const;
-const MAX_ALIASES = 100;
 
 export interface ParseOptions {
   /** The file an object comes from, read from the comment above it (Helm's "# Source:"); the line is then unknown. */
@@ -71,59 +66,33 @@ function kubectlReading(value: unknown): Reading[] {
  * documents kubectl would refuse. Empty and null documents are skipped, as
  * kubectl skips them. Invalid YAML or JSON throws a RenderError with the file and line.
  */
-export function readManifests(text: string, file: string, defaultNamespace: string, options: ParseOptions = {}): Manifests {
+export async function readManifests(text: string, file: string, defaultNamespace: string, options: ParseOptions = {}): Promise<Manifests> {
   const manifests: Manifests = { resources: [], refused: [] };
-  for (const segment of kubectlSegments(text, file)) readSegment(segment.text, file, segment.line - 1, defaultNamespace, options, manifests);
+  for (const segment of kubectlSegments(text, file)) await readSegment(segment.text, file, segment.line - 1, defaultNamespace, options, manifests);
   return manifests;
 }
 
-function readSegment(text: string, file: string, firstLine: number, defaultNamespace: string, options: ParseOptions, into: Manifests): void {
-  const lineCounter = new LineCounter();
-  const lineOf = (offset: number) => firstLine + lineCounter.linePos(offset).line;
-  const documents = (() => {
-    try {
-      return parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
-    } catch (error) {
-      // Pathological input (thousands of nested levels) exhausts the parser's stack.
-      if (error instanceof RangeError) throw new RenderError('invalid YAML: nested too deeply to read', file);
-      throw error;
-    }
-  })();
-  for (const doc of Array.isArray(documents) ? documents : [documents]) {
-    const [error] = doc.errors;
-    if (error) {
-      const line = error.linePos?.[0].line;
-      throw new RenderError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, line === undefined ? undefined : firstLine + line);
-    }
-    const commented = options.fileFromComment?.(doc.commentBefore ?? doc.contents?.commentBefore ?? '');
-    const source = (offset: number | undefined) => (commented || offset === undefined ? { file: commented || file } : { file, line: lineOf(offset) });
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-    } catch (cause) {
-      const reason = cause instanceof RangeError ? 'nested too deeply to read' : (cause as Error).message.split('\n')[0];
-      throw new RenderError(`invalid YAML: ${reason}`, file, lineOf(doc.contents?.range[0] ?? 0));
-    }
+async function readSegment(text: string, file: string, firstLine: number, defaultNamespace: string, options: ParseOptions, into: Manifests): Promise<void> {
+  const at = (line: number | undefined) => (line === undefined ? undefined : firstLine + line);
+  for (const doc of await readYaml(text, file, { kubernetes: true })) {
+    if (doc.error) throw new RenderError(`invalid YAML: ${doc.error.message}`, file, at(doc.error.line));
+    const commented = options.fileFromComment?.(doc.comment);
+    const source = (line: number | undefined) => (commented || line === undefined ? { file: commented || file } : { file, line: at(line)! });
+    const value = doc.value;
     if (value === null || value === undefined) continue;
-    const items = itemNodes(doc);
     for (const reading of kubectlReading(value)) {
-      const at = source(reading.item === undefined ? doc.contents?.range[0] : (items[reading.item] ?? doc.contents?.range[0]));
+      const where = source(reading.item === undefined ? doc.line : (doc.itemLines?.[reading.item] ?? doc.line));
       if ('refusal' in reading) {
-        into.refused.push({ reason: reading.refusal, ...at });
+        into.refused.push({ reason: reading.refusal, ...where });
         continue;
       }
-      const resource = toResource(reading.object, defaultNamespace, at);
+      const resource = toResource(reading.object, defaultNamespace, where);
       if (resource) into.resources.push(resource);
     }
   }
 }
 
 /** The objects of `text`; documents that are not Kubernetes objects are skipped (tool output, configuration files). */
-export function parseObjects(text: string, file: string, defaultNamespace: string, options: ParseOptions = {}): Resource[] {
-  return readManifests(text, file, defaultNamespace, options).resources;
-}
-
-function itemNodes(doc: Document): Array<number | undefined> {
-  const items = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
-  return isSeq(items) ? items.items.map((node) => (node as { range?: [number, number, number] }).range?.[0]) : [];
+export async function parseObjects(text: string, file: string, defaultNamespace: string, options: ParseOptions = {}): Promise<Resource[]> {
+  return (await readManifests(text, file, defaultNamespace, options)).resources;
 }

@@ -127,7 +127,7 @@ function changeTitle(change: Change): string {
 }
 
 /** The diff without its ---/+++ header: the title above already names the object. */
-export function diffBlock(change: Change): string[] {
+export function diffBlock(change: Pick<Change, 'diff'>): string[] {
   const body = change.diff.split('\n').filter((line, i) => i > 1 || !(line.startsWith('--- ') || line.startsWith('+++ ')));
   return ['', ...fenced('diff', body.join('\n'))];
 }

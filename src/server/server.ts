@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { githubApp } from '../platforms/github/app.js';
 import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
 import { DEFAULT_API_TIMEOUT_MS, githubOctokit } from '../platforms/github/octokit.js';
+import { threadReviewer, type Reviewer } from '../platforms/reviewer.js';
 import { ReviewScheduler } from '../platforms/scheduler.js';
 import { MirrorCache } from '../repo/mirror.js';
 import { readCappedBody } from './body.js';
@@ -33,6 +34,8 @@ export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
 export interface SafeDeployServer {
   http: Server;
   scheduler: ReviewScheduler;
+  /** Runs each review in a worker thread: the HTTP thread only waits on I/O. */
+  reviewer: Reviewer;
   metrics: Metrics;
   platforms: string[];
 }
@@ -52,7 +55,9 @@ export function gitlabConfigured(env: NodeJS.ProcessEnv): boolean {
 export async function createSafeDeployServer(options: ServerOptions = {}): Promise<SafeDeployServer> {
   const env = options.env ?? process.env;
   const metrics = new Metrics();
-  const scheduler = new ReviewScheduler(options.concurrency ?? Math.max(1, availableParallelism()));
+  const concurrency = options.concurrency ?? Math.max(1, availableParallelism());
+  const scheduler = new ReviewScheduler(concurrency);
+  const reviewer = threadReviewer(concurrency);
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
   const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
@@ -73,7 +78,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
 
   if (githubConfigured(env)) {
     const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit({ timeoutMs: apiTimeoutMs }), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
-    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
+    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics, reviewer }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
     handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
     platforms.push('github');
@@ -82,7 +87,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   if (gitlabConfigured(env)) {
     const api = new Gitlab({ host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN!, queryTimeout: apiTimeoutMs });
     handlers.push(
-      gitlabWebhookHandler({ api, secret: env.GITLAB_WEBHOOK_SECRET!, token: env.GITLAB_TOKEN!, scheduler, mirrors, metrics, log: log.child({ name: 'gitlab' }) }),
+      gitlabWebhookHandler({ api, secret: env.GITLAB_WEBHOOK_SECRET!, token: env.GITLAB_TOKEN!, scheduler, mirrors, metrics, reviewer, log: log.child({ name: 'gitlab' }) }),
     );
     platforms.push('gitlab');
   }
@@ -99,7 +104,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
       }
     })();
   });
-  return { http, scheduler, metrics, platforms };
+  return { http, scheduler, reviewer, metrics, platforms };
 }
 
 /** `safe-deploy serve`: listen on PORT (default 3000), or start the GitHub App registration flow when nothing is configured. */

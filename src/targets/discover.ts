@@ -1,12 +1,12 @@
 // Target discovery (DESIGN §7) on one revision: kustomization roots, Helm charts,
 // Argo CD Applications and Flux Kustomizations whose source is in the repository.
 // Plain directories are added per change by targets/plan.
-import { parse, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { parentDir, resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { directIncludes, KUSTOMIZATION_FILES } from './kustomize-inputs.js';
 import type { TargetDeclaration } from '../core/model.js';
 import { MANIFEST_EXTENSIONS, targetIdentity, type HelmOptions, type Target } from './target.js';
+import { readYaml, readYamlFile } from '../util/yaml-read.js';
 
 const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
@@ -66,7 +66,7 @@ async function helmCharts(snapshot: Snapshot): Promise<Target[]> {
   const metas = await Promise.all(
     files.map(async (file) => {
       try {
-        return parse(await snapshot.readText(file), { maxAliasCount: 100 }) as unknown;
+        return await readYamlFile(await snapshot.readText(file), file);
       } catch {
         return null; // an unreadable Chart.yaml is still a chart; rendering reports the error
       }
@@ -179,18 +179,19 @@ function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string): Target[] 
 async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
   // git finds the few files that can declare anything, without the process reading every manifest.
   const candidates = (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort();
-  const texts = await Promise.all(candidates.map((file) => snapshot.readText(file, MAX_DECLARATION_BYTES).catch(() => null)));
+  // A file that cannot be read or parsed declares nothing; its own target reports the error.
+  const documents = await Promise.all(
+    candidates.map(async (file) => {
+      try {
+        return await readYaml(await snapshot.readText(file, MAX_DECLARATION_BYTES), file);
+      } catch {
+        return [];
+      }
+    }),
+  );
   const targets: Target[] = [];
   for (const [i, file] of candidates.entries()) {
-    const text = texts[i];
-    if (!text) continue;
-    for (const doc of parseAllDocuments(text)) {
-      let object: unknown;
-      try {
-        object = doc.errors.length ? null : doc.toJS({ maxAliasCount: 100 });
-      } catch {
-        continue;
-      }
+    for (const { value: object } of documents[i]!) {
       if (!isObject(object) || typeof object.apiVersion !== 'string') continue;
       if (object.apiVersion.startsWith('argoproj.io/') && object.kind === 'Application') targets.push(...applicationTargets(snapshot, object, file));
       if (object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && object.kind === 'Kustomization') targets.push(...fluxTarget(snapshot, object, file));

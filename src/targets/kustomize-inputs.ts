@@ -2,11 +2,11 @@
 // components, patches, generator files, replacements, …) that also refuses, before
 // any tool runs, what must never run: remote bases, paths leaving the repository,
 // Helm inflation and exec or containerized plugins.
-import { parse, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { isRemoteBase, isRemoteFile } from './kustomize-remote.js';
+import { readYaml } from '../util/yaml-read.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -63,12 +63,9 @@ async function readKustomization(snapshot: Snapshot, file: string): Promise<unkn
   let parsed = parsedFiles.get(key);
   if (!parsed) {
     parsed = snapshot.readText(file).then(
-      (text) => {
-        try {
-          return { value: parse(text, { maxAliasCount: 100 }) as unknown };
-        } catch {
-          return { value: null };
-        }
+      async (text) => {
+        const [doc] = await readYaml(text, file, { single: true });
+        return { value: doc?.error ? null : (doc?.value ?? null) };
       },
       (error: unknown) => {
         if (error instanceof RenderError) return { error };
@@ -117,14 +114,11 @@ function generatorSources(generators: JsonValue | undefined): { files: string[];
 
 /** Refuses a plugin configuration that is not one of kustomize's builtins. */
 async function checkPluginConfig(snapshot: Snapshot, file: string): Promise<void> {
-  let docs: unknown[];
-  try {
-    docs = parseAllDocuments(await snapshot.readText(file)).map((d) => d.toJS({ maxAliasCount: 100 }));
-  } catch (error) {
-    if (error instanceof RenderError) throw error;
-    return; // kustomize reports the YAML error itself
-  }
-  for (const doc of docs) {
+  const docs = await readYaml(await snapshot.readText(file), file);
+  // What cannot be read cannot be checked.
+  const invalid = docs.find((d) => d.error);
+  if (invalid) throw new RenderError(`invalid YAML in a plugin configuration (${invalid.error!.message}); refused`, file, invalid.error!.line);
+  for (const { value: doc } of docs) {
     if (!isObject(doc)) continue;
     const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
     if (Object.keys(annotations).some((k) => k.endsWith('/function'))) {

@@ -1,6 +1,6 @@
 // Real git repositories in temp directories, for tests.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,4 +77,25 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...GIT_ENV, ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+// Shared with the benchmarks: writes the process's peak RSS to $PEAK_RSS_FILE on exit.
+const PEAK_RSS = fileURLToPath(new URL('../../bench/lib/peak-rss.mjs', import.meta.url));
+
+/** runCli, also measuring the peak memory of the whole CLI process (its threads included); null when it died before exiting. */
+export function runCliMeasured(args: string[], env: Record<string, string> = {}): CliResult & { peakRssMB: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'safe-deploy-rss-'));
+  try {
+    const file = join(dir, 'rss');
+    const result = spawnSync(process.execPath, ['--import', PEAK_RSS, BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...GIT_ENV, ...env, PEAK_RSS_FILE: file } });
+    let peakRssMB: number | null = null;
+    try {
+      peakRssMB = Number(readFileSync(file, 'utf8')) / 2 ** 20;
+    } catch {
+      // no file: the process was killed or aborted
+    }
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, peakRssMB };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

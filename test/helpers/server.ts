@@ -19,6 +19,7 @@ export async function listening(server: SafeDeployServer, ownedCacheDir?: string
     close: async () => {
       await server.scheduler.idle();
       await new Promise((resolve) => server.http.close(resolve));
+      server.reviewer.close();
       if (ownedCacheDir) rmSync(ownedCacheDir, { recursive: true, force: true });
     },
   };

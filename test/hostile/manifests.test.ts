@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { TestRepo, runCliMeasured } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
+import { SHAPES } from '../../bench/lib/yaml-shapes.mjs';
 
 const SENTINEL = 'SENTINEL-7f3a9c-outside-the-checkout';
 let outside: string;
@@ -25,7 +26,7 @@ function review(files: Record<string, string | null>, setup?: (r: TestRepo) => v
   setup?.(repo);
   const head = repo.commit({ ...files, 'ok/cm.yaml': configMap('ok', { a: '2' }) });
   const started = performance.now();
-  const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+  const out = runCliMeasured(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
   const seconds = (performance.now() - started) / 1000;
   expect(out.stdout + out.stderr).not.toContain(SENTINEL);
   expect(out.status).not.toBe(2);
@@ -33,7 +34,7 @@ function review(files: Record<string, string | null>, setup?: (r: TestRepo) => v
   const byName = Object.fromEntries(json.targets.map((t: { name: string }) => [t.name, t]));
   // The unrelated target is always reviewed.
   expect(byName.ok).toMatchObject({ status: 'ok', changes: [expect.objectContaining({ name: 'ok' })] });
-  return { json, byName, seconds };
+  return { json, byName, seconds, peakRssMB: out.peakRssMB };
 }
 
 const errorOf = (r: ReturnType<typeof review>, name: string) => (r.byName[name] as { status: string; error?: string }).error ?? '';
@@ -66,6 +67,25 @@ describe('hostile YAML', () => {
     const r = review({ 'big/big.yaml': big, 'many/many.yaml': many });
     expect(errorOf(r, 'big')).toBe('big/big.yaml: file is 50 MB, over the 32 MB limit');
     expect(errorOf(r, 'many')).toMatch(/renders 100000 objects, over the limit of 50000/);
+  });
+
+  // The parser needs up to a few hundred bytes of heap per byte of YAML: this used to abort the process.
+  it('a 24 MB manifest of nested flow maps fails its target within bounded memory', () => {
+    const r = review({ 'evil/big.yaml': SHAPES.flowMaps(24 * 2 ** 20) });
+    expect(errorOf(r, 'evil')).toBe('evil/big.yaml: too large to read within 512 MB of memory; split it into smaller files');
+    expect(r.peakRssMB).toBeLessThan(900);
+  });
+
+  it('a 4 MB manifest that took 1 GB and two minutes fails its target within bounded memory', () => {
+    const r = review({ 'evil/flow.yaml': SHAPES.flowMaps(4 * 2 ** 20) });
+    expect(errorOf(r, 'evil')).toBe('evil/flow.yaml: too large to read within 512 MB of memory; split it into smaller files');
+    expect(r.peakRssMB).toBeLessThan(900);
+  });
+
+  it('a 4 MB ConfigMap of 60,000 keys is read at once, not compared key by key', () => {
+    const r = review({ 'wide/cm.yaml': SHAPES.configMap(4 * 2 ** 20) });
+    expect(r.byName.wide).toMatchObject({ status: 'ok', changes: [expect.objectContaining({ action: 'create', kind: 'ConfigMap', name: 'big' })] });
+    expect(r.seconds).toBeLessThan(20);
   });
 
   it('invalid UTF-8 bytes', () => {

@@ -1,6 +1,7 @@
 // The server under hostile or faulty conditions: oversized and malformed
-// webhooks, pushes in quick succession, many merge requests at once, and a
-// review full of Secrets logged at debug level.
+// webhooks, pushes in quick succession, many merge requests at once, a review
+// full of Secrets logged at debug level, and a review heavy enough to take the
+// HTTP thread for minutes if it ran there.
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { TestRepo } from '../helpers/git-repo.js';
 import { offlineExceptLoopback } from '../helpers/server.js';
 import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, sign, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { GITLAB, GITLAB_SECRET } from '../helpers/gitlab.js';
-import { deployment, secret } from '../helpers/manifests.js';
+import { configMap, deployment, secret } from '../helpers/manifests.js';
 
 const repoPath = `/repos/${OWNER}/${REPO}`;
 let repo: TestRepo;
@@ -254,5 +255,45 @@ describe('API timeouts and rate limits', () => {
     // The hung listing was abandoned after the 1 s timeout, not awaited for its 3 s.
     expect(performance.now() - started).toBeGreaterThan(1000);
     expect(fake.comments.get(1)).toHaveLength(1);
+  });
+});
+
+describe('heavy reviews', () => {
+  it('answer /healthz within a second throughout the review and a reader\'s show of a 16,000-line change, which gets a summary', async () => {
+    server = await startGitHubServer();
+    const fake = fakeGitHub();
+    const data = (value: string) => Object.fromEntries(Array.from({ length: 16_000 }, (_, i) => [`key-${i}`, `${value}-${i}`]));
+    base = repo.commit({ 'deploy/config/big.yaml': configMap('big', data('old'), 'shop') });
+    const head = pushHead(1, { 'deploy/config/big.yaml': configMap('big', data('new'), 'shop') });
+    const pr = pullRequestPayload('opened', repo.dir, 1, base, head) as { pull_request: object };
+    nock(API).persist().get(`${repoPath}/pulls/1`).reply(200, pr.pull_request).post(/\/issues\/comments\/\d+\/reactions$/).reply(201, {});
+    const waits: number[] = [];
+    let busy = true;
+    const probe = (async () => {
+      while (busy) {
+        const asked = performance.now();
+        const health = await fetch(`${server!.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+        waits.push(performance.now() - asked);
+        expect(health.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const started = performance.now();
+    await sendWebhook(server, 'pull_request', pr);
+    await server.scheduler.idle();
+    // Anyone who can comment can ask for the whole diff of an object.
+    const show = { action: 'created', issue: { number: 1, pull_request: { url: 'x' } }, comment: { id: 555, body: '/safe-deploy show ConfigMap/big', user: { login: 'reader', type: 'User' }, performed_via_github_app: null } };
+    await sendWebhook(server, 'issue_comment', { ...show, repository: { name: REPO, owner: { login: OWNER } }, installation: { id: INSTALLATION } });
+    await server.scheduler.idle();
+    const seconds = (performance.now() - started) / 1000;
+    busy = false;
+    await probe;
+    const [review, reply] = fake.comments.get(1)!;
+    expect(review).toContain('1 updated');
+    expect(reply).toContain('#### update <code>ConfigMap shop/big</code> in <code>deploy/config</code>');
+    expect(reply).toContain('\n# Too different to diff line by line: 16000 lines removed and 16000 added, from line 7. Changed fields:\n#   data.key-0\n');
+    expect(seconds).toBeLessThan(20);
+    expect(waits.length).toBeGreaterThan(3);
+    expect(Math.max(...waits)).toBeLessThan(1000);
   });
 });

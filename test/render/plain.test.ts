@@ -9,16 +9,16 @@ import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
 
 describe('parseObjects', () => {
-  it('reads multi-document YAML with the line of each object, skipping empty documents', () => {
+  it('reads multi-document YAML with the line of each object, skipping empty documents', async () => {
     const text = `# leading comment\n${configMap('a', { k: 'v' })}---\n---\n${configMap('b', { k: 'v' })}`;
-    const objects = parseObjects(text, 'x.yaml', 'shop');
+    const objects = await parseObjects(text, 'x.yaml', 'shop');
     expect(objects.map((o) => [o.name, o.namespace, o.source])).toEqual([
       ['a', 'shop', { file: 'x.yaml', line: 2 }],
       ['b', 'shop', { file: 'x.yaml', line: 10 }],
     ]);
   });
 
-  it('flattens List kinds, keeping each item line', () => {
+  it('flattens List kinds, keeping each item line', async () => {
     const text = `apiVersion: v1
 kind: List
 items:
@@ -29,76 +29,72 @@ items:
     kind: ConfigMap
     metadata: { name: two }
 `;
-    expect(parseObjects(text, 'list.yaml', 'd').map((o) => [o.name, o.source?.line])).toEqual([
+    expect((await parseObjects(text, 'list.yaml', 'd')).map((o) => [o.name, o.source?.line])).toEqual([
       ['one', 4],
       ['two', 7],
     ]);
   });
 
-  it('reads JSON files', () => {
-    const objects = parseObjects('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}', 'j.json', 'd');
+  it('reads JSON files', async () => {
+    const objects = await parseObjects('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}', 'j.json', 'd');
     expect(objects[0]!.name).toBe('j');
   });
 
-  it('skips YAML that is not a Kubernetes object', () => {
-    expect(parseObjects('name: app\nimage: x\n---\nreplicaCount: 2\n', 'values.yaml', 'd')).toEqual([]);
+  it('skips YAML that is not a Kubernetes object', async () => {
+    expect(await parseObjects('name: app\nimage: x\n---\nreplicaCount: 2\n', 'values.yaml', 'd')).toEqual([]);
   });
 
-  it('reads YAML 1.1 like Kubernetes does (octal modes)', () => {
-    const [pod] = parseObjects('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, secret: {defaultMode: 0644}}]}\n', 'p.yaml', 'd');
+  it('reads YAML 1.1 like Kubernetes does (octal modes)', async () => {
+    const [pod] = await parseObjects('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, secret: {defaultMode: 0644}}]}\n', 'p.yaml', 'd');
     expect(JSON.stringify(pod!.object)).toContain('"defaultMode":420');
   });
 
-  it('reports invalid YAML and duplicate keys with file and line', () => {
-    const bad = () => parseObjects('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n', 'dup.yaml', 'd');
-    expect(bad).toThrow(RenderError);
-    try {
-      bad();
-    } catch (error) {
-      expect((error as RenderError).message).toMatch(/^dup\.yaml:5: invalid YAML: Map keys must be unique/);
-    }
+  it('reports invalid YAML and duplicate keys with file and line', async () => {
+    const bad = parseObjects('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n', 'dup.yaml', 'd');
+    await expect(bad).rejects.toThrow(RenderError);
+    await expect(bad).rejects.toThrow(/^dup\.yaml:5: invalid YAML: Map keys must be unique/);
   });
 
-  it('stops alias bombs', () => {
+  it('stops alias bombs', async () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) bomb.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
     const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${bomb.map((l) => `  ${l}`).join('\n')}\n`;
-    expect(() => parseObjects(text, 'bomb.yaml', 'd')).toThrow(/alias/i);
+    await expect(parseObjects(text, 'bomb.yaml', 'd')).rejects.toThrow(/alias/i);
   });
 });
 
 // Expectations follow what kubectl 1.35 does with each file (`kubectl annotate --local -f FILE`, which reads
 // files through the same resource builder as `kubectl apply -f`).
 describe('readManifests: a file as kubectl reads it', () => {
-  const read = (text: string) => {
-    const { resources, refused } = readManifests(text, 'f.json', 'd');
+  const read = async (text: string) => {
+    const { resources, refused } = await readManifests(text, 'f.json', 'd');
     return { objects: resources.map((r) => `${r.kind}/${r.name}:${r.source?.line}`), refused: refused.map((e) => `${e.file}:${e.line}: ${e.reason}`) };
   };
   const cm = (name: string) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}"}}`;
 
-  it('reads a stream of JSON objects, and JSON followed by YAML', () => {
-    expect(read(`${cm('a')}\n${cm('b')}${cm('c')}\n`)).toEqual({ objects: ['ConfigMap/a:1', 'ConfigMap/b:2', 'ConfigMap/c:2'], refused: [] });
-    expect(read(`${cm('a')}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n`)).toEqual({ objects: ['ConfigMap/a:1', 'Secret/s:3'], refused: [] });
+  it('reads a stream of JSON objects, and JSON followed by YAML', async () => {
+    expect(await read(`${cm('a')}\n${cm('b')}${cm('c')}\n`)).toEqual({ objects: ['ConfigMap/a:1', 'ConfigMap/b:2', 'ConfigMap/c:2'], refused: [] });
+    expect(await read(`${cm('a')}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n`)).toEqual({ objects: ['ConfigMap/a:1', 'Secret/s:3'], refused: [] });
     // A comment before the JSON makes it YAML, which reads the same object.
-    expect(read(`# generated\n${cm('a')}\n`)).toEqual({ objects: ['ConfigMap/a:2'], refused: [] });
+    expect(await read(`# generated\n${cm('a')}\n`)).toEqual({ objects: ['ConfigMap/a:2'], refused: [] });
   });
 
-  it('refuses what follows one JSON object when it is not an object, and fails a broken stream of several', () => {
-    expect(read(`${cm('a')} // trailing comment\n`)).toEqual({ objects: ['ConfigMap/a:1'], refused: ['f.json:1: not a Kubernetes object but a string'] });
-    expect(() => read(`${cm('a')}\n${cm('b')}\n{"apiVersion":\n`)).toThrow('f.json:3: invalid JSON: a stream of JSON objects continues with something that is not JSON');
+  it('refuses what follows one JSON object when it is not an object, and fails a broken stream of several', async () => {
+    expect(await read(`${cm('a')} // trailing comment\n`)).toEqual({ objects: ['ConfigMap/a:1'], refused: ['f.json:1: not a Kubernetes object but a string'] });
+    await expect(read(`${cm('a')}\n${cm('b')}\n{"apiVersion":\n`)).rejects.toThrow('f.json:3: invalid JSON: a stream of JSON objects continues with something that is not JSON');
   });
 
-  it('fails on duplicate keys in JSON, where kubectl silently keeps the last', () => {
-    expect(() => read('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"metadata":{"name":"y"}}')).toThrow(/^f\.json:1: invalid YAML: Map keys must be unique/);
+  it('fails on duplicate keys in JSON, where kubectl silently keeps the last', async () => {
+    await expect(read('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"metadata":{"name":"y"}}')).rejects.toThrow(/^f\.json:1: invalid YAML: Map keys must be unique/);
   });
 
-  it('skips empty, comment-only and null documents', () => {
-    expect(read('')).toEqual({ objects: [], refused: [] });
-    expect(read('# only a comment\n---\n---\nnull\n---\n~\n')).toEqual({ objects: [], refused: [] });
+  it('skips empty, comment-only and null documents', async () => {
+    expect(await read('')).toEqual({ objects: [], refused: [] });
+    expect(await read('# only a comment\n---\n---\nnull\n---\n~\n')).toEqual({ objects: [], refused: [] });
   });
 
-  it('refuses documents that are not Kubernetes objects, naming what is missing', () => {
-    expect(read('replicaCount: 2\n---\nkind: ConfigMap\nmetadata: {name: a}\n---\n- a\n---\njust text\n---\napiVersion: v1\nkind: ConfigMap\n').refused).toEqual([
+  it('refuses documents that are not Kubernetes objects, naming what is missing', async () => {
+    expect((await read('replicaCount: 2\n---\nkind: ConfigMap\nmetadata: {name: a}\n---\n- a\n---\njust text\n---\napiVersion: v1\nkind: ConfigMap\n')).refused).toEqual([
       'f.json:1: not a Kubernetes object: no apiVersion, kind, metadata.name',
       'f.json:3: not a Kubernetes object: no apiVersion',
       'f.json:6: not a Kubernetes object but a list',
@@ -107,7 +103,7 @@ describe('readManifests: a file as kubectl reads it', () => {
     ]);
   });
 
-  it('reads any object with items as a list, items naming no kind and apiVersion taking the list\'s', () => {
+  it('reads any object with items as a list, items naming no kind and apiVersion taking the list\'s', async () => {
     const text = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: outer}
@@ -132,11 +128,11 @@ kind: Secret
 metadata: {name: none}
 items: null
 `;
-    expect(read(text)).toEqual({
+    expect(await read(text)).toEqual({
       objects: ['ClusterRoleBinding/inner:5', 'ConfigMap/inferred:12'],
       refused: ['f.json:13: not a Kubernetes object: no apiVersion', 'f.json:15: a list inside a list', 'f.json:18: a list item that is not an object'],
     });
-    expect(read('items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n').refused).toEqual(['f.json:1: not a Kubernetes object: a list with no kind']);
+    expect((await read('items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n')).refused).toEqual(['f.json:1: not a Kubernetes object: a list with no kind']);
   });
 });
 

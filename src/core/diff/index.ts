@@ -34,7 +34,7 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
     const textDiff = () => {
       const beforeYaml = redactedBefore && toYaml(redactedBefore);
       const afterYaml = redactedAfter && toYaml(redactedBefore ? (alignTo(redactedBefore, redactedAfter) as typeof redactedAfter) : redactedAfter);
-      return unifiedDiff(label, beforeYaml, afterYaml);
+      return unifiedDiff(label, beforeYaml, afterYaml, () => fields.map((f) => f.path));
     };
     changes.push({
       action: !before ? 'create' : !after ? 'delete' : renamed || immutable.length ? 'replace' : 'update',

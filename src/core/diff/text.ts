@@ -52,13 +52,30 @@ export function toYaml(object: JsonObject): string {
 }
 
 /**
+ * The line diff (Myers) costs about the edit length times the lines, so two
+ * texts are diffed line by line only while that stays small: when the smaller
+ * side times both sides is within MAX_DIFF_WORK (an insertion into a few lines),
+ * or else up to MAX_EDIT_LINES lines removed plus added. Beyond, a few hundred
+ * milliseconds become minutes.
+ */
+export const MAX_EDIT_LINES = 2000;
+const MAX_DIFF_WORK = 2_000_000;
+const MAX_LISTED_PATHS = 20;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
  * Unified diff (with `---`/`+++` headers and a few lines of context) between two
  * YAML texts; null stands for an absent object (create or delete). Lines the
  * two texts share at the start and the end, beyond the context, are set aside
  * before the line diff runs: objects change in a few places, and the diff then
- * only works on those.
+ * only works on those. Texts too different to diff within the bounds above get
+ * a summary instead of hunks, as `#` lines that patch tools skip: how many
+ * lines differ, and the changed field paths.
  */
-export function unifiedDiff(label: string, before: string | null, after: string | null): string {
+export function unifiedDiff(label: string, before: string | null, after: string | null, changedPaths: () => string[] = () => []): string {
   const [a, b] = [before ?? '', after ?? ''];
   const [aLines, bLines] = [a.split('\n'), b.split('\n')];
   let prefix = 0;
@@ -68,6 +85,9 @@ export function unifiedDiff(label: string, before: string | null, after: string 
   const skipStart = Math.max(0, prefix - CONTEXT_LINES);
   const skipEnd = Math.max(0, suffix - CONTEXT_LINES);
   const middle = (lines: string[]) => `${lines.slice(skipStart, lines.length - 1 - skipEnd).join('\n')}\n`;
+  const [removed, added] = [aLines.length - 1 - prefix - suffix, bLines.length - 1 - prefix - suffix];
+  const cheap = Math.min(removed, added) * (removed + added) <= MAX_DIFF_WORK;
+  const headers = [`--- ${before === null ? '/dev/null' : `a/${label}`}`, `+++ ${after === null ? '/dev/null' : `b/${label}`}`];
   const patch = structuredPatch(
     before === null ? '/dev/null' : `a/${label}`,
     after === null ? '/dev/null' : `b/${label}`,
@@ -75,9 +95,18 @@ export function unifiedDiff(label: string, before: string | null, after: string 
     after === null ? '' : middle(bLines),
     undefined,
     undefined,
-    { context: CONTEXT_LINES },
+    { context: CONTEXT_LINES, ...(cheap ? {} : { maxEditLength: MAX_EDIT_LINES }) },
   );
-  const lines = [`--- ${patch.oldFileName}`, `+++ ${patch.newFileName}`];
+  if (!patch) {
+    const paths = changedPaths();
+    return [
+      ...headers,
+      `# Too different to diff line by line: ${plural(removed, 'line')} removed and ${added} added, from line ${prefix + 1}.${paths.length ? ' Changed fields:' : ''}`,
+      ...paths.slice(0, MAX_LISTED_PATHS).map((path) => `#   ${path}`),
+      ...(paths.length > MAX_LISTED_PATHS ? [`#   … and ${paths.length - MAX_LISTED_PATHS} more`] : []),
+    ].join('\n');
+  }
+  const lines = headers;
   for (const hunk of patch.hunks) {
     // An empty side starts at line 0, as GNU diff writes it; the lines set aside shift the rest.
     const start = (at: number, count: number) => (count === 0 ? Math.max(0, at - 1) : at + skipStart);

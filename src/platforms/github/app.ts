@@ -4,13 +4,12 @@ import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
 import type { Role } from '../../commands/authorize.js';
 import { handleComment, type CommandSurface } from '../../commands/handle.js';
 import { defaultConfig, parseConfig, CONFIG_FILE } from '../../config/load.js';
-import { applyOverrides } from '../../core/policy/overrides.js';
 import { activeOverrides } from '../../commands/override-record.js';
 import type { MirrorCache } from '../../repo/mirror.js';
-import { runReview } from '../../review.js';
 import type { Metrics } from '../../server/metrics.js';
 import { escapeText } from '../../report/markdown-text.js';
 import { failureMessage, reportEarlyFailure, reviewMergeRequest, type Log } from '../review-job.js';
+import type { Reviewer } from '../reviewer.js';
 import type { ReviewScheduler, Ticket } from '../scheduler.js';
 import type { RemoteCode } from '../types.js';
 import { CHECK_NAME, counted, GitHubSession } from './session.js';
@@ -20,6 +19,7 @@ export interface GitHubAppDeps {
   scheduler: ReviewScheduler;
   mirrors: MirrorCache;
   metrics: Metrics;
+  reviewer: Reviewer;
 }
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -57,7 +57,7 @@ function prepare(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullReques
     };
   };
   const review = async (ticket: Ticket) => {
-    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log, reviewer: deps.reviewer }, delivery);
   };
   /** Reviews now, as the newest review of this pull request. */
   const run = () => review(deps.scheduler.begin(session.key));
@@ -138,8 +138,8 @@ function commandSurface(deps: GitHubAppDeps, context: Context<'issue_comment.cre
     review: async (targets) => {
       const code = await prepared.code();
       const repoDir = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
-      const review = await runReview({ repo: repoDir, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) });
-      return applyOverrides(review, activeOverrides(await prepared.session.listComments(), code.headSha));
+      const overrides = activeOverrides(await prepared.session.listComments(), code.headSha);
+      return deps.reviewer.review({ repo: repoDir, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) }, overrides);
     },
     rerun: prepared.run,
     log: context.log,

@@ -10,9 +10,8 @@ import type { Role } from '../../commands/authorize.js';
 import { handleComment, type CommandSurface } from '../../commands/handle.js';
 import { activeOverrides } from '../../commands/override-record.js';
 import { CONFIG_FILE, defaultConfig, parseConfig } from '../../config/load.js';
-import { applyOverrides } from '../../core/policy/overrides.js';
-import { runReview } from '../../review.js';
 import { reviewMergeRequest, type Log } from '../review-job.js';
+import type { Reviewer } from '../reviewer.js';
 import type { ReviewScheduler, Ticket } from '../scheduler.js';
 import type { RemoteCode } from '../types.js';
 import { currentUser, GitLabSession, retryable, statusOf, type GitLabApi } from './session.js';
@@ -27,6 +26,7 @@ export interface GitLabDeps {
   mirrors: MirrorCache;
   metrics: Metrics;
   log: Log;
+  reviewer: Reviewer;
 }
 
 interface Project {
@@ -114,7 +114,7 @@ function prepare(deps: GitLabDeps, botUser: () => Promise<number | null>, info: 
     };
   };
   const review = async (ticket: Ticket) => {
-    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log, reviewer: deps.reviewer }, delivery);
   };
   /** Reviews now, as the newest review of this merge request. */
   const run = () => review(deps.scheduler.begin(session.key));
@@ -182,8 +182,8 @@ function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>,
     review: async (targets) => {
       const code = await prepared.code();
       const repo = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
-      const review = await runReview({ repo, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) });
-      return applyOverrides(review, activeOverrides(await prepared.session.listComments(), code.headSha));
+      const overrides = activeOverrides(await prepared.session.listComments(), code.headSha);
+      return deps.reviewer.review({ repo, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) }, overrides);
     },
     rerun: prepared.run,
     log: deps.log,

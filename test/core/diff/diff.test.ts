@@ -50,6 +50,33 @@ describe('diffResources', () => {
     expect(change!.diff).toContain('+  password: "*** (changed)"');
   });
 
+  it('summarizes a change too different to diff line by line, with its changed fields, in bounded time', () => {
+    const keys = (prefix: string) => Object.fromEntries(Array.from({ length: 16_000 }, (_, i) => [`key-${i}`, `${prefix}-${i}`]));
+    const cm = (data: Record<string, string>) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'shop' }, data });
+    const started = performance.now();
+    const [change] = diffResources([cm(keys('old'))], [cm(keys('new'))]);
+    const lines = change!.diff.split('\n');
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(lines.slice(0, 5)).toEqual([
+      '--- a/ConfigMap/shop/big',
+      '+++ b/ConfigMap/shop/big',
+      '# Too different to diff line by line: 16000 lines removed and 16000 added, from line 7. Changed fields:',
+      '#   data.key-0',
+      '#   data.key-1',
+    ]);
+    expect(lines).toHaveLength(24);
+    expect(lines[23]).toBe('#   … and 15980 more');
+    expect(change!.fields).toHaveLength(16_000);
+  });
+
+  it('still diffs a large insertion into a small value line by line', () => {
+    const cm = (conf: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { conf } });
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+    const [change] = diffResources([cm('x')], [cm(lines.join('\n'))]);
+    expect(change!.diff).toContain('\n-  conf: x\n+  conf: |-\n+    line 0\n+    line 1\n');
+    expect(change!.diff).toContain('\n+    line 4999');
+  });
+
   it('counts a server-only difference as no change', () => {
     const a = res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: '1' }, data: { a: '1' } });
     const b = res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: '2', resourceVersion: '9' }, data: { a: '1' }, status: { x: 1 } } as never);

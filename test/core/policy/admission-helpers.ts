@@ -3,8 +3,8 @@ import { diffResources } from '../../../src/core/diff/index.js';
 import { analyzeImpacts } from '../../../src/core/impact.js';
 import { admitChanges, type AdmissionViolation } from '../../../src/core/policy/admission/evaluate.js';
 import { readPolicySet, type PolicySet } from '../../../src/core/policy/admission/policies.js';
-import { crdPlurals, type JsonObject, type Resource } from '../../../src/core/resource.js';
-import { parseObjects } from '../../../src/render/yaml-objects.js';
+import { crdPlurals, isObject, toResource, type JsonObject, type Resource } from '../../../src/core/resource.js';
+import { parseYamlDocuments } from '../../../src/util/yaml-documents.js';
 import { res } from '../../helpers/resources.js';
 
 /** The ```yaml blocks of docs/policies.md that hold a policy, by policy name. */
@@ -15,7 +15,8 @@ export function documentedPolicies(): Map<string, string> {
 }
 
 export function policySet(yaml: string): PolicySet {
-  const { set, problems } = readPolicySet(parseObjects(yaml, 'policies/test.yaml', 'default'));
+  const objects = parseYamlDocuments(yaml, { kubernetes: true }).flatMap((doc) => (isObject(doc.value) ? [toResource(doc.value, 'default', { file: 'policies/test.yaml' })] : []));
+  const { set, problems } = readPolicySet(objects.filter((r): r is Resource => r !== null));
   if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
   return set;
 }

@@ -1,0 +1,93 @@
+// Where a review runs. The CLI and CI mode run it on their own thread; the
+// server runs each one in a worker thread from a bounded pool, so that nothing
+// CPU-heavy (parsing, diffs, rules, Markdown) ever runs on the thread that
+// answers HTTP. The review stays on the thread that made it: callers get a
+// digest (what statuses, metrics and command replies read) and ask that thread
+// for the Markdown and the text diffs they show.
+import type { Change, Review, TargetResult } from '../core/model.js';
+import { applyOverrides, type Override } from '../core/policy/overrides.js';
+import { UserError } from '../errors.js';
+import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
+import { runReview, type ReviewRequest } from '../review.js';
+import { WorkerLimitError, WorkerPool } from '../util/worker-pool.js';
+
+/** A change without what is large: its objects, field values and text diff. */
+export type ChangeDigest = Omit<Change, 'diff' | 'fields' | 'base' | 'head'>;
+export type TargetDigest = Omit<TargetResult, 'changes'> & { changes: ChangeDigest[] };
+export type ReviewDigest = Omit<Review, 'targets'> & { targets: TargetDigest[] };
+
+/** A finished review, held where it was made until closed. */
+export interface ReviewResult {
+  readonly review: ReviewDigest;
+  /** The comment of report/markdown for this review. */
+  markdown(options?: MarkdownOptions): Promise<string>;
+  /** The text diff of review.targets[target].changes[change]. */
+  diff(target: number, change: number): Promise<string>;
+  /** Lets the review go; its thread takes the next one. */
+  close(): void;
+}
+
+export interface Reviewer {
+  /** The review of `request` with these overrides applied. */
+  review(request: ReviewRequest, overrides: Override[]): Promise<ReviewResult>;
+  close(): void;
+}
+
+const LARGE: ReadonlySet<string> = new Set<keyof Change>(['diff', 'fields', 'base', 'head']);
+
+/** The review without its large parts; the lazy text diffs are not made. */
+export function digest(review: Review): ReviewDigest {
+  const small = (change: Change) => Object.fromEntries(Object.keys(change).filter((key) => !LARGE.has(key)).map((key) => [key, change[key as keyof Change]])) as ChangeDigest;
+  return { ...review, targets: review.targets.map((target) => ({ ...target, changes: target.changes.map(small) })) };
+}
+
+/** The key of a source link: the file and line a finding points at. */
+export function linkKey(file: string, line?: number): string {
+  return `${file}\u0000${line ?? ''}`;
+}
+
+/** On the calling thread. */
+export const inProcessReviewer: Reviewer = {
+  async review(request, overrides) {
+    const review = applyOverrides(await runReview(request), overrides);
+    return {
+      review,
+      markdown: async (options) => renderMarkdown(review, options),
+      diff: async (target, change) => review.targets[target]!.changes[change]!.diff,
+      close: () => undefined,
+    };
+  },
+  close: () => undefined,
+};
+
+/** In worker threads, at most `size` reviews at once. */
+export function threadReviewer(size: number): Reviewer {
+  const pool = new WorkerPool({ entry: new URL('./review-thread.js', import.meta.url), size });
+  return {
+    async review(request, overrides) {
+      const lease = await pool.acquire();
+      let review: ReviewDigest;
+      try {
+        review = await lease.call<ReviewDigest>('review', [request, overrides]);
+      } catch (error) {
+        lease.release();
+        if (error instanceof WorkerLimitError && error.limit === 'memory') throw new UserError(`the review could not finish: ${error.message}; split the change into smaller merge requests`);
+        throw error;
+      }
+      return {
+        review,
+        // Markdown links findings to their source: the links are made here, where the platform session lives.
+        markdown: ({ sourceLink, ...options } = {}) => {
+          const links = new Map(review.findings.filter((f) => f.file).map((f) => [linkKey(f.file!, f.line), sourceLink?.(f.file!, f.line) ?? null]));
+          return lease.call<string>('markdown', [options, links]);
+        },
+        diff: (target, change) => lease.call<string>('diff', [target, change]),
+        close: () => {
+          void lease.call('forget', []).catch(() => undefined);
+          lease.release();
+        },
+      };
+    },
+    close: () => pool.close(),
+  };
+}
