@@ -206,14 +206,24 @@ export class Snapshot {
     const linked = wanted.filter((p) => !this.files.has(p) || this.isSymlink(p));
     // Concurrent renders of one revision share files: each path is written once, and waited for by all.
     if (plain.length > 0) {
-      const writing = this.checkout(plain);
+      const writing = this.exclusive(() => this.checkout(plain));
       for (const p of plain) this.written.set(p, writing);
     }
-    for (const p of linked) this.written.set(p, this.writeResolved(p, p, 0));
+    for (const p of linked) this.written.set(p, this.exclusive(() => this.writeResolved(p, p, 0)));
     // Every write ends before the first failure is reported: a copy being written cannot be removed.
     const results = await Promise.allSettled([...new Set(paths)].map((p) => this.written.get(p)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  // One writer at a time: git checks a path's leading directories before it writes, and a
+  // directory another writer makes in between makes it fail ("unable to unlink").
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Writes at `dest` what `source` reaches: a regular file, or a directory's files one by one. */

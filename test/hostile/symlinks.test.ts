@@ -151,7 +151,7 @@ describe('symlinks that stay inside the repository read what a checkout gives', 
         'manifests/cm.yaml': configMap('through-link', { v: 'linked' }),
       },
     );
-    const diff = (name: string) => r.target(name)?.changes.map((c) => c.diff).join('\n') ?? `no target ${name}: ${r.error(name)}`;
+    const diff = (name: string) => `${r.target(name)?.changes.map((c) => c.diff).join('\n') ?? 'no target'} ${r.error(name) ?? ''}`;
     expect(diff('phys')).toContain('+  got: |\n+    origin: the chart values file');
     expect(diff('dirs')).toContain('+  a.txt: |\n+    shared file a\n+  b.txt: |\n+    shared file b');
     expect(diff('kust/overlay')).toContain('+  data.txt: |\n+    shared file a');
