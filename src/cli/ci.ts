@@ -2,6 +2,7 @@
 // the job runs in; on a merge request, post the comment and the status like the
 // server would (same review job), then exit with the verdict (DESIGN §4).
 import { readFile } from 'node:fs/promises';
+import { OverrideRecords } from '../commands/override-record.js';
 import { Gitlab } from '@gitbeaker/rest';
 import { pino } from 'pino';
 import { UserError } from '../errors.js';
@@ -22,6 +23,8 @@ const EXIT: Record<ReviewOutcome, number> = { pass: 0, 'no-changes': 0, supersed
 interface MergeRequestJob {
   session: MergeRequestSession;
   code: LocalCode;
+  /** Override records are read with SAFE_DEPLOY_RECORD_KEY, else the job's token: a server's records verify only with a shared key. */
+  records: OverrideRecords;
 }
 
 /** Makes sure both commits are in the checkout (a shallow clone may lack the base). */
@@ -62,7 +65,7 @@ async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: M
     login: env.SAFE_DEPLOY_GITHUB_LOGIN || 'github-actions[bot]',
     ...(runUrl ? { targetUrl: runUrl } : {}),
   });
-  return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha } };
+  return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
 }
 
 function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): MergeRequestJob | null {
@@ -85,7 +88,7 @@ function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): Me
     metrics,
     currentUser(api),
   );
-  return { session, code: { repo, baseSha: required(env, 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'run in a merge request pipeline'), headSha } };
+  return { session, code: { repo, baseSha: required(env, 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'run in a merge request pipeline'), headSha }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
 }
 
 /** Base and head outside a merge request: the push's range, else the last commit. */
@@ -118,6 +121,7 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
     {
       metrics,
       log,
+      records: job.records,
       onReview: async (result) => {
         printed = true;
         print(await result.markdown({ limit: Number.MAX_SAFE_INTEGER }));

@@ -3,18 +3,22 @@
 import type { Config } from '../config/schema.js';
 import { findRule, CATALOG } from '../core/policy/catalog.js';
 import type { Override } from '../core/policy/overrides.js';
-import type { Log } from '../platforms/review-job.js';
+import { reviewComment, type Log } from '../platforms/review-job.js';
 import type { ReviewResult } from '../platforms/reviewer.js';
 import type { ThreadComment } from '../platforms/types.js';
-import { diffBlock, RULES_DOC_URL } from '../report/markdown.js';
-import { code, escapeText } from '../report/markdown-text.js';
+import { diffBlock, reviewedHead, RULES_DOC_URL } from '../report/markdown.js';
+import { code, escapeText, mention } from '../report/markdown-text.js';
 import { atLeast, DEFAULT_OVERRIDERS, describeAllowed, mayOverride, type Principal } from './authorize.js';
-import { activeOverrides, overrideRecord } from './override-record.js';
+import type { OverrideRecords } from './override-record.js';
 import { parseCommands, type Command } from './parse.js';
 
 export interface CommandSurface {
   principal: Principal;
   headSha: string;
+  /** The merge request's head commit now, asked of the platform. */
+  currentHead(): Promise<string>;
+  /** Signs and reads the override records of the thread. */
+  records: OverrideRecords;
   commentLimit: number;
   reply(body: string): Promise<void>;
   react(reaction: 'eyes' | '+1' | '-1'): Promise<void>;
@@ -51,7 +55,8 @@ function helpText(allowed: string[]): string {
 
 async function refuse(surface: CommandSurface, command: Command, needed: string, has: string): Promise<Outcome> {
   surface.log.warn({ user: surface.principal.username, command: command.text, needed, has }, 'slash-command refused');
-  await surface.reply(`@${surface.principal.username}, sorry: \`/safe-deploy ${command.args.length ? `${command.name} ${command.args.join(' ')}` : command.name}\` needs ${needed}, and you have ${has}.`);
+  const asked = `/safe-deploy ${[command.name, ...command.args].join(' ')}`;
+  await surface.reply(`${mention(surface.principal.username)}, sorry: ${code(asked)} needs ${escapeText(needed)}, and you have ${escapeText(has)}.`);
   return 'refused';
 }
 
@@ -142,22 +147,27 @@ async function override(surface: CommandSurface, command: Command): Promise<Outc
   if (!(await mayOverride(surface.principal, allowed))) {
     return refuse(surface, command, describeAllowed(allowed), `${await surface.principal.role()} access`);
   }
-  const record: Override = { rule, sha: surface.headSha, by: surface.principal.username, reason: command.reason, at: new Date().toISOString(), ...(resource ? { resource } : {}) };
-  await surface.reply(
-    `Override recorded: ${code(rule)}${resource ? ` on ${code(resource)}` : ''} for ${code(short(surface.headSha))}, by @${escapeText(surface.principal.username)}: ${escapeText(command.reason)}\n\nIt holds until the next push.\n${overrideRecord(record)}`,
-  );
+  // The approver saw the posted review: the override holds for the head it reviewed, and only while that is still the head.
+  const [head, reviewed] = await Promise.all([surface.currentHead(), surface.comments().then((comments) => reviewedHead(reviewComment(comments)?.body ?? ''))]);
+  if (reviewed !== head) {
+    const why = reviewed === null ? `there is no review of ${code(short(head))} yet` : `the head changed to ${code(short(head))}`;
+    await surface.reply(`Override refused: ${why}; review it and override again.`);
+    return 'refused';
+  }
+  const record: Override = { rule, ...(resource ? { resource } : {}), sha: head, by: surface.principal.username, reason: command.reason, at: new Date().toISOString() };
+  await surface.reply(surface.records.confirmation(record));
   surface.log.info({ override: record }, 'override recorded');
   await surface.rerun();
   return 'done';
 }
 
 async function listOverrides(surface: CommandSurface): Promise<Outcome> {
-  const active = activeOverrides(await surface.comments(), surface.headSha);
+  const active = surface.records.active(await surface.comments(), surface.headSha, surface.log);
   if (!active.length) {
     await surface.reply(`No active overrides for ${code(short(surface.headSha))}.`);
     return 'done';
   }
-  const rows = active.map((o) => `| ${code(o.rule)} | ${o.resource ? code(o.resource) : 'all'} | @${escapeText(o.by)} | ${escapeText(o.reason)} |`);
+  const rows = active.map((o) => `| ${code(o.rule)} | ${o.resource ? code(o.resource) : 'all'} | ${escapeText(o.by)} | ${escapeText(o.reason)} |`);
   await surface.reply([`Active overrides for ${code(short(surface.headSha))}:`, '', '| Rule | Resource | By | Reason |', '| --- | --- | --- | --- |', ...rows].join('\n'));
   return 'done';
 }
@@ -178,7 +188,7 @@ async function runOne(surface: CommandSurface, command: Command): Promise<Outcom
     case 'overrides':
       return listOverrides(surface);
     case 'unknown':
-      await surface.reply(`I don't know \`/safe-deploy ${command.text.split(/\s/)[0]}\`; \`/safe-deploy help\` lists the commands.`);
+      await surface.reply(`I don't know ${code(`/safe-deploy ${command.text.split(/\s/)[0]}`)}; \`/safe-deploy help\` lists the commands.`);
       return 'failed';
   }
 }

@@ -1,30 +1,89 @@
 // Overrides live in the merge request thread, not in memory: the bot's reply to
-// an accepted override carries a hidden record, and the active set is rebuilt
-// from those records and the current head commit. Restarts and replicas agree.
+// an accepted override is the record, and the active set is rebuilt from those
+// replies and the current head commit, so restarts and replicas agree.
+//
+// The bot's own comments repeat text others wrote (arguments, object names,
+// diffs), so a record is trusted only when it is authenticated — an HMAC with a
+// key only the server holds — and when the comment holding it is, whole and
+// exactly, the confirmation the bot writes for that record.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Override } from '../core/policy/overrides.js';
+import type { Log } from '../platforms/review-job.js';
 import type { ThreadComment } from '../platforms/types.js';
+import { code, escapeText, mention } from '../report/markdown-text.js';
 
-const RECORD = /<!-- safe-deploy:override ([A-Za-z0-9_-]+) -->/g;
+const LABEL = 'safe-deploy override record v1';
+// The record closes the confirmation: its last line, nothing after it.
+const RECORD_LINE = /\n<!-- safe-deploy:override ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43}) -->\n?$/;
 
-/** The hidden record for a reply; base64url, so no text can close the HTML comment. */
-export function overrideRecord(override: Override): string {
-  return `<!-- safe-deploy:override ${Buffer.from(JSON.stringify(override)).toString('base64url')} -->`;
-}
+const short = (sha: string) => sha.slice(0, 12);
 
-function decode(encoded: string): Override | null {
-  try {
-    const value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Partial<Override>;
-    if (typeof value.rule !== 'string' || typeof value.sha !== 'string' || typeof value.by !== 'string' || typeof value.reason !== 'string') return null;
-    return { rule: value.rule, sha: value.sha, by: value.by, reason: value.reason, at: String(value.at ?? ''), ...(typeof value.resource === 'string' ? { resource: value.resource } : {}) };
-  } catch {
-    return null;
+/** Signs and reads override records with a key derived from a server secret. */
+export class OverrideRecords {
+  private readonly key: Buffer;
+
+  /**
+   * `secret`: SAFE_DEPLOY_RECORD_KEY, else the platform's webhook secret (a
+   * server) or token (CI mode). Records verify only where the same secret is set.
+   */
+  constructor(secret: string) {
+    if (!secret) throw new Error('override records need a secret: set SAFE_DEPLOY_RECORD_KEY or the webhook secret');
+    this.key = createHmac('sha256', secret).update(LABEL).digest();
+  }
+
+  private mac(payload: string): Buffer {
+    return createHmac('sha256', this.key).update(payload).digest();
+  }
+
+  /** The whole body of the bot's reply to an accepted override; the record is its last line. */
+  confirmation(override: Override): string {
+    const payload = encode(override);
+    const on = override.resource ? ` on ${code(override.resource)}` : '';
+    return [
+      `Override recorded: ${code(override.rule)}${on} for ${code(short(override.sha))}, by ${mention(override.by)}: ${escapeText(override.reason)}`,
+      '',
+      'It holds until the next push.',
+      `<!-- safe-deploy:override ${payload}.${this.mac(payload).toString('base64url')} -->`,
+    ].join('\n');
+  }
+
+  /** The record of one comment: the bot's own, exactly a confirmation, with a valid MAC; else null. */
+  read(comment: ThreadComment, log?: Log): Override | null {
+    if (!comment.own) return null;
+    const match = RECORD_LINE.exec(comment.body);
+    if (!match) return null;
+    const [, payload, mac] = match as unknown as [string, string, string];
+    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(payload))) {
+      log?.warn({ comment: comment.id }, 'override record with an invalid MAC ignored');
+      return null;
+    }
+    const override = decode(payload);
+    // Anything around the record other than what the bot writes for it means the comment is something else.
+    if (!override || this.confirmation(override).trimEnd() !== comment.body.trimEnd()) return null;
+    return override;
+  }
+
+  /** Overrides recorded by the bot for this head commit. */
+  active(comments: ThreadComment[], headSha: string, log?: Log): Override[] {
+    return comments.flatMap((c) => {
+      const override = this.read(c, log);
+      return override && override.sha === headSha ? [override] : [];
+    });
   }
 }
 
-/** Overrides recorded by the bot itself for this head commit; anyone else's text is ignored. */
-export function activeOverrides(comments: ThreadComment[], headSha: string): Override[] {
-  return comments
-    .filter((c) => c.own)
-    .flatMap((c) => [...c.body.matchAll(RECORD)].map((m) => decode(m[1]!)))
-    .filter((o): o is Override => o !== null && o.sha === headSha);
+/** One spelling per override (keys in a fixed order), so a confirmation can be written again exactly. */
+function encode(o: Override): string {
+  const canonical = { rule: o.rule, ...(o.resource !== undefined ? { resource: o.resource } : {}), sha: o.sha, by: o.by, reason: o.reason, at: o.at };
+  return Buffer.from(JSON.stringify(canonical)).toString('base64url');
+}
+
+function decode(payload: string): Override | null {
+  try {
+    const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Override>;
+    if (typeof value.rule !== 'string' || typeof value.sha !== 'string' || typeof value.by !== 'string' || typeof value.reason !== 'string' || typeof value.at !== 'string') return null;
+    return { rule: value.rule, ...(typeof value.resource === 'string' ? { resource: value.resource } : {}), sha: value.sha, by: value.by, reason: value.reason, at: value.at };
+  } catch {
+    return null;
+  }
 }

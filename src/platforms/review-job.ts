@@ -1,15 +1,15 @@
 // One review of one merge request push, for any platform and for CI mode:
 // status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
-import { activeOverrides } from '../commands/override-record.js';
+import type { OverrideRecords } from '../commands/override-record.js';
 import { sortFindings } from '../core/policy/verdict.js';
 import { RenderError, UserError } from '../errors.js';
-import { COMMENT_MARKER } from '../report/markdown.js';
+import { COMMENT_MARKER, commentPreamble } from '../report/markdown.js';
 import type { MirrorCache } from '../repo/mirror.js';
 import type { Metrics, ReviewOutcome } from '../server/metrics.js';
 import { inProcessReviewer, type Reviewer, type ReviewDigest, type ReviewResult } from './reviewer.js';
 import type { Ticket } from './scheduler.js';
-import type { Annotation, CodeSource, MergeRequestSession, RemoteCode, StatusReport } from './types.js';
+import type { Annotation, CodeSource, MergeRequestSession, RemoteCode, StatusReport, ThreadComment } from './types.js';
 
 export interface Log {
   info(object: object, message?: string): void;
@@ -22,6 +22,8 @@ export interface JobDeps {
   mirrors?: MirrorCache;
   metrics: Metrics;
   log: Log;
+  /** Reads the overrides recorded in the thread. */
+  records: OverrideRecords;
   /** Where reviews run (default: on this thread). */
   reviewer?: Reviewer;
   /** Sees the review once it exists (CI mode prints it). */
@@ -57,6 +59,11 @@ function annotations(review: ReviewDigest): Annotation[] {
   return sortFindings(review.findings)
     .filter((f) => f.file && f.line && !f.overridden)
     .map((f) => ({ file: f.file!, line: f.line!, level: LEVEL[f.severity]!, title: f.rule, message: f.message }));
+}
+
+/** The review comment: the bot's own comment that starts with the marker (a reply quoting the marker is not it). */
+export function reviewComment(comments: ThreadComment[]): ThreadComment | undefined {
+  return comments.find((c) => c.own && c.body.startsWith(COMMENT_MARKER));
 }
 
 function noKubernetesChanges(review: ReviewDigest): boolean {
@@ -143,15 +150,15 @@ export async function reviewMergeRequest(
     const repo = 'repo' in code ? code.repo : await fetchCode(deps.mirrors!, code);
     if (!ticket.isCurrent()) throw new Superseded();
     const comments = await session.listComments();
-    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha }, activeOverrides(comments, code.headSha)));
+    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha }, deps.records.active(comments, code.headSha, log)));
     const review = result.review;
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     await deps.onReview?.(result);
     const wrote = await ticket.writeIfCurrent(async () => {
-      const existing = (await session.listComments()).find((c) => c.own && c.body.includes(COMMENT_MARKER));
+      const existing = reviewComment(await session.listComments());
       if (noKubernetesChanges(review)) {
         outcome = 'no-changes';
-        const body = `${COMMENT_MARKER}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${code.headSha}\`) changes no Kubernetes object.\n`;
+        const body = `${commentPreamble(code.headSha)}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${code.headSha}\`) changes no Kubernetes object.\n`;
         if (existing && existing.body !== body) await session.updateComment(existing.id, body);
         await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${code.headSha}\`.` });
         return;

@@ -8,6 +8,16 @@ import { escapeText, code, fenced } from './markdown-text.js';
 
 export const COMMENT_MARKER = '<!-- safe-deploy:review -->';
 
+/** The first lines of the review comment: the marker it is found by, then the head commit it reviewed. */
+export function commentPreamble(head: string): string {
+  return `${COMMENT_MARKER}\n<!-- safe-deploy:head ${head} -->`;
+}
+
+/** The head commit a review comment (one that starts with the preamble) reviewed; null for any other text. */
+export function reviewedHead(body: string): string | null {
+  return /^<!-- safe-deploy:review -->\n<!-- safe-deploy:head ([0-9a-f]{40,64}) -->\n/.exec(body)?.[1] ?? null;
+}
+
 /** Where rule explanations live; findings link to `#<rule-id>`. */
 export const RULES_DOC_URL = 'https://github.com/safe-deploy/safe-deploy/blob/main/docs/rules.md';
 
@@ -49,7 +59,7 @@ function countsLine(review: Review): string {
 function header(review: Review, marker: boolean): string[] {
   const failing = review.verdict === 'fail';
   const title = failing ? '## ❌ safe-deploy: this merge is blocked' : '## ✅ safe-deploy: safe to merge';
-  const lines = [...(marker ? [COMMENT_MARKER] : []), title, '', countsLine(review)];
+  const lines = [...(marker ? [commentPreamble(review.head)] : []), title, '', countsLine(review)];
   if (review.targets.every((t) => t.changes.length === 0) && review.targets.every((t) => t.status === 'ok')) {
     lines.push('', 'No Kubernetes object changes.');
   } else {

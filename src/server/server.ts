@@ -1,6 +1,8 @@
 // One HTTP server for everything (DESIGN §1 edges): the GitHub App webhooks
 // through Probot, the GitLab webhooks, GET /healthz and GET /metrics. Each platform is enabled when
 // its settings are present; with none, Probot's app-registration flow starts.
+import { OverrideRecords } from '../commands/override-record.js';
+import { UserError } from '../errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
@@ -43,6 +45,13 @@ export interface SafeDeployServer {
 /** Answers a request (true) or passes (false); `body` has been read whole, within MAX_WEBHOOK_BYTES. */
 type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean> | boolean;
 
+/** The secret override records are signed with: SAFE_DEPLOY_RECORD_KEY, else the platform's webhook secret. */
+function recordSecret(env: NodeJS.ProcessEnv, webhookSecret: string | undefined, name: string): string {
+  const secret = env.SAFE_DEPLOY_RECORD_KEY || webhookSecret;
+  if (!secret) throw new UserError(`${name} is empty: set it (webhooks must be signed), or SAFE_DEPLOY_RECORD_KEY for override records`);
+  return secret;
+}
+
 export function githubConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
 }
@@ -78,7 +87,8 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
 
   if (githubConfigured(env)) {
     const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit({ timeoutMs: apiTimeoutMs }), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
-    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics, reviewer }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
+    const records = new OverrideRecords(recordSecret(env, env.WEBHOOK_SECRET, 'WEBHOOK_SECRET'));
+    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics, reviewer, records }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
     handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
     platforms.push('github');
@@ -87,7 +97,17 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   if (gitlabConfigured(env)) {
     const api = new Gitlab({ host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN!, queryTimeout: apiTimeoutMs });
     handlers.push(
-      gitlabWebhookHandler({ api, secret: env.GITLAB_WEBHOOK_SECRET!, token: env.GITLAB_TOKEN!, scheduler, mirrors, metrics, reviewer, log: log.child({ name: 'gitlab' }) }),
+      gitlabWebhookHandler({
+        api,
+        secret: env.GITLAB_WEBHOOK_SECRET!,
+        token: env.GITLAB_TOKEN!,
+        scheduler,
+        mirrors,
+        metrics,
+        reviewer,
+        records: new OverrideRecords(recordSecret(env, env.GITLAB_WEBHOOK_SECRET, 'GITLAB_WEBHOOK_SECRET')),
+        log: log.child({ name: 'gitlab' }),
+      }),
     );
     platforms.push('gitlab');
   }

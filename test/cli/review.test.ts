@@ -30,7 +30,7 @@ describe('safe-deploy review', () => {
     const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^<!-- safe-deploy:review -->\n## ✅ safe-deploy: safe to merge\n/);
+    expect(result.stdout).toMatch(/^<!-- safe-deploy:review -->\n<!-- safe-deploy:head [0-9a-f]{40} -->\n## ✅ safe-deploy: safe to merge\n/);
     expect(result.stdout).toContain('<summary><b>deploy/web</b> · plain · 1 updated</summary>');
     expect(result.stdout).toContain('+          image: registry.example.com/web:1.1.0');
     expect(result.stdout).not.toContain('deploy/api');
@@ -159,5 +159,26 @@ describe('safe-deploy review', () => {
     expect(status).toBe(0);
     expect(review.targets).toEqual([]);
     expect(existsSync(join(repo.dir, '.git', 'worktrees'))).toBe(false);
+  });
+});
+
+describe('hostile names in the comment', () => {
+  it('a directory named like a link, a mention and a reference, with a bidi control, stays literal text', () => {
+    const repo = new TestRepo();
+    try {
+      const dir = 'apps/[pwn](www.evil.example) @admins org#1 \u202Eexe.txt';
+      const base = repo.commit({ 'ok/cm.yaml': configMap('ok', { a: '1' }) });
+      const head = repo.commit({ [`${dir}/cm.yaml`]: configMap('hostile', { 'www.evil.example': '[x](https://evil.example) \u200B' }) });
+      const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]).stdout;
+      expect(out).toContain(
+        '<summary><b>apps/&#91;pwn&#93;(www&#46;evil.example) <code>&#64;</code>admins org<code>&#35;</code>1 &lt;U+202E&gt;exe.txt</b> · plain · 1 created</summary>',
+      );
+      // In the diff, invisible characters are written out too.
+      expect(out).toContain('+  www.evil.example: "[x](https://evil.example) <U+200B>"');
+      expect(out).not.toMatch(/[\u202E\u200B]/);
+      expect(out).not.toMatch(/(^|[^;])\[pwn\]\(/);
+    } finally {
+      repo.dispose();
+    }
   });
 });

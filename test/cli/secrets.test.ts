@@ -141,7 +141,7 @@ describe('secret values in render errors and odd shapes', () => {
 
   it('a value the base rendered into a Secret is scrubbed from the head\'s render error', () => {
     expect(targets.failing!.error).toMatch(/^helm template failing failed: .*password \*\*\* is no longer accepted/);
-    expect(outputs.markdown.stdout).toContain('password \\*\\*\\* is no longer accepted');
+    expect(outputs.markdown.stdout).toContain('password &#42;&#42;&#42; is no longer accepted');
   });
 
   it('stringData and data that are not maps are hidden whole, still marked as changed', () => {

@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { mayOverride, type Principal, type Role } from '../../src/commands/authorize.js';
-import { activeOverrides, overrideRecord } from '../../src/commands/override-record.js';
+import { OverrideRecords } from '../../src/commands/override-record.js';
 import { parseCommands } from '../../src/commands/parse.js';
 import { applyOverrides } from '../../src/core/policy/overrides.js';
 import { goodDeployment } from '../core/policy/helpers.js';
@@ -54,15 +55,50 @@ describe('mayOverride', () => {
 describe('overrides in the thread', () => {
   const record = { rule: 'image-tag-mutable', resource: 'Deployment/web', sha: 'abc', by: 'ann', reason: 'hotfix --> tomorrow', at: '2026-11-27T00:00:00Z' };
 
-  it('are read back from the bot’s own comments for the current head only', () => {
+  const records = new OverrideRecords('server-secret');
+  const own = (id: number, body: string) => ({ id, body, author: 'safe-deploy[bot]', own: true });
+
+  it('are read back from the bot’s own confirmations for the current head only', () => {
     const comments = [
-      { id: 1, body: `Override recorded.\n${overrideRecord(record)}`, author: 'safe-deploy[bot]', own: true },
-      { id: 2, body: overrideRecord({ ...record, rule: 'host-path' }), author: 'mallory', own: false },
-      { id: 3, body: overrideRecord({ ...record, sha: 'old' }), author: 'safe-deploy[bot]', own: true },
+      own(1, records.confirmation(record)),
+      { id: 2, body: records.confirmation({ ...record, rule: 'host-path' }), author: 'mallory', own: false },
+      own(3, records.confirmation({ ...record, sha: 'old' })),
     ];
-    expect(activeOverrides(comments, 'abc')).toEqual([record]);
-    expect(activeOverrides(comments, 'new-push')).toEqual([]);
-    expect(overrideRecord(record)).not.toContain('-->\n');
+    expect(records.active(comments, 'abc')).toEqual([record]);
+    expect(records.active(comments, 'new-push')).toEqual([]);
+    // The record is the JSON in a fixed key order, then HMAC-SHA256 under HMAC-SHA256(secret, label), both base64url.
+    const payload = Buffer.from('{"rule":"image-tag-mutable","resource":"Deployment/web","sha":"abc","by":"ann","reason":"hotfix --> tomorrow","at":"2026-11-27T00:00:00Z"}').toString('base64url');
+    const key = createHmac('sha256', 'server-secret').update('safe-deploy override record v1').digest();
+    const mac = createHmac('sha256', key).update(payload).digest('base64url');
+    expect(records.confirmation(record)).toBe(
+      [
+        'Override recorded: <code>image-tag-mutable</code> on <code>Deployment/web</code> for <code>abc</code>, by @ann: hotfix --&gt; tomorrow',
+        '',
+        'It holds until the next push.',
+        `<!-- safe-deploy:override ${payload}.${mac} -->`,
+      ].join('\n'),
+    );
+  });
+
+  it('are ignored when forged, signed with another key, or quoted inside any other text', () => {
+    const genuine = records.confirmation(record);
+    const line = genuine.split('\n').pop()!;
+    const payload = /override ([^.]+)\./.exec(line)![1]!;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...record, by: 'cto' })).toString('base64url');
+    const comments = [
+      // The record line alone, as an echo of someone's text would carry it.
+      own(1, `Sorry, \`/safe-deploy rerun\` needs write access.\n${line}`),
+      // A genuine record inside a diff the bot posted.
+      own(2, `\`\`\`diff\n+  note: x\n${genuine}\n\`\`\``),
+      // Another payload under a genuine MAC, and an unsigned record.
+      own(3, genuine.replace(payload, forgedPayload)),
+      own(4, `${genuine.slice(0, genuine.lastIndexOf('.'))}.${'A'.repeat(43)} -->`),
+      // Signed with another server's key.
+      own(5, new OverrideRecords('other-secret').confirmation(record)),
+      // Text added before a genuine confirmation.
+      own(6, `Hello\n${genuine}`),
+    ];
+    expect(records.active(comments, 'abc')).toEqual([]);
   });
 
   it('mark the findings they cover and flip the verdict when nothing else blocks', () => {

@@ -4,7 +4,9 @@ import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { offlineExceptLoopback } from '../helpers/server.js';
-import { API, INSTALLATION, OWNER, REPO, pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
+import { OverrideRecords } from '../../src/commands/override-record.js';
+import type { Override } from '../../src/core/policy/overrides.js';
+import { API, INSTALLATION, OWNER, REPO, WEBHOOK_SECRET, pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment } from '../helpers/manifests.js';
 
 const repoPath = `/repos/${OWNER}/${REPO}`;
@@ -31,7 +33,7 @@ function fakeGitHub(pr: object, config?: string): FakeGitHub {
     .post(`/app/installations/${INSTALLATION}/access_tokens`)
     .reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} })
     .get(`${repoPath}/pulls/1`)
-    .reply(200, pr)
+    .reply(200, () => pr)
     .get(/\/collaborators\/[^/]+\/permission$/)
     .reply((uri) => {
       const user = uri.split('/').slice(-2)[0]!;
@@ -86,8 +88,8 @@ function commentEvent(body: string, user = 'dev', extra: object = {}): object {
   };
 }
 
-const replies = (state: FakeGitHub) => state.comments.filter((c) => !c.body.includes('<!-- safe-deploy:review -->')).map((c) => c.body);
-const mainComment = (state: FakeGitHub) => state.comments.find((c) => c.body.includes('<!-- safe-deploy:review -->'))?.body ?? '';
+const replies = (state: FakeGitHub) => state.comments.filter((c) => !c.body.startsWith('<!-- safe-deploy:review -->')).map((c) => c.body);
+const mainComment = (state: FakeGitHub) => state.comments.find((c) => c.body.startsWith('<!-- safe-deploy:review -->'))?.body ?? '';
 
 offlineExceptLoopback();
 beforeEach(async () => {
@@ -104,6 +106,11 @@ afterEach(async () => {
 
 const pr = () => (pullRequestPayload('opened', repo.dir, 1, base, head) as { pull_request: object }).pull_request;
 
+async function pullRequest(action: string, sha = head): Promise<void> {
+  await sendWebhook(server, 'pull_request', pullRequestPayload(action, repo.dir, 1, base, sha));
+  await server.scheduler.idle();
+}
+
 async function comment(body: string, user = 'dev', extra: object = {}): Promise<void> {
   await sendWebhook(server, 'issue_comment', commentEvent(body, user, extra));
   await server.scheduler.idle();
@@ -114,7 +121,7 @@ describe('slash-commands on GitHub', () => {
     const state = fakeGitHub(pr(), 'commands:\n  override: ["@acme/sre", admin]\n');
     await comment('/safe-deploy help');
     expect(replies(state)).toHaveLength(1);
-    expect(replies(state)[0]).toContain('| `/safe-deploy override <rule-id> [<Kind>/<name>] -- <reason>` | accept a failing rule for this commit, on record | &#64;acme/sre, or admin permission or higher |');
+    expect(replies(state)[0]).toContain('| `/safe-deploy override <rule-id> [<Kind>/<name>] -- <reason>` | accept a failing rule for this commit, on record | <code>&#64;</code>acme/sre, or admin permission or higher |');
     expect(state.reactions).toEqual(['eyes', '+1']);
   });
 
@@ -123,7 +130,7 @@ describe('slash-commands on GitHub', () => {
     state.permissions.reader = { permission: 'read', role_name: 'triage' };
     state.permissions.writer = { permission: 'write', role_name: 'write' };
     await comment('/safe-deploy rerun', 'reader');
-    expect(replies(state)).toEqual(['@reader, sorry: `/safe-deploy rerun` needs write access to the repository, and you have read access.']);
+    expect(replies(state)).toEqual(['@reader, sorry: <code>/safe-deploy rerun</code> needs write access to the repository, and you have read access.']);
     expect(state.reactions).toEqual(['eyes', '-1']);
     expect(state.conclusions).toEqual([]);
     await comment('/safe-deploy diff', 'writer');
@@ -138,7 +145,7 @@ describe('slash-commands on GitHub', () => {
     expect(shown).toMatch(/^#### update <code>Deployment shop\/web<\/code> in <code>deploy\/web<\/code>/);
     expect(shown).toContain('+          image: nginx:latest');
     expect(explained).toMatch(/^### <code>image-tag-mutable<\/code> — error by default/);
-    expect(unknown).toBe("I don't know `/safe-deploy frobnicate`; `/safe-deploy help` lists the commands.");
+    expect(unknown).toBe("I don't know <code>/safe-deploy frobnicate</code>; `/safe-deploy help` lists the commands.");
     expect(state.reactions).toEqual(['eyes', '-1']);
   });
 
@@ -146,27 +153,29 @@ describe('slash-commands on GitHub', () => {
     const state = fakeGitHub(pr());
     state.permissions.writer = { permission: 'write', role_name: 'write' };
     state.permissions.lead = { permission: 'write', role_name: 'maintain' };
+    await pullRequest('opened');
+    expect(state.conclusions).toEqual(['failure']);
     await comment('/safe-deploy override image-tag-mutable', 'lead');
     expect(replies(state).pop()).toMatch(/^An override needs a rule and a reason/);
     await comment('/safe-deploy override image-tag-mutable -- hotfix', 'writer');
-    expect(replies(state).pop()).toBe('@writer, sorry: `/safe-deploy override image-tag-mutable` needs maintain permission or higher, and you have write access.');
-    expect(state.conclusions).toEqual([]);
+    expect(replies(state).pop()).toBe('@writer, sorry: <code>/safe-deploy override image-tag-mutable</code> needs maintain permission or higher, and you have write access.');
+    expect(state.conclusions).toEqual(['failure']);
 
     await comment('/safe-deploy override image-tag-mutable Deployment/web -- hotfix for the outage, pinned in #42', 'lead');
-    expect(replies(state).pop()).toMatch(/^Override recorded: <code>image-tag-mutable<\/code> on <code>Deployment\/web<\/code> for <code>[0-9a-f]{12}<\/code>, by @lead: hotfix for the outage, pinned in #42/);
-    expect(state.conclusions).toEqual(['success']);
-    expect(state.titles).toEqual(['1 overridden by lead']);
+    expect(replies(state).pop()).toMatch(/^Override recorded: <code>image-tag-mutable<\/code> on <code>Deployment\/web<\/code> for <code>[0-9a-f]{12}<\/code>, by @lead: hotfix for the outage, pinned in <code>&#35;<\/code>42\n\nIt holds until the next push\.\n<!-- safe-deploy:override [\w-]+\.[\w-]{43} -->$/);
+    expect(state.conclusions).toEqual(['failure', 'success']);
+    expect(state.titles).toEqual(['1 error', '1 overridden by lead']);
     expect(mainComment(state)).toContain('### Overrides');
     expect(mainComment(state)).toContain('~~error~~ overridden');
 
     await comment('/safe-deploy overrides');
-    expect(replies(state).pop()).toContain('| <code>image-tag-mutable</code> | <code>Deployment/web</code> | @lead | hotfix for the outage, pinned in #42 |');
+    expect(replies(state).pop()).toContain('| <code>image-tag-mutable</code> | <code>Deployment/web</code> | lead | hotfix for the outage, pinned in <code>&#35;</code>42 |');
 
     // A new push: the override was for the old head.
     const next = repo.pushHead(head, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest', replicas: 3 }) });
     await sendWebhook(server, 'pull_request', pullRequestPayload('synchronize', repo.dir, 1, base, next));
     await server.scheduler.idle();
-    expect(state.conclusions).toEqual(['success', 'failure']);
+    expect(state.conclusions).toEqual(['failure', 'success', 'failure']);
     expect(mainComment(state)).not.toContain('### Overrides');
   });
 
@@ -185,12 +194,13 @@ describe('slash-commands on GitHub', () => {
         asked.push(user);
         return user === 'oncall' ? [200, { state: 'active', role: 'member' }] : [404, { message: 'Not Found' }];
       });
+    await pullRequest('opened');
     await comment('/safe-deploy override image-tag-mutable -- pinned by the release', 'outsider');
-    expect(replies(state).pop()).toBe('@outsider, sorry: `/safe-deploy override image-tag-mutable` needs @acme/sre, and you have write access.');
+    expect(replies(state).pop()).toBe('@outsider, sorry: <code>/safe-deploy override image-tag-mutable</code> needs <code>&#64;</code>acme/sre, and you have write access.');
     await comment('/safe-deploy override image-tag-mutable -- pinned by the release', 'oncall');
     expect(replies(state).pop()).toMatch(/^Override recorded: <code>image-tag-mutable<\/code> for <code>[0-9a-f]{12}<\/code>, by @oncall: pinned by the release/);
     expect(asked).toEqual(['outsider', 'oncall']);
-    expect(state.conclusions).toEqual(['success']);
+    expect(state.conclusions).toEqual(['failure', 'success']);
   });
 
   it('ignores commands in code blocks, edited comments, bots and plain issues', async () => {
@@ -202,5 +212,76 @@ describe('slash-commands on GitHub', () => {
     await server.scheduler.idle();
     expect(state.comments).toEqual([]);
     expect(state.reactions).toEqual([]);
+  });
+});
+
+describe('forged overrides on GitHub', () => {
+  const signed = new OverrideRecords(WEBHOOK_SECRET);
+  const recordLine = (override: Override) => signed.confirmation(override).split('\n').pop()!;
+  const forgedLine = (override: Override) => `<!-- safe-deploy:override ${Buffer.from(JSON.stringify(override)).toString('base64url')}.${'A'.repeat(43)} -->`;
+  const grant = (sha: string): Override => ({ rule: 'image-tag-mutable', sha, by: 'cto', reason: 'approved', at: '2026-11-28T00:00:00Z' });
+
+  it('a record echoed by a refusal, forged or copied, never turns the check green; the reply carries no HTML comment', async () => {
+    const state = fakeGitHub(pr());
+    state.permissions.reader = { permission: 'read', role_name: 'read' };
+    await pullRequest('opened');
+    await comment(`/safe-deploy rerun ${forgedLine(grant(head))} ${recordLine(grant(head))}`, 'reader');
+    const refusal = replies(state).pop()!;
+    expect(refusal).toMatch(/^@reader, sorry: <code>\/safe-deploy rerun &lt;!-- safe-deploy:override /);
+    expect(refusal).not.toContain('<!--');
+    await pullRequest('closed');
+    await pullRequest('reopened');
+    expect(state.conclusions).toEqual(['failure', 'failure']);
+    expect(state.titles.pop()).toBe('1 error');
+  });
+
+  it('a genuinely signed record inside a reviewed diff, or pasted whole by a person, is not an override', async () => {
+    const state = fakeGitHub(pr());
+    // The attacker prepares the commit they will force-push, then a commit whose ConfigMap carries a record for it.
+    const later = repo.pushHead(base, 'refs/attack/later', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }) });
+    const carrier = repo.pushHead(base, 'refs/pull/1/head', {
+      'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }),
+      'deploy/web/note.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: note, namespace: shop}\ndata:\n  note: |\n${signed.confirmation(grant(later)).split('\n').map((l) => `    ${l}`).join('\n')}\n`,
+    });
+    await pullRequest('opened', carrier);
+    expect(mainComment(state)).toContain('safe-deploy:override');
+    // A person pastes a whole confirmation signed for the head as well.
+    state.comments.push({ id: 1, body: signed.confirmation(grant(later)), user: { login: 'mallory', type: 'User' }, performed_via_github_app: null });
+    repo.git('update-ref', 'refs/pull/1/head', later);
+    await pullRequest('synchronize', later);
+    expect(state.conclusions).toEqual(['failure', 'failure']);
+    expect(mainComment(state)).not.toContain('### Overrides');
+  });
+
+  it('a bot reply that quotes the review marker is never taken for the review comment', async () => {
+    const marked = repo.pushHead(base, 'refs/pull/1/head', {
+      'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }),
+      'deploy/web/marker.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: marker, namespace: shop}\ndata:\n  x: |\n    <!-- safe-deploy:review -->\n',
+    });
+    const state = fakeGitHub({ ...pr(), head: { ...(pr() as { head: object }).head, sha: marked } });
+    await pullRequest('opened', marked);
+    await comment('/safe-deploy show ConfigMap/marker');
+    const shown = replies(state).pop()!;
+    expect(shown).toContain('<!-- safe-deploy:review -->');
+    const next = repo.pushHead(marked, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:1.27' }) });
+    await pullRequest('synchronize', next);
+    // The show reply is untouched; the one review comment now describes the new head.
+    expect(state.comments.map((c) => c.body)).toContain(shown);
+    expect(state.comments.filter((c) => c.body.startsWith('<!-- safe-deploy:review -->'))).toHaveLength(1);
+    expect(mainComment(state)).toContain(`<!-- safe-deploy:head ${next} -->`);
+  });
+
+  it('an override for a head that moved since the posted review is refused', async () => {
+    const pull = pr() as { head: { sha: string } };
+    const state = fakeGitHub(pull);
+    state.permissions.lead = { permission: 'write', role_name: 'maintain' };
+    await comment('/safe-deploy override image-tag-mutable -- hotfix', 'lead');
+    expect(replies(state).pop()).toBe(`Override refused: there is no review of <code>${head.slice(0, 12)}</code> yet; review it and override again.`);
+    await pullRequest('opened');
+    const next = repo.pushHead(head, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest', replicas: 5 }) });
+    pull.head.sha = next;
+    await comment('/safe-deploy override image-tag-mutable -- hotfix', 'lead');
+    expect(replies(state).pop()).toBe(`Override refused: the head changed to <code>${next.slice(0, 12)}</code>; review it and override again.`);
+    expect(state.conclusions).toEqual(['failure']);
   });
 });

@@ -93,7 +93,7 @@ describe('GitHub App', () => {
 
     expect(recorded.checks[0]).toMatchObject({ name: 'safe-deploy', head_sha: head, status: 'in_progress' });
     expect(recorded.comments).toHaveLength(1);
-    expect(recorded.comments[0]).toMatch(/^<!-- safe-deploy:review -->\n## ❌ safe-deploy: this merge is blocked/);
+    expect(recorded.comments[0]).toMatch(/^<!-- safe-deploy:review -->\n<!-- safe-deploy:head [0-9a-f]{40} -->\n## ❌ safe-deploy: this merge is blocked/);
     expect(recorded.comments[0]).toContain('+          image: nginx:latest');
     expect(recorded.comments[0]).toContain(`(https://github.com/${OWNER}/${REPO}/blob/${head}/deploy/web/deploy.yaml#L1)`);
     expect(final(recorded)).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: '1 error' } });

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { offlineExceptLoopback } from '../helpers/server.js';
-import { GITLAB, PROJECT, sendHook, startGitLabServer, type TestServer } from '../helpers/gitlab.js';
+import { GITLAB, mergeRequestHook, PROJECT, sendHook, startGitLabServer, type TestServer } from '../helpers/gitlab.js';
 import { deployment } from '../helpers/manifests.js';
 
 const api = `/api/v4/projects/${PROJECT}`;
@@ -79,7 +79,12 @@ async function note(text: string, user?: { id: number; username: string }, attri
   await server.scheduler.idle();
 }
 
-const replies = (state: FakeGitLab) => state.notes.filter((n) => !n.body.includes('<!-- safe-deploy:review -->')).map((n) => n.body);
+const replies = (state: FakeGitLab) => state.notes.filter((n) => !n.body.startsWith('<!-- safe-deploy:review -->')).map((n) => n.body);
+
+async function opened(): Promise<void> {
+  await sendHook(server, 'Merge Request Hook', mergeRequestHook('open', repo.dir, 1, head, { diffRefs: { base_sha: base, head_sha: head } }));
+  await server.scheduler.idle();
+}
 
 offlineExceptLoopback();
 beforeEach(async () => {
@@ -106,12 +111,13 @@ describe('slash-commands on GitLab', () => {
     const state = fakeGitLab();
     state.members[7] = 30;
     state.members[8] = 40;
+    await opened();
     await note('/safe-deploy override image-tag-mutable -- known hotfix', { id: 7, username: 'dev' });
-    expect(replies(state).pop()).toBe('@dev, sorry: `/safe-deploy override image-tag-mutable` needs maintain permission or higher, and you have write access.');
+    expect(replies(state).pop()).toBe('@dev, sorry: <code>/safe-deploy override image-tag-mutable</code> needs maintain permission or higher, and you have write access.');
     expect(state.emojis).toEqual(['eyes', 'thumbsdown']);
     await note('/safe-deploy override image-tag-mutable -- known hotfix', { id: 8, username: 'lead' });
     expect(replies(state).pop()).toMatch(/^Override recorded: <code>image-tag-mutable<\/code> for <code>[0-9a-f]{12}<\/code>, by @lead: known hotfix/);
-    expect(state.statuses).toEqual(['running', 'success']);
+    expect(state.statuses).toEqual(['running', 'failed', 'running', 'success']);
   });
 
   it('rerun for write access; ignores the bot itself, edited notes and notes on issues', async () => {
@@ -123,5 +129,20 @@ describe('slash-commands on GitLab', () => {
     await note('/safe-deploy help', undefined, { action: 'update' });
     await note('/safe-deploy help', undefined, { noteable_type: 'Issue' });
     expect(replies(state)).toEqual([]);
+  });
+});
+
+describe('forged overrides on GitLab', () => {
+  it('a record echoed by a refusal never turns the status green; the reply carries no HTML comment', async () => {
+    const state = fakeGitLab();
+    state.members[9] = 20;
+    await opened();
+    const forged = `<!-- safe-deploy:override ${Buffer.from(JSON.stringify({ rule: 'image-tag-mutable', sha: head, by: 'cto', reason: 'ok', at: 'x' })).toString('base64url')} -->`;
+    await note(`/safe-deploy rerun ${forged}`, { id: 9, username: 'reporter' });
+    const refusal = replies(state).pop()!;
+    expect(refusal).toMatch(/^@reporter, sorry: <code>\/safe-deploy rerun &lt;!-- safe-deploy:override /);
+    expect(refusal).not.toContain('<!--');
+    await opened();
+    expect(state.statuses).toEqual(['running', 'failed', 'running', 'failed']);
   });
 });

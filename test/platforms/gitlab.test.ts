@@ -89,7 +89,7 @@ describe('GitLab webhook', () => {
     expect(recorded.statuses[1]!.description).toBe('1 error');
     expect(recorded.statuses[1]!.target_url).toBe(`${GITLAB}/acme/gitops/-/merge_requests/1`);
     expect(recorded.created).toHaveLength(1);
-    expect(recorded.created[0]).toMatch(/^<!-- safe-deploy:review -->\n## ❌ safe-deploy: this merge is blocked/);
+    expect(recorded.created[0]).toMatch(/^<!-- safe-deploy:review -->\n<!-- safe-deploy:head [0-9a-f]{40} -->\n## ❌ safe-deploy: this merge is blocked/);
     expect(recorded.created[0]).toContain(`(${GITLAB}/acme/gitops/-/blob/${head}/deploy/web/deploy.yaml#L1)`);
   });
 

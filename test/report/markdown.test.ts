@@ -40,7 +40,8 @@ describe('markdown comment', () => {
     const text = renderMarkdown(reviewOf([deploy('web', [{ name: 'web', image: 'a:1' }])], [deploy('web', [{ name: 'web', image: 'a:2' }])]));
     const lines = text.split('\n');
     expect(lines[0]).toBe(COMMENT_MARKER);
-    expect(lines[1]).toBe('## ✅ safe-deploy: safe to merge');
+    expect(lines[1]).toBe(`<!-- safe-deploy:head ${'b'.repeat(40)} -->`);
+    expect(lines[2]).toBe('## ✅ safe-deploy: safe to merge');
     expect(text).toContain('**0 created · 1 updated · 0 replaced · 0 deleted** in 1 target');
     expect(text).toContain('### What happens when this merges\n\n1 workload rolls out (3 pods)\n');
     expect(text).toContain('<details>\n<summary><b>deploy/shop</b> · plain · 1 updated</summary>');
@@ -55,7 +56,7 @@ describe('markdown comment', () => {
   it('shows a blocked verdict and a findings table, errors first, with source links', () => {
     const review = reviewOf([], [], [finding({ severity: 'warning', rule: 'w' }), finding()]);
     const text = renderMarkdown(review, { sourceLink: (file, line) => `https://example.com/blob/x/${file}#L${line}`, rulesUrl: 'https://example.com/rules.md' });
-    expect(text.split('\n')[1]).toBe('## ❌ safe-deploy: this merge is blocked');
+    expect(text.split('\n')[2]).toBe('## ❌ safe-deploy: this merge is blocked');
     const rows = text.split('\n').filter((l) => l.startsWith('| ❌') || l.startsWith('| ⚠️'));
     expect(rows[0]).toBe(
       '| ❌ error | [<code>render-failed</code>](https://example.com/rules.md#render-failed)<br><sub>A target fails to render at head</sub> | target deploy/shop | Target deploy/shop does not render | [<code>deploy/shop/web.yaml:3</code>](https://example.com/blob/x/deploy/shop/web.yaml#L3) |',
@@ -64,8 +65,28 @@ describe('markdown comment', () => {
   });
 
   it('escapes hostile text so it cannot break the table, open HTML or mention people', () => {
-    expect(escapeText('a|b <script> @team `x`')).toBe('a&#124;b &lt;script&gt; &#64;team &#96;x&#96;');
+    expect(escapeText('a|b <script> @team `x`')).toBe('a&#124;b &lt;script&gt; <code>&#64;</code>team &#96;x&#96;');
     expect(code('</code><img src=x>')).toBe('<code>&lt;/code&gt;&lt;img src=x&gt;</code>');
+  });
+
+  it('keeps hostile names literal inside code: no link, image, autolink, reference, mention, comment or hidden text', () => {
+    expect(code('[x](https://evil.example/p)')).toBe('<code>&#91;x&#93;(https&#58;//evil.example/p)</code>');
+    expect(code('![i](http://evil.example/i.png)')).toBe('<code>!&#91;i&#93;(http&#58;//evil.example/i.png)</code>');
+    expect(code('see www.evil.example')).toBe('<code>see www&#46;evil.example</code>');
+    expect(code('org/repo#1 @admins')).toBe('<code>org/repo&#35;1 &#64;admins</code>');
+    expect(code('a_b*c~~d~~')).toBe('<code>a&#95;b&#42;c&#126;&#126;d&#126;&#126;</code>');
+    expect(code('x<!-- safe-deploy:review -->')).toBe('<code>x&lt;!-- safe-deploy:review --&gt;</code>');
+    // Bidi controls and zero-width characters are written out.
+    expect(code('web\u202Egnp.exe\u200B')).toBe('<code>web&lt;U+202E&gt;gnp.exe&lt;U+200B&gt;</code>');
+  });
+
+  it('breaks references and mentions in text by giving each sigil a code element of its own', () => {
+    expect(escapeText('org/repo#1, @admins, !2, ~bug, %v1, $3, &4')).toBe(
+      'org/repo<code>&#35;</code>1, <code>&#64;</code>admins, <code>&#33;</code>2, <code>&#126;</code>bug, <code>&#37;</code>v1, <code>&#36;</code>3, <code>&amp;</code>4',
+    );
+    expect(escapeText('[x](https://e.example) *b* www.e.example: done!')).toBe('&#91;x&#93;(https&#58;//e.example) &#42;b&#42; www&#46;e.example: done!');
+    expect(escapeText('\u2067rtl\u2069')).toBe('&lt;U+2067&gt;rtl&lt;U+2069&gt;');
+    expect(fenced('diff', '+ name: a\u202Eb')).toEqual(['```diff', '+ name: a<U+202E>b', '```']);
   });
 
   it('uses a fence longer than any backtick run in the diff', () => {

@@ -4,7 +4,7 @@ import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
 import type { Role } from '../../commands/authorize.js';
 import { handleComment, type CommandSurface } from '../../commands/handle.js';
 import { defaultConfig, parseConfig, CONFIG_FILE } from '../../config/load.js';
-import { activeOverrides } from '../../commands/override-record.js';
+import type { OverrideRecords } from '../../commands/override-record.js';
 import type { MirrorCache } from '../../repo/mirror.js';
 import type { Metrics } from '../../server/metrics.js';
 import { escapeText } from '../../report/markdown-text.js';
@@ -20,6 +20,8 @@ export interface GitHubAppDeps {
   mirrors: MirrorCache;
   metrics: Metrics;
   reviewer: Reviewer;
+  /** Signs and reads override records (SAFE_DEPLOY_RECORD_KEY, else the webhook secret). */
+  records: OverrideRecords;
 }
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -57,7 +59,7 @@ function prepare(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullReques
     };
   };
   const review = async (ticket: Ticket) => {
-    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log, reviewer: deps.reviewer }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log, reviewer: deps.reviewer, records: deps.records }, delivery);
   };
   /** Reviews now, as the newest review of this pull request. */
   const run = () => review(deps.scheduler.begin(session.key));
@@ -117,6 +119,9 @@ function commandSurface(deps: GitHubAppDeps, context: Context<'issue_comment.cre
       },
     },
     headSha: pr.head.sha,
+    // Read from the API as the command is handled.
+    currentHead: async () => pr.head.sha,
+    records: deps.records,
     commentLimit: prepared.session.commentLimit,
     reply: async (body) => {
       await octokit.rest.issues.createComment({ owner, repo, issue_number: pr.number, body });
@@ -138,7 +143,7 @@ function commandSurface(deps: GitHubAppDeps, context: Context<'issue_comment.cre
     review: async (targets) => {
       const code = await prepared.code();
       const repoDir = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
-      const overrides = activeOverrides(await prepared.session.listComments(), code.headSha);
+      const overrides = deps.records.active(await prepared.session.listComments(), code.headSha, context.log);
       return deps.reviewer.review({ repo: repoDir, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) }, overrides);
     },
     rerun: prepared.run,

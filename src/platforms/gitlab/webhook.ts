@@ -8,7 +8,7 @@ import type { Metrics } from '../../server/metrics.js';
 import { withRetry } from '../../util/retry.js';
 import type { Role } from '../../commands/authorize.js';
 import { handleComment, type CommandSurface } from '../../commands/handle.js';
-import { activeOverrides } from '../../commands/override-record.js';
+import type { OverrideRecords } from '../../commands/override-record.js';
 import { CONFIG_FILE, defaultConfig, parseConfig } from '../../config/load.js';
 import { reviewMergeRequest, type Log } from '../review-job.js';
 import type { Reviewer } from '../reviewer.js';
@@ -27,6 +27,8 @@ export interface GitLabDeps {
   metrics: Metrics;
   log: Log;
   reviewer: Reviewer;
+  /** Signs and reads override records (SAFE_DEPLOY_RECORD_KEY, else the webhook secret). */
+  records: OverrideRecords;
 }
 
 interface Project {
@@ -114,7 +116,7 @@ function prepare(deps: GitLabDeps, botUser: () => Promise<number | null>, info: 
     };
   };
   const review = async (ticket: Ticket) => {
-    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log, reviewer: deps.reviewer }, delivery);
+    await reviewMergeRequest(session, code, ticket, { mirrors: deps.mirrors, metrics: deps.metrics, log: deps.log, reviewer: deps.reviewer, records: deps.records }, delivery);
   };
   /** Reviews now, as the newest review of this merge request. */
   const run = () => review(deps.scheduler.begin(session.key));
@@ -162,6 +164,9 @@ function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>,
       memberOf: (group) => deps.api.GroupMembers.show(group, note.user.id, { includeInherited: true }).then(() => true, () => false),
     },
     headSha: mr.last_commit?.id ?? '',
+    // The hook's head may be stale by now: the API says what it is.
+    currentHead: async () => (await prepared.code()).headSha,
+    records: deps.records,
     commentLimit: prepared.session.commentLimit,
     reply: async (body) => {
       await prepared.session.createComment(body);
@@ -182,7 +187,7 @@ function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>,
     review: async (targets) => {
       const code = await prepared.code();
       const repo = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
-      const overrides = activeOverrides(await prepared.session.listComments(), code.headSha);
+      const overrides = deps.records.active(await prepared.session.listComments(), code.headSha, deps.log);
       return deps.reviewer.review({ repo, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) }, overrides);
     },
     rerun: prepared.run,
