@@ -82,6 +82,15 @@ export interface TreeEntry {
   oid: string;
 }
 
+/**
+ * Whether git would check the path out: a crafted tree can hold names such as
+ * "..", "." or ".git" that no checkout (git's verify_path) ever writes, so no
+ * tool that deploys the repository sees them; they must never reach a render copy.
+ */
+export function checkoutablePath(path: string): boolean {
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part.toLowerCase() !== '.git' && !part.includes('\0'));
+}
+
 /** Every file of a commit's tree, with its blob id (equal ids mean byte-identical content). */
 export async function listTree(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
   const out = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', sha]);
@@ -90,7 +99,8 @@ export async function listTree(repo: string, sha: string): Promise<Map<string, T
     if (!record) continue;
     const tab = record.indexOf('\t');
     const [mode, type, oid] = record.slice(0, tab).split(' ');
-    if (type === 'blob') files.set(record.slice(tab + 1), { mode: mode!, oid: oid! });
+    const path = record.slice(tab + 1);
+    if (type === 'blob' && checkoutablePath(path)) files.set(path, { mode: mode!, oid: oid! });
   }
   return files;
 }

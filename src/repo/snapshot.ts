@@ -10,7 +10,7 @@ import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
 import { BlobReader } from './blobs.js';
-import { git, grepFiles, listTree, type TreeEntry } from './git.js';
+import { checkoutablePath, git, grepFiles, listTree, type TreeEntry } from './git.js';
 import { MAX_LINK_HOPS, walkPath, type Reached, type WalkableTree } from './walk-path.js';
 
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -250,6 +250,8 @@ export class Snapshot {
 
   private async writeFile(path: string, data: Buffer): Promise<void> {
     const full = join(this.root, path);
+    // Paths are repository paths without "..": anything else is a bug, and must not write outside the copy.
+    if (!full.startsWith(`${this.root}/`) || !checkoutablePath(path)) throw new RenderError('is not a path a checkout can hold; refused', path);
     try {
       await mkdir(dirname(full), { recursive: true });
       await writeFile(full, data);

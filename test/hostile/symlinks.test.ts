@@ -3,7 +3,8 @@
 // links, loops. Helm, kustomize and plain targets; a sentinel outside the
 // checkout never appears, and links that stay inside read what a real checkout
 // would give.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -176,5 +177,33 @@ describe('symlinks that stay inside the repository read what a checkout gives', 
       ['chart', ['update shared']],
     ]);
     expect(json.targets[1]!.changes[0]!.fields).toEqual([{ path: 'data["a.txt"]', before: 'one\n', after: 'two\n' }]);
+  });
+});
+
+describe('trees no checkout would write', () => {
+  it('entries named "..", "." or ".git" in a crafted tree never reach the render copy, so nothing is written outside it', () => {
+    repo = new TestRepo();
+    const plumbing = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.dir, input, encoding: 'utf8' }).trim();
+    const blob = (text: string) => plumbing(['hash-object', '-w', '--stdin'], text);
+    const tree = (entries: string[]) => plumbing(['mktree'], `${entries.join('\n')}\n`);
+    const target = join(outside, 'written-by-the-merge-request.txt');
+    // c/../../…/tmp/<outside>/written-by-the-merge-request.txt: climbs to / from wherever c is copied to.
+    const [file, ...dirs] = target.split('/').filter(Boolean).reverse();
+    let node = tree([`100644 blob ${blob('owned\n')}\t${file}`]);
+    for (const dir of dirs) node = tree([`040000 tree ${node}\t${dir}`]);
+    for (let i = 0; i < 20; i++) node = tree([`040000 tree ${node}\t..`]);
+    const c = tree([`040000 tree ${node}\t..`, `040000 tree ${tree([`100644 blob ${blob('x')}\tconfig`])}\t.git`, `100644 blob ${blob('x\n')}\tx.txt`]);
+    const app = tree([
+      `120000 blob ${blob('../c')}\ta`,
+      `100644 blob ${blob(configMap('app', { a: '2' }))}\tcm.yaml`,
+      `100644 blob ${blob('resources: [cm.yaml]\nconfigMapGenerator: [{name: g, files: [a/x.txt]}]\n')}\tkustomization.yaml`,
+    ]);
+    const base = repo.commit({ 'app/kustomization.yaml': 'resources: [cm.yaml]\n', 'app/cm.yaml': configMap('app', { a: '1' }) });
+    const head = plumbing(['commit-tree', tree([`040000 tree ${app}\tapp`, `040000 tree ${c}\tc`]), '-p', base, '-m', 'attack'], undefined);
+    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    expect(existsSync(target)).toBe(false);
+    expect(out.status).not.toBe(2);
+    const app0 = (JSON.parse(out.stdout) as { targets: Array<{ name: string; status: string; error?: string }> }).targets.find((t) => t.name === 'app');
+    expect(app0).toMatchObject({ status: 'error' });
   });
 });
