@@ -11,7 +11,8 @@ import { repoDir, type Target } from '../targets/target.js';
 import { readYamlFile } from '../util/yaml-read.js';
 import { writeInputs } from './checkout.js';
 import { withoutSchemaValues } from './schema-errors.js';
-import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
+import { checkSchemas, hasArchivedSubcharts } from './helm-schemas.js';
+import { openToRenderer, runSandboxed, sandboxIsolation, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
 import { parseObjects } from './yaml-objects.js';
@@ -78,6 +79,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
   const chart = repoDir(target.path);
   if (!snapshot.files.has(chart ? `${chart}/Chart.yaml` : 'Chart.yaml')) throw new RenderError('no Chart.yaml in the chart directory', target.path);
   await checkVendored(snapshot, chart);
+  await checkSchemas(snapshot, chart);
   const valueFiles = (target.helm?.valueFiles ?? []).map((file) => {
     const path = resolveInRepo(chart, file);
     if (path === null) throw new RenderError(`value file "${file}" points outside the repository; refused`, target.declaredBy?.file ?? target.path);
@@ -91,6 +93,9 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     const valuesDir = await unguessableDir(scratch);
     await Promise.all([openToRenderer(snapshot.root), openToRenderer(valuesDir)]);
     const args = [...tool.prefix, releaseNameFor(target), chart || '.', '--namespace', target.namespace, '--skip-tests', '--include-crds'];
+    // Without a private network and file system, a schema inside an archive could make helm fetch or read
+    // what it names: validation is skipped there (docs/security.md).
+    if (sandboxIsolation().isolation !== 'bwrap' && hasArchivedSubcharts(snapshot, chart)) args.push('--skip-schema-validation');
     if (target.kubernetesVersion) args.push('--kube-version', target.kubernetesVersion.replace(/^v?/, 'v'));
     for (const file of valueFiles) args.push('--values', file);
     const values = target.helm?.values;

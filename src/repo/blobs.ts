@@ -28,6 +28,8 @@ export class BlobReader {
   constructor(private readonly repo: string) {}
 
   read(oid: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Blob> {
+    // A reader closed with its revision stays closed: a late read must not start a process nobody ends.
+    if (this.closed) return Promise.reject(new Error('the revision was closed'));
     const process = this.start();
     return new Promise((resolve, reject) => {
       this.pending.push({ oid, maxBytes, resolve, reject });
@@ -41,7 +43,10 @@ export class BlobReader {
     });
   }
 
+  private closed = false;
+
   close(): void {
+    this.closed = true;
     this.process?.stdin.end();
     this.process = null;
   }

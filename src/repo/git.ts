@@ -6,16 +6,20 @@ import { UserError } from '../errors.js';
 
 const execFileAsync = promisify(execFile);
 const MAX_OUTPUT = 256 * 1024 * 1024;
+/** About 500,000 paths: far beyond real repositories, far below what exhausts the heap. */
+const MAX_TREE_LISTING = 48 * 1024 * 1024;
 
 export interface GitOptions {
   input?: string;
   env?: Record<string, string>;
+  /** Bytes of output before git is stopped (default 256 MB). */
+  maxOutput?: number;
 }
 
 /** Runs git in `repo`; on failure the error carries git's first stderr line. */
 export async function git(repo: string, args: string[], options: GitOptions = {}): Promise<string> {
   const child = execFileAsync('git', ['-C', repo, ...args], {
-    maxBuffer: MAX_OUTPUT,
+    maxBuffer: options.maxOutput ?? MAX_OUTPUT,
     encoding: 'utf8',
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
   });
@@ -93,7 +97,16 @@ export function checkoutablePath(path: string): boolean {
 
 /** Every file of a commit's tree, with its blob id (equal ids mean byte-identical content). */
 export async function listTree(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
-  const out = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', sha]);
+  let out: string;
+  try {
+    // A few tree objects can list millions of paths (each tree naming the next many times): bounded, not held whole.
+    out = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', sha], { maxOutput: MAX_TREE_LISTING });
+  } catch (error) {
+    if (error instanceof GitError && /maxBuffer/i.test(error.message)) {
+      throw new UserError(`commit ${sha.slice(0, 12)} lists more files than safe-deploy reviews (its file list is over ${MAX_TREE_LISTING / 2 ** 20} MB); refused`);
+    }
+    throw error;
+  }
   const files = new Map<string, TreeEntry>();
   for (const record of out.split('\0')) {
     if (!record) continue;

@@ -150,7 +150,7 @@ export class Snapshot {
    * symlinks on the way and the file reached, or every file of a linked
    * directory. A change to any of them changes the render.
    */
-  async dependencies(path: string, expanded = new Set<string>()): Promise<string[]> {
+  async dependencies(path: string, expanding = new Set<string>()): Promise<string[]> {
     let reached: Reached;
     try {
       reached = await this.resolve(path);
@@ -159,11 +159,28 @@ export class Snapshot {
     }
     const found = [...reached.links];
     if (reached.kind === 'file') found.push(reached.path);
-    if (reached.kind === 'dir' && !expanded.has(reached.path) && expanded.size < MAX_LINK_HOPS) {
-      expanded.add(reached.path);
-      for (const file of this.filesUnder(reached.path)) found.push(...(await this.dependencies(file, expanded)));
-    }
+    if (reached.kind === 'dir') found.push(...(await this.directoryDependencies(reached.path, expanding)));
     return found;
+  }
+
+  // What a linked directory depends on, once per directory: many links to one chain of linked
+  // directories must not cost links × chain × tree.
+  private readonly linkedDirectories = new Map<string, string[]>();
+
+  private async directoryDependencies(dir: string, expanding: Set<string>): Promise<string[]> {
+    const known = this.linkedDirectories.get(dir);
+    if (known) return known;
+    if (expanding.has(dir)) return []; // a loop: that directory's files are being listed already
+    expanding.add(dir);
+    const found = new Set<string>();
+    for (const file of this.filesUnder(dir)) {
+      for (const dependency of await this.dependencies(file, expanding)) found.add(dependency);
+      if (found.size > MAX_LINKED_FILES) break; // rendering refuses that many anyway
+    }
+    expanding.delete(dir);
+    const list = [...found];
+    this.linkedDirectories.set(dir, list);
+    return list;
   }
 
   /** A file's text, following symlinks inside the repository; RenderErrors name the file. */
@@ -261,7 +278,9 @@ export class Snapshot {
   }
 
   private async checkout(paths: string[]): Promise<void> {
-    const env = { GIT_INDEX_FILE: join(this.scratch, 'index') };
+    // Only the repository's own configuration: no system or user git config can add a smudge filter or hook
+    // that a .gitattributes in the merge request would then run with the server's environment.
+    const env = { GIT_INDEX_FILE: join(this.scratch, 'index'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_ATTR_NOSYSTEM: '1' };
     this.indexReady ??= git(this.repo, ['read-tree', this.sha], { env }).then(() => undefined);
     await this.indexReady;
     await git(this.repo, [`--work-tree=${this.root}`, 'checkout-index', '-f', '-z', '--stdin'], { env, input: paths.join('\0') });

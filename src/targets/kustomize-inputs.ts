@@ -64,8 +64,13 @@ async function readKustomization(snapshot: Snapshot, file: string): Promise<unkn
   if (!parsed) {
     parsed = snapshot.readText(file).then(
       async (text) => {
-        const [doc] = await readYaml(text, file, { single: true });
-        return { value: doc?.error ? null : (doc?.value ?? null) };
+        // Read as kustomize reads it (YAML 1.1, merge keys). What cannot be read here is not built: the
+        // refusals below must judge exactly what kustomize would act on, and a parser difference would hide it.
+        const [doc] = await readYaml(text, file, { single: true, kubernetes: true });
+        if (doc?.error) return { error: new RenderError(`invalid YAML: ${doc.error.message}`, file, doc.error.line) };
+        const value = doc?.value ?? null;
+        if (value !== null && !isObject(value)) return { error: new RenderError('not a kustomization: the file holds no map', file) };
+        return { value };
       },
       (error: unknown) => {
         if (error instanceof RenderError) return { error };
@@ -157,28 +162,34 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
   const visit = async (current: string): Promise<void> => {
     if (inputs.dirs.includes(current)) return;
     inputs.dirs.push(current);
-    for (const file of snapshot.filesIn(current)) if (!DOC_FILE.test(file)) inputs.files.add(file);
+    for (const file of snapshot.filesIn(current)) {
+      // A linked directory is read only when a kustomization names it, and that is refused above.
+      if (DOC_FILE.test(file) || (snapshot.isSymlink(file) && (await snapshot.resolve(file).catch(() => null))?.kind === 'dir')) continue;
+      inputs.files.add(file);
+    }
     const kfile = kustomizationFile(snapshot, current);
     if (!kfile) return;
     inputs.data.add(kfile);
     const k = await readKustomization(snapshot, kfile);
-    if (!isObject(k)) return; // invalid YAML: kustomize names it in its own error
+    if (!isObject(k)) return; // empty: nothing to build
     await visitKustomization(current, kfile, k);
   };
 
-  /** The repository path of a reference; `remote` says whether kustomize would fetch it instead (refused, even when a local path of that name exists). */
-  const local = (from: string, ref: string, kfile: string, remote: (ref: string) => boolean): string => {
+  /**
+   * The repository path of a reference; `remote` says whether kustomize would fetch it instead (refused,
+   * even when a local path of that name exists). kustomize loads what a link reaches from its real
+   * location (relative paths and the load restrictor then follow that), while the render copy holds it
+   * in the link's place: a directory reached through a link is refused rather than mispredicted.
+   */
+  const local = async (from: string, ref: string, kfile: string, remote: (ref: string) => boolean): Promise<string> => {
     if (remote(ref)) throw new RenderError(`remote resource "${ref}" refused: safe-deploy renders offline; vendor it into the repository`, kfile);
-    const resolved = resolveInRepo(from, ref);
-    if (resolved === null) throw new RenderError(`"${ref}" points outside the repository; refused`, kfile);
-    return resolved;
-  };
-  // kustomize loads a linked directory from its real location (relative paths and the load restrictor
-  // then follow that), while the render copy holds the link's content in its place: refused rather than mispredicted.
-  const refuseDirectoryLink = async (path: string, ref: string, kfile: string) => {
-    if (!snapshot.isSymlink(path)) return;
+    const path = resolveInRepo(from, ref);
+    if (path === null) throw new RenderError(`"${ref}" points outside the repository; refused`, kfile);
+    if ((snapshot.files.has(path) && !snapshot.isSymlink(path)) || snapshot.hasDir(path)) return path;
     const reached = await snapshot.resolve(path);
     if (reached.kind === 'dir') throw new RenderError(`"${ref}" is a symlink to the directory ${reached.path || '.'}; name that directory instead`, kfile);
+    if (!snapshot.files.has(path) && reached.links.length > 0) throw new RenderError(`"${ref}" goes through the symlink ${reached.links[0]}; name the real path ${reached.path} instead`, kfile);
+    return path;
   };
 
   const visitKustomization = async (current: string, kfile: string, k: JsonObject): Promise<void> => {
@@ -189,9 +200,8 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     }
     const included = [...strings(k.resources), ...strings(k.bases), ...strings(k.components)];
     for (const ref of included) {
-      const path = local(current, ref, kfile, isRemoteBase);
+      const path = await local(current, ref, kfile, isRemoteBase);
       if (snapshot.files.has(path)) {
-        await refuseDirectoryLink(path, ref, kfile);
         inputs.files.add(path);
       } else {
         inputs.includes.add(path);
@@ -212,12 +222,12 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
       ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
     ];
     for (const ref of fileRefs) {
-      const path = local(current, ref, kfile, isRemoteFile);
+      const path = await local(current, ref, kfile, isRemoteFile);
       inputs.files.add(path);
       inputs.data.add(path);
     }
-    for (const ref of secrets.files) inputs.secretFiles.push(local(current, ref, kfile, isRemoteFile));
-    for (const ref of secrets.envs) inputs.secretEnvFiles.push(local(current, ref, kfile, isRemoteFile));
+    for (const ref of secrets.files) inputs.secretFiles.push(await local(current, ref, kfile, isRemoteFile));
+    for (const ref of secrets.envs) inputs.secretEnvFiles.push(await local(current, ref, kfile, isRemoteFile));
     for (const path of [...inputs.secretFiles, ...inputs.secretEnvFiles]) {
       inputs.files.add(path);
       inputs.data.add(path);
@@ -230,7 +240,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
         }
         continue;
       }
-      const path = local(current, ref, kfile, isRemoteBase);
+      const path = await local(current, ref, kfile, isRemoteBase);
       if (snapshot.files.has(path)) {
         inputs.files.add(path);
         inputs.data.add(path);

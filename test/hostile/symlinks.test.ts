@@ -4,11 +4,13 @@
 // checkout never appears, and links that stay inside read what a real checkout
 // would give.
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { TestRepo, runCli, runCliAsync } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
 
 const SENTINEL = 'SENTINEL-5d21e0-server-file';
@@ -205,5 +207,40 @@ describe('trees no checkout would write', () => {
     expect(out.status).not.toBe(2);
     const app0 = (JSON.parse(out.stdout) as { targets: Array<{ name: string; status: string; error?: string }> }).targets.find((t) => t.name === 'app');
     expect(app0).toMatchObject({ status: 'error' });
+  });
+});
+
+describe('Helm schema references', () => {
+  it('a values.schema.json that refers to a URL or a file is refused before helm could fetch or read it; local references render', async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.end('{"enum": ["from the loopback service"]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const schema = (ref: string) => JSON.stringify({ type: 'object', properties: { x: { $ref: ref } }, $defs: { s: { type: 'string' } } });
+      const chart = (name: string, ref: string) => ({
+        [`${name}/Chart.yaml`]: CHART,
+        [`${name}/values.yaml`]: 'x: a\n',
+        [`${name}/values.schema.json`]: schema(ref),
+        [`${name}/templates/cm.yaml`]: chartReading('.Values.x'),
+      });
+      repo = new TestRepo();
+      const base = repo.commit({ 'ok/cm.yaml': configMap('ok', { a: '1' }) });
+      const head = repo.commit({ ...chart('web', `http://127.0.0.1:${port}/internal/admin`), ...chart('disk', `file://${outside}/secret.yaml`), ...chart('local', '#/$defs/s'), 'ok/cm.yaml': configMap('ok', { a: '2' }) });
+      const out = await runCliAsync(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { SAFE_DEPLOY_SANDBOX: 'off' });
+      const targets = new Map((JSON.parse(out.stdout) as { targets: Array<{ name: string; status: string; error?: string }> }).targets.map((t) => [t.name, t]));
+      expect(targets.get('web')?.error).toBe(
+        `web/values.schema.json: $ref "http://127.0.0.1:${port}/internal/admin" makes helm load another document, over the network or from its disk; refused: put it under $defs and refer to "#/$defs/…"`,
+      );
+      expect(targets.get('disk')?.error).toMatch(/^disk\/values\.schema\.json: \$ref "file:\/\/.*secret\.yaml" makes helm load another document/);
+      expect(targets.get('local')).toMatchObject({ status: 'ok' });
+      expect(out.stdout).not.toContain(SENTINEL);
+      expect(requests).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
