@@ -187,8 +187,8 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     if (path === null) throw new RenderError(`"${ref}" points outside the repository; refused`, kfile);
     if ((snapshot.files.has(path) && !snapshot.isSymlink(path)) || snapshot.hasDir(path)) return path;
     const reached = await snapshot.resolve(path);
-    if (reached.kind === 'dir') throw new RenderError(`"${ref}" is a symlink to the directory ${reached.path || '.'}; name that directory instead`, kfile);
-    if (!snapshot.files.has(path) && reached.links.length > 0) throw new RenderError(`"${ref}" goes through the symlink ${reached.links[0]}; name the real path ${reached.path} instead`, kfile);
+    if (reached.kind === 'dir' && snapshot.isSymlink(path)) throw new RenderError(`"${ref}" is a symlink to the directory ${reached.path || '.'}; name that directory instead`, kfile);
+    if (!snapshot.files.has(path) && reached.links.length > 0) throw new RenderError(`"${ref}" goes through the symlink ${reached.links[0]}; name the real path ${reached.path || '.'} instead`, kfile);
     return path;
   };
 

@@ -244,3 +244,21 @@ describe('Helm schema references', () => {
     }
   });
 });
+
+describe('the kustomize pre-check sees what kustomize will build', () => {
+  it('refuses a base reached through a linked directory, and kustomizations it cannot read exactly as kustomize does', () => {
+    const r = review(
+      { 'lp/app/a': '../c' },
+      {
+        'lp/app/kustomization.yaml': 'resources: [a/sub]\n',
+        'lp/c/sub/kustomization.yaml': 'resources: [http://127.0.0.1:9/leak.yaml]\n',
+        'dup/kustomization.yaml': 'resources: [cm.yaml]\nresources: [https://evil.example/x.yaml]\n',
+        'dup/cm.yaml': configMap('dup', { a: '1' }),
+        'merge/kustomization.yaml': 'base: &b {resources: [https://evil.example/x.yaml]}\n<<: *b\n',
+      },
+    );
+    expect(r.error('lp/app')).toBe('lp/app/kustomization.yaml: "a/sub" goes through the symlink lp/app/a; name the real path lp/c/sub instead');
+    expect(r.error('dup')).toBe('dup/kustomization.yaml:2: invalid YAML: Map keys must be unique');
+    expect(r.error('merge')).toBe('merge/kustomization.yaml: remote resource "https://evil.example/x.yaml" refused: safe-deploy renders offline; vendor it into the repository');
+  });
+});
