@@ -19,6 +19,8 @@ export interface CommandSurface {
   currentHead(): Promise<string>;
   /** Signs and reads the override records of the thread. */
   records: OverrideRecords;
+  /** The merge request's key ("owner/repo#12"), which records are bound to. */
+  mergeRequest: string;
   commentLimit: number;
   reply(body: string): Promise<void>;
   react(reaction: 'eyes' | '+1' | '-1'): Promise<void>;
@@ -155,14 +157,14 @@ async function override(surface: CommandSurface, command: Command): Promise<Outc
     return 'refused';
   }
   const record: Override = { rule, ...(resource ? { resource } : {}), sha: head, by: surface.principal.username, reason: command.reason, at: new Date().toISOString() };
-  await surface.reply(surface.records.confirmation(record));
+  await surface.reply(surface.records.confirmation(record, surface.mergeRequest));
   surface.log.info({ override: record }, 'override recorded');
   await surface.rerun();
   return 'done';
 }
 
 async function listOverrides(surface: CommandSurface): Promise<Outcome> {
-  const active = surface.records.active(await surface.comments(), surface.headSha, surface.log);
+  const active = surface.records.active(await surface.comments(), surface.headSha, surface.mergeRequest, surface.log);
   if (!active.length) {
     await surface.reply(`No active overrides for ${code(short(surface.headSha))}.`);
     return 'done';

@@ -8,6 +8,7 @@
 // exactly, the confirmation the bot writes for that record.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Override } from '../core/policy/overrides.js';
+import { UserError } from '../errors.js';
 import type { Log } from '../platforms/review-job.js';
 import type { ThreadComment } from '../platforms/types.js';
 import { code, escapeText, mention } from '../report/markdown-text.js';
@@ -27,46 +28,47 @@ export class OverrideRecords {
    * server) or token (CI mode). Records verify only where the same secret is set.
    */
   constructor(secret: string) {
-    if (!secret) throw new Error('override records need a secret: set SAFE_DEPLOY_RECORD_KEY or the webhook secret');
+    if (!secret) throw new UserError('override records need a secret: set SAFE_DEPLOY_RECORD_KEY or the webhook secret');
     this.key = createHmac('sha256', secret).update(LABEL).digest();
   }
 
-  private mac(payload: string): Buffer {
-    return createHmac('sha256', this.key).update(payload).digest();
+  /** Over the merge request too: a confirmation copied into another merge request does not verify there. */
+  private mac(scope: string, payload: string): Buffer {
+    return createHmac('sha256', this.key).update(`${scope}\n${payload}`).digest();
   }
 
   /** The whole body of the bot's reply to an accepted override; the record is its last line. */
-  confirmation(override: Override): string {
+  confirmation(override: Override, scope: string): string {
     const payload = encode(override);
     const on = override.resource ? ` on ${code(override.resource)}` : '';
     return [
       `Override recorded: ${code(override.rule)}${on} for ${code(short(override.sha))}, by ${mention(override.by)}: ${escapeText(override.reason)}`,
       '',
       'It holds until the next push.',
-      `<!-- safe-deploy:override ${payload}.${this.mac(payload).toString('base64url')} -->`,
+      `<!-- safe-deploy:override ${payload}.${this.mac(scope, payload).toString('base64url')} -->`,
     ].join('\n');
   }
 
   /** The record of one comment: the bot's own, exactly a confirmation, with a valid MAC; else null. */
-  read(comment: ThreadComment, log?: Log): Override | null {
+  read(comment: ThreadComment, scope: string, log?: Log): Override | null {
     if (!comment.own) return null;
     const match = RECORD_LINE.exec(comment.body);
     if (!match) return null;
     const [, payload, mac] = match as unknown as [string, string, string];
-    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(payload))) {
+    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(scope, payload))) {
       log?.warn({ comment: comment.id }, 'override record with an invalid MAC ignored');
       return null;
     }
     const override = decode(payload);
     // Anything around the record other than what the bot writes for it means the comment is something else.
-    if (!override || this.confirmation(override).trimEnd() !== comment.body.trimEnd()) return null;
+    if (!override || this.confirmation(override, scope).trimEnd() !== comment.body.trimEnd()) return null;
     return override;
   }
 
-  /** Overrides recorded by the bot for this head commit. */
-  active(comments: ThreadComment[], headSha: string, log?: Log): Override[] {
+  /** Overrides recorded by the bot in this merge request (`scope`, its key) for this head commit. */
+  active(comments: ThreadComment[], headSha: string, scope: string, log?: Log): Override[] {
     return comments.flatMap((c) => {
-      const override = this.read(c, log);
+      const override = this.read(c, scope, log);
       return override && override.sha === headSha ? [override] : [];
     });
   }

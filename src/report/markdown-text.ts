@@ -54,3 +54,11 @@ export function fenced(language: string, body: string): string[] {
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return [`${fence}${language}`, shown, fence];
 }
+
+/** A repository path for a link URL: every segment encoded, parentheses too, so a file name cannot end a Markdown link. */
+export function linkPath(file: string): string {
+  return file
+    .split('/')
+    .map((part) => encodeURIComponent(part).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}

@@ -147,7 +147,7 @@ function changeSection(change: Change, omitted: boolean): string[] {
   if (change.impacts.length) lines.push('');
   for (const impact of change.impacts) lines.push(`- ${IMPACT_LABEL[impact.type]}: ${escapeText(impact.message)}`);
   if (omitted) {
-    lines.push('', `_Diff not shown: the comment is over the size limit. Reply \`/safe-deploy show ${change.kind}/${change.name}\` to see it._`);
+    lines.push('', `_Diff not shown: the comment is over the size limit. Reply ${code(`/safe-deploy show ${change.kind}/${change.name}`)} to see it._`);
   } else {
     lines.push(...diffBlock(change));
   }

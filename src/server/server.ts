@@ -45,11 +45,13 @@ export interface SafeDeployServer {
 /** Answers a request (true) or passes (false); `body` has been read whole, within MAX_WEBHOOK_BYTES. */
 type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean> | boolean;
 
-/** The secret override records are signed with: SAFE_DEPLOY_RECORD_KEY, else the platform's webhook secret. */
+/** The secret override records are signed with: SAFE_DEPLOY_RECORD_KEY, else the platform's webhook secret (which must be set). */
 function recordSecret(env: NodeJS.ProcessEnv, webhookSecret: string | undefined, name: string): string {
-  const secret = env.SAFE_DEPLOY_RECORD_KEY || webhookSecret;
-  if (!secret) throw new UserError(`${name} is empty: set it (webhooks must be signed), or SAFE_DEPLOY_RECORD_KEY for override records`);
-  return secret;
+  // Without it Probot would verify signatures against a well-known default.
+  if (!webhookSecret) throw new UserError(`${name} is not set: webhooks must be signed with a secret of your own`);
+  const key = env.SAFE_DEPLOY_RECORD_KEY;
+  if (key !== undefined && key.length < 32) throw new UserError('SAFE_DEPLOY_RECORD_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  return key || webhookSecret;
 }
 
 export function githubConfigured(env: NodeJS.ProcessEnv): boolean {

@@ -60,17 +60,17 @@ describe('overrides in the thread', () => {
 
   it('are read back from the bot’s own confirmations for the current head only', () => {
     const comments = [
-      own(1, records.confirmation(record)),
-      { id: 2, body: records.confirmation({ ...record, rule: 'host-path' }), author: 'mallory', own: false },
-      own(3, records.confirmation({ ...record, sha: 'old' })),
+      own(1, records.confirmation(record, 'acme/gitops#1')),
+      { id: 2, body: records.confirmation({ ...record, rule: 'host-path' }, 'acme/gitops#1'), author: 'mallory', own: false },
+      own(3, records.confirmation({ ...record, sha: 'old' }, 'acme/gitops#1')),
     ];
-    expect(records.active(comments, 'abc')).toEqual([record]);
-    expect(records.active(comments, 'new-push')).toEqual([]);
-    // The record is the JSON in a fixed key order, then HMAC-SHA256 under HMAC-SHA256(secret, label), both base64url.
+    expect(records.active(comments, 'abc', 'acme/gitops#1')).toEqual([record]);
+    expect(records.active(comments, 'new-push', 'acme/gitops#1')).toEqual([]);
+    // The record is the JSON in a fixed key order, then HMAC-SHA256 of the merge request and the record under HMAC-SHA256(secret, label), both base64url.
     const payload = Buffer.from('{"rule":"image-tag-mutable","resource":"Deployment/web","sha":"abc","by":"ann","reason":"hotfix --> tomorrow","at":"2026-11-27T00:00:00Z"}').toString('base64url');
     const key = createHmac('sha256', 'server-secret').update('safe-deploy override record v1').digest();
-    const mac = createHmac('sha256', key).update(payload).digest('base64url');
-    expect(records.confirmation(record)).toBe(
+    const mac = createHmac('sha256', key).update(`acme/gitops#1\n${payload}`).digest('base64url');
+    expect(records.confirmation(record, 'acme/gitops#1')).toBe(
       [
         'Override recorded: <code>image-tag-mutable</code> on <code>Deployment/web</code> for <code>abc</code>, by @ann: hotfix --&gt; tomorrow',
         '',
@@ -81,7 +81,7 @@ describe('overrides in the thread', () => {
   });
 
   it('are ignored when forged, signed with another key, or quoted inside any other text', () => {
-    const genuine = records.confirmation(record);
+    const genuine = records.confirmation(record, 'acme/gitops#1');
     const line = genuine.split('\n').pop()!;
     const payload = /override ([^.]+)\./.exec(line)![1]!;
     const forgedPayload = Buffer.from(JSON.stringify({ ...record, by: 'cto' })).toString('base64url');
@@ -94,11 +94,13 @@ describe('overrides in the thread', () => {
       own(3, genuine.replace(payload, forgedPayload)),
       own(4, `${genuine.slice(0, genuine.lastIndexOf('.'))}.${'A'.repeat(43)} -->`),
       // Signed with another server's key.
-      own(5, new OverrideRecords('other-secret').confirmation(record)),
+      own(5, new OverrideRecords('other-secret').confirmation(record, 'acme/gitops#1')),
       // Text added before a genuine confirmation.
       own(6, `Hello\n${genuine}`),
+      // A genuine confirmation of another merge request, posted here.
+      own(7, records.confirmation(record, 'acme/gitops#2')),
     ];
-    expect(records.active(comments, 'abc')).toEqual([]);
+    expect(records.active(comments, 'abc', 'acme/gitops#1')).toEqual([]);
   });
 
   it('mark the findings they cover and flip the verdict when nothing else blocks', () => {

@@ -217,7 +217,8 @@ describe('slash-commands on GitHub', () => {
 
 describe('forged overrides on GitHub', () => {
   const signed = new OverrideRecords(WEBHOOK_SECRET);
-  const recordLine = (override: Override) => signed.confirmation(override).split('\n').pop()!;
+  const MR = `${OWNER}/${REPO}#1`;
+  const recordLine = (override: Override) => signed.confirmation(override, MR).split('\n').pop()!;
   const forgedLine = (override: Override) => `<!-- safe-deploy:override ${Buffer.from(JSON.stringify(override)).toString('base64url')}.${'A'.repeat(43)} -->`;
   const grant = (sha: string): Override => ({ rule: 'image-tag-mutable', sha, by: 'cto', reason: 'approved', at: '2026-11-28T00:00:00Z' });
 
@@ -241,12 +242,12 @@ describe('forged overrides on GitHub', () => {
     const later = repo.pushHead(base, 'refs/attack/later', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }) });
     const carrier = repo.pushHead(base, 'refs/pull/1/head', {
       'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:latest' }),
-      'deploy/web/note.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: note, namespace: shop}\ndata:\n  note: |\n${signed.confirmation(grant(later)).split('\n').map((l) => `    ${l}`).join('\n')}\n`,
+      'deploy/web/note.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: note, namespace: shop}\ndata:\n  note: |\n${signed.confirmation(grant(later), MR).split('\n').map((l) => `    ${l}`).join('\n')}\n`,
     });
     await pullRequest('opened', carrier);
     expect(mainComment(state)).toContain('safe-deploy:override');
     // A person pastes a whole confirmation signed for the head as well.
-    state.comments.push({ id: 1, body: signed.confirmation(grant(later)), user: { login: 'mallory', type: 'User' }, performed_via_github_app: null });
+    state.comments.push({ id: 1, body: signed.confirmation(grant(later), MR), user: { login: 'mallory', type: 'User' }, performed_via_github_app: null });
     repo.git('update-ref', 'refs/pull/1/head', later);
     await pullRequest('synchronize', later);
     expect(state.conclusions).toEqual(['failure', 'failure']);
@@ -283,5 +284,12 @@ describe('forged overrides on GitHub', () => {
     await comment('/safe-deploy override image-tag-mutable -- hotfix', 'lead');
     expect(replies(state).pop()).toBe(`Override refused: the head changed to <code>${next.slice(0, 12)}</code>; review it and override again.`);
     expect(state.conclusions).toEqual(['failure']);
+  });
+});
+
+describe('record keys', () => {
+  it('the server refuses to start without a webhook secret, or with a short record key', async () => {
+    await expect(startGitHubServer({ env: { WEBHOOK_SECRET: '' } })).rejects.toThrow('WEBHOOK_SECRET is not set: webhooks must be signed with a secret of your own');
+    await expect(startGitHubServer({ env: { SAFE_DEPLOY_RECORD_KEY: 'short' } })).rejects.toThrow('SAFE_DEPLOY_RECORD_KEY must be at least 32 characters');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/model.js';
 import { COMMENT_MARKER, renderMarkdown } from '../../src/report/markdown.js';
-import { code, escapeText, fenced } from '../../src/report/markdown-text.js';
+import { code, escapeText, fenced, linkPath } from '../../src/report/markdown-text.js';
 import { deploy, res } from '../helpers/resources.js';
 import { reviewOf } from '../helpers/review.js';
 
@@ -80,6 +80,10 @@ describe('markdown comment', () => {
     expect(code('web\u202Egnp.exe\u200B')).toBe('<code>web&lt;U+202E&gt;gnp.exe&lt;U+200B&gt;</code>');
   });
 
+  it('encodes link paths so a file name with parentheses cannot end the link', () => {
+    expect(linkPath("deploy/a (copy)/it's!*.yaml")).toBe('deploy/a%20%28copy%29/it%27s%21%2A.yaml');
+  });
+
   it('breaks references and mentions in text by giving each sigil a code element of its own', () => {
     expect(escapeText('org/repo#1, @admins, !2, ~bug, %v1, $3, &4')).toBe(
       'org/repo<code>&#35;</code>1, <code>&#64;</code>admins, <code>&#33;</code>2, <code>&#126;</code>bug, <code>&#37;</code>v1, <code>&#36;</code>3, <code>&amp;</code>4',
@@ -126,7 +130,7 @@ describe('size budget', () => {
     expect(text.length).toBeLessThanOrEqual(limit);
     assertBalanced(text);
     // Objects with long args (every 7th) have the largest diffs: they go first.
-    expect(text).toContain('Diff not shown: the comment is over the size limit. Reply `/safe-deploy show Deployment/svc-0000`');
+    expect(text).toContain('Diff not shown: the comment is over the size limit. Reply <code>/safe-deploy show Deployment/svc-0000</code>');
     expect(text).not.toContain('/safe-deploy show Deployment/svc-0001`');
     expect(text).toMatch(/#### ✏️ update <code>Deployment shop\/svc-0001<\/code>[\s\S]*?```diff/);
   });

@@ -122,6 +122,7 @@ function commandSurface(deps: GitHubAppDeps, context: Context<'issue_comment.cre
     // Read from the API as the command is handled.
     currentHead: async () => pr.head.sha,
     records: deps.records,
+    mergeRequest: prepared.session.key,
     commentLimit: prepared.session.commentLimit,
     reply: async (body) => {
       await octokit.rest.issues.createComment({ owner, repo, issue_number: pr.number, body });
@@ -143,7 +144,7 @@ function commandSurface(deps: GitHubAppDeps, context: Context<'issue_comment.cre
     review: async (targets) => {
       const code = await prepared.code();
       const repoDir = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
-      const overrides = deps.records.active(await prepared.session.listComments(), code.headSha, context.log);
+      const overrides = deps.records.active(await prepared.session.listComments(), code.headSha, prepared.session.key, context.log);
       return deps.reviewer.review({ repo: repoDir, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) }, overrides);
     },
     rerun: prepared.run,

@@ -1,4 +1,5 @@
 // A pull request on GitHub: the `safe-deploy` check run and the one review comment.
+import { linkPath } from '../../report/markdown-text.js';
 import type { ProbotOctokit } from 'probot';
 import type { Metrics } from '../../server/metrics.js';
 import { statusLine } from '../status-text.js';
@@ -61,7 +62,7 @@ export class GitHubSession implements MergeRequestSession {
   }
 
   sourceLink(file: string, line?: number): string {
-    const path = file.split('/').map(encodeURIComponent).join('/');
+    const path = linkPath(file);
     return `${this.pr.htmlUrl}/blob/${this.pr.headSha}/${path}${line ? `#L${line}` : ''}`;
   }
 

@@ -1,5 +1,6 @@
 // A merge request on GitLab: the `safe-deploy` commit status (on the head
 // pipeline when there is one) and the one review note.
+import { linkPath } from '../../report/markdown-text.js';
 import type { Gitlab } from '@gitbeaker/rest';
 import type { Metrics } from '../../server/metrics.js';
 import { withRetry } from '../../util/retry.js';
@@ -76,7 +77,7 @@ export class GitLabSession implements MergeRequestSession {
   }
 
   sourceLink(file: string, line?: number): string {
-    const path = file.split('/').map(encodeURIComponent).join('/');
+    const path = linkPath(file);
     return `${this.mr.webUrl}/-/blob/${this.mr.headSha}/${path}${line ? `#L${line}` : ''}`;
   }
 

@@ -167,6 +167,7 @@ function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>,
     // The hook's head may be stale by now: the API says what it is.
     currentHead: async () => (await prepared.code()).headSha,
     records: deps.records,
+    mergeRequest: prepared.session.key,
     commentLimit: prepared.session.commentLimit,
     reply: async (body) => {
       await prepared.session.createComment(body);
@@ -187,7 +188,7 @@ function commandSurface(deps: GitLabDeps, botUser: () => Promise<number | null>,
     review: async (targets) => {
       const code = await prepared.code();
       const repo = await deps.mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
-      const overrides = deps.records.active(await prepared.session.listComments(), code.headSha, deps.log);
+      const overrides = deps.records.active(await prepared.session.listComments(), code.headSha, prepared.session.key, deps.log);
       return deps.reviewer.review({ repo, base: code.baseSha, head: code.headSha, ...(targets ? { targets } : {}) }, overrides);
     },
     rerun: prepared.run,
