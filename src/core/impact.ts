@@ -6,6 +6,7 @@ import { recreateConsequence } from './immutable.js';
 import type { Change, Impact } from './model.js';
 import { at, labelsOf, LONG_RUNNING, podTemplatePrefix, replicas, selects } from './pod.js';
 import { displayName, isObject, type JsonObject, type JsonValue, type Resource } from './resource.js';
+import { plural } from './plural.js';
 
 export interface TargetObjects {
   base: Resource[];
@@ -24,10 +25,6 @@ export function scaledValue(value: JsonValue | undefined, total: number, fallbac
   if (!percent) return Number.parseInt(String(raw), 10) || 0;
   const exact = (Number(percent[1]) * total) / 100;
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function listed(names: string[]): string {

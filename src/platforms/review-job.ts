@@ -10,6 +10,7 @@ import type { Metrics, ReviewOutcome } from '../server/metrics.js';
 import { inProcessReviewer, type Reviewer, type ReviewDigest, type ReviewResult } from './reviewer.js';
 import type { Ticket } from './scheduler.js';
 import type { Annotation, CodeSource, MergeRequestSession, RemoteCode, StatusReport, ThreadComment } from './types.js';
+import { plural } from '../core/plural.js';
 
 export interface Log {
   info(object: object, message?: string): void;
@@ -34,9 +35,6 @@ export const NO_CHANGES_TITLE = 'No Kubernetes changes';
 
 const LEVEL: Record<string, Annotation['level']> = { error: 'failure', warning: 'warning', notice: 'notice' };
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /** "2 errors, 3 warnings" — or the counts of changes when nothing is found. */
 export function statusTitle(review: ReviewDigest): string {

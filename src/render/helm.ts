@@ -8,13 +8,12 @@ import { isObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { unguessableDir } from '../util/unguessable-dir.js';
 import { readYamlFile } from '../util/yaml-read.js';
-import { writeInputs } from './checkout.js';
 import { withoutSchemaValues } from './schema-errors.js';
 import { checkSchemas, hasArchivedSubcharts } from './helm-schemas.js';
 import { openToRenderer, runSandboxed, sandboxIsolation, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
-import { unguessableDir } from '../util/unguessable-dir.js';
 import { parseObjects } from './yaml-objects.js';
 
 interface Dependency {
@@ -86,7 +85,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     if (!snapshot.files.has(path)) throw new RenderError(`value file "${file}" not found`, path);
     return path;
   });
-  await writeInputs(snapshot, [...snapshot.filesUnder(chart), ...valueFiles], chart ? `${chart}/Chart.yaml` : 'Chart.yaml');
+  await snapshot.materialize([...snapshot.filesUnder(chart), ...valueFiles], chart ? `${chart}/Chart.yaml` : 'Chart.yaml');
 
   const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
   try {

@@ -9,7 +9,6 @@ import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { kustomizationFile, kustomizeInputs } from '../targets/kustomize-inputs.js';
 import { repoDir, type Target } from '../targets/target.js';
 import { RenderError } from '../errors.js';
-import { writeInputs } from './checkout.js';
 import { generatorSecrets } from './generator-secrets.js';
 import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
@@ -104,7 +103,7 @@ export async function renderKustomize(snapshot: Snapshot, target: Target, limits
   const dir = repoDir(target.path);
   const inputs = await kustomizeInputs(snapshot, dir);
   const secrets = await generatorSecrets(snapshot, inputs);
-  await writeInputs(snapshot, inputs.files, kustomizationFile(snapshot, dir) ?? target.path);
+  await snapshot.materialize(inputs.files, kustomizationFile(snapshot, dir) ?? target.path);
   const { output, dir: buildDir } = await build(
     snapshot,
     { 'kustomization.yaml': { ...targetKustomization(target, 1), buildMetadata: ['originAnnotations'] } },
@@ -132,7 +131,7 @@ const NO_NAMESPACE = '\u0000no-namespace';
 export async function renderKustomizeBatch(snapshot: Snapshot, targets: Target[], limits: Limits): Promise<Map<Target, Resource[]> | null> {
   try {
     const inputs = await Promise.all(targets.map((t) => kustomizeInputs(snapshot, repoDir(t.path))));
-    await writeInputs(snapshot, inputs.flatMap((i) => [...i.files]), 'kustomize build');
+    await snapshot.materialize(inputs.flatMap((i) => [...i.files]), 'kustomize build');
     const files: Record<string, Record<string, unknown>> = {
       'kustomization.yaml': { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: targets.map((_, i) => `t${i}`), buildMetadata: ['originAnnotations'] },
     };

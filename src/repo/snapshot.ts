@@ -18,6 +18,29 @@ const SYMLINK_MODE = '120000';
 // Directory symlinks are written out as copies: a bound on what they can multiply to.
 const MAX_LINKED_FILES = 20_000;
 
+/** Linux's limits, in bytes: a whole path (with its terminating NUL) and one name in it. */
+const PATH_MAX = 4096;
+const NAME_MAX = 255;
+
+/** A long path as an error message shows it: its start and its end. */
+function shorten(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 60)}…${path.slice(-50)}`;
+}
+
+/**
+ * Why `path` cannot be written under `root`, or null when it can. Git writes a
+ * file by its path relative to the copy, renderers and the clean-up open it by
+ * its full path: past the kernel's limits one of them fails.
+ */
+function unwritable(root: string, path: string): string | null {
+  const limit = PATH_MAX - 1 - Buffer.byteLength(`${root}/`);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > limit) return `the path "${shorten(path)}" is ${bytes} bytes long, over the ${limit} bytes a render copy can hold; shorten it`;
+  const name = path.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX);
+  if (name !== undefined) return `the path "${shorten(path)}" has a name of ${Buffer.byteLength(name)} bytes, over the ${NAME_MAX} a file system allows; shorten it`;
+  return null;
+}
+
 /** "a/b/c.yaml" → "a/b"; top-level files → "". */
 export function parentDir(path: string): string {
   const slash = path.lastIndexOf('/');
@@ -215,10 +238,16 @@ export class Snapshot {
    * a symlink (or a path through one) is resolved inside the revision and what
    * it reaches is written in its place — a file's content, or a directory's
    * files. A link that leaves the repository, loops or dangles fails with a
-   * RenderError naming it. Paths that exist nowhere are skipped.
+   * RenderError naming it; a path the copy cannot hold fails, before anything
+   * is written, with a RenderError naming `requestedBy` (what brought it in).
+   * Paths that exist nowhere are skipped.
    */
-  async materialize(paths: Iterable<string>): Promise<void> {
+  async materialize(paths: Iterable<string>, requestedBy: string): Promise<void> {
     const wanted = [...new Set(paths)].filter((p) => !this.written.has(p));
+    for (const path of wanted) {
+      const problem = unwritable(this.root, path);
+      if (problem) throw new RenderError(problem, requestedBy);
+    }
     const plain = wanted.filter((p) => this.files.has(p) && !this.isSymlink(p));
     const linked = wanted.filter((p) => !this.files.has(p) || this.isSymlink(p));
     // Concurrent renders of one revision share files: each path is written once, and waited for by all.

@@ -5,6 +5,7 @@ import { findRule } from '../core/policy/catalog.js';
 import { sortFindings } from '../core/policy/verdict.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
+import { plural } from '../core/plural.js';
 
 export const COMMENT_MARKER = '<!-- safe-deploy:review -->';
 
@@ -44,9 +45,6 @@ const IMPACT_LABEL: Record<Impact['type'], string> = {
   'not-rolled-out': '⏸️ not rolled out',
 };
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function countsLine(review: Review): string {
   const { created, updated, replaced, deleted } = review.summary;

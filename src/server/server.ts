@@ -1,13 +1,13 @@
 // One HTTP server for everything (DESIGN §1 edges): the GitHub App webhooks
 // through Probot, the GitLab webhooks, GET /healthz and GET /metrics. Each platform is enabled when
 // its settings are present; with none, Probot's app-registration flow starts.
-import { OverrideRecords } from '../commands/override-record.js';
-import { UserError } from '../errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
 import { Gitlab } from '@gitbeaker/rest';
 import { pino, type Logger } from 'pino';
+import { OverrideRecords } from '../commands/override-record.js';
+import { UserError } from '../errors.js';
 import { githubApp } from '../platforms/github/app.js';
 import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
 import { DEFAULT_API_TIMEOUT_MS, githubOctokit } from '../platforms/github/octokit.js';

@@ -163,7 +163,7 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
     if (inputs.dirs.includes(current)) return;
     inputs.dirs.push(current);
     for (const file of snapshot.filesIn(current)) {
-      // A linked directory is read only when a kustomization names it, and that is refused above.
+      // A linked directory is read only when a kustomization names it, which `local` refuses.
       if (DOC_FILE.test(file) || (snapshot.isSymlink(file) && (await snapshot.resolve(file).catch(() => null))?.kind === 'dir')) continue;
       inputs.files.add(file);
     }
@@ -221,17 +221,15 @@ export async function kustomizeInputs(snapshot: Snapshot, dir: string): Promise<
       ...strings(k.configurations),
       ...(isObject(k.openapi) ? strings(k.openapi.path) : []),
     ];
-    for (const ref of fileRefs) {
+    const readAsData = async (ref: string) => {
       const path = await local(current, ref, kfile, isRemoteFile);
       inputs.files.add(path);
       inputs.data.add(path);
-    }
-    for (const ref of secrets.files) inputs.secretFiles.push(await local(current, ref, kfile, isRemoteFile));
-    for (const ref of secrets.envs) inputs.secretEnvFiles.push(await local(current, ref, kfile, isRemoteFile));
-    for (const path of [...inputs.secretFiles, ...inputs.secretEnvFiles]) {
-      inputs.files.add(path);
-      inputs.data.add(path);
-    }
+      return path;
+    };
+    for (const ref of fileRefs) await readAsData(ref);
+    for (const ref of secrets.files) inputs.secretFiles.push(await readAsData(ref));
+    for (const ref of secrets.envs) inputs.secretEnvFiles.push(await readAsData(ref));
     inputs.secretLiterals.push(...secrets.literals);
     for (const ref of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
       if (isInline(ref)) {

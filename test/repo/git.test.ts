@@ -37,7 +37,7 @@ describe('repo', () => {
     try {
       expect(snapshot.filesIn('x')).toEqual(['x/a.yaml']);
       expect(snapshot.filesIn('')).toEqual([]);
-      await snapshot.materialize(['x/a.yaml', 'missing.yaml']);
+      await snapshot.materialize(['x/a.yaml', 'missing.yaml'], 'test');
       expect(readFileSync(join(snapshot.root, 'x/a.yaml'), 'utf8')).toBe('v: 1\n');
       expect(existsSync(join(snapshot.root, 'y/b.yaml'))).toBe(false);
     } finally {

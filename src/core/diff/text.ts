@@ -2,6 +2,7 @@ import { structuredPatch } from 'diff';
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
 import { mergeKeyFor } from './merge-keys.js';
 import { emitYaml } from './yaml-emit.js';
+import { plural } from '../plural.js';
 
 const CONTEXT_LINES = 3;
 
@@ -62,9 +63,6 @@ export const MAX_EDIT_LINES = 2000;
 const MAX_DIFF_WORK = 2_000_000;
 const MAX_LISTED_PATHS = 20;
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /**
  * Unified diff (with `---`/`+++` headers and a few lines of context) between two
