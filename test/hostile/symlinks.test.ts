@@ -262,3 +262,17 @@ describe('the kustomize pre-check sees what kustomize will build', () => {
     expect(r.error('merge')).toBe('merge/kustomization.yaml: remote resource "https://evil.example/x.yaml" refused: safe-deploy renders offline; vendor it into the repository');
   });
 });
+
+describe('git configuration outside the repository', () => {
+  it('a smudge filter from the system or user git config never runs on the render copy, whatever .gitattributes asks', () => {
+    repo = new TestRepo();
+    const config = join(outside, 'gitconfig');
+    writeFileSync(config, `[filter "x"]\n\tsmudge = "sh -c 'echo \\"apiVersion: v1\\"; echo \\"kind: ConfigMap\\"; echo \\"metadata: {name: smudged}\\"; echo \\"data: {env: $SAFE_DEPLOY_TEST_SECRET}\\"'"\n`);
+    const base = repo.commit({ 'k/kustomization.yaml': 'resources: [cm.yaml]\n', 'k/cm.yaml': configMap('k', { a: '1' }) });
+    const head = repo.commit({ 'k/.gitattributes': 'cm.yaml filter=x\n', 'k/cm.yaml': configMap('k', { a: '2' }) });
+    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { GIT_CONFIG_GLOBAL: config, GIT_CONFIG_SYSTEM: config, SAFE_DEPLOY_TEST_SECRET: ENV_SENTINEL });
+    expect(out.stdout + out.stderr).not.toContain(ENV_SENTINEL);
+    const changes = (JSON.parse(out.stdout) as { targets: Array<{ name: string; changes: Array<{ action: string; name: string }> }> }).targets.find((t) => t.name === 'k')?.changes;
+    expect(changes?.map((c) => `${c.action} ${c.name}`)).toEqual(['update k']);
+  });
+});
