@@ -6,7 +6,8 @@ import type { JsonObject } from '../core/resource.js';
 import { CONFIG_FILE } from '../config/load.js';
 import { plainFiles } from '../render/plain.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import { detectRenderer, discoverHead, discoverTargets } from './discover.js';
+import { detectRenderer } from './detect.js';
+import { discoverHead, discoverTargets } from './discover.js';
 import { targetInputs, type TargetInputs } from './inputs.js';
 import { dirOf, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type Target } from './target.js';
 

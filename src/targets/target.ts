@@ -41,6 +41,25 @@ export interface Target {
   dataFiles?: string[];
   /** Plain targets only: a directory taken for a target because a changed manifest is in it; nothing declares it. */
   guessed?: boolean;
+  /** Where the declaration takes its files from; absent for a directory of this repository. */
+  source?: TargetSource;
+}
+
+/** The source a declaration names: a git repository (Argo CD repoURL, Flux GitRepository) or another kind. */
+export interface TargetSource {
+  /** "git" for Argo CD; the Flux source kind (GitRepository, OCIRepository, Bucket, HelmRepository…). */
+  kind: string;
+  /** "namespace/name" of a Flux source object. */
+  name?: string;
+  /** Its URL, when the repository defines the source object (Flux) or names it (Argo CD). */
+  url?: string;
+}
+
+/** A declaration seen in the repository that safe-deploy does not render, and why. */
+export interface NotRendered {
+  name: string;
+  declaredBy: TargetDeclaration;
+  reason: string;
 }
 
 /**

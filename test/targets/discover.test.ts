@@ -107,7 +107,7 @@ describe('discovery', () => {
     ]);
     const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
     expect(byName['api-prod']!.helm).toEqual({ releaseName: 'api', valueFiles: ['../../envs/prod/api-values.yaml'], parameters: [{ name: 'image', value: 'app:2.0.0' }] });
-    expect(byName['api-multi']!.helm).toEqual({ valueFiles: ['../../envs/prod/api-values.yaml'] });
+    expect(byName['api-multi']!.helm).toEqual({ releaseName: 'api-multi', valueFiles: ['../../envs/prod/api-values.yaml'] });
     expect(byName['cfg-prod']!.kustomize).toEqual({ namePrefix: 'p-', images: ['app=registry.example.com/app:3'] });
     expect(byName.web!.recurse).toBe(true);
     expect(byName['api-prod']!.declaredBy).toEqual({ kind: 'Application', namespace: 'argocd', name: 'api-prod', file: 'argo/api-prod.yaml' });

@@ -1,0 +1,98 @@
+// Argo CD Applications as targets: one per source with a path, rendered the way
+// the repo-server would (Helm value files and values, release name, kustomize overrides).
+import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+import { detectRenderer } from './detect.js';
+import { at, cleanPath, declaration, str, strings } from './object-fields.js';
+import type { HelmOptions, NotRendered, Target } from './target.js';
+
+function relativeTo(from: string, to: string): string {
+  const fromParts = from ? from.split('/') : [];
+  const toParts = to.split('/');
+  let common = 0;
+  while (common < fromParts.length && fromParts[common] === toParts[common]) common++;
+  return [...Array(fromParts.length - common).fill('..'), ...toParts.slice(common)].join('/');
+}
+
+function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string): HelmOptions {
+  const helm = isObject(source.helm) ? source.helm : {};
+  const valueFiles = strings(helm.valueFiles).map((v) => {
+    // "$values/envs/prod.yaml": a file of the source whose ref is "values", taken as this repository.
+    const ref = /^\$([^/]+)\/(.*)$/.exec(v);
+    const full = ref && refs.has(ref[1]!) ? resolveInRepo(refs.get(ref[1]!)!, ref[2]!) : null;
+    return full === null ? v : relativeTo(chartDir, full);
+  });
+  const values = isObject(helm.valuesObject) ? helm.valuesObject : str(helm.values);
+  const parameters = (Array.isArray(helm.parameters) ? helm.parameters : []).flatMap((p) =>
+    isObject(p) && typeof p.name === 'string'
+      ? [{ name: p.name, value: String(p.value ?? ''), ...(p.forceString === true ? { forceString: true } : {}) }]
+      : [],
+  );
+  return {
+    // Argo CD names the release after the Application unless told otherwise, whatever source it is.
+    releaseName: str(helm.releaseName) ?? appName,
+    ...(valueFiles.length ? { valueFiles } : {}),
+    ...(values !== undefined ? { values } : {}),
+    ...(parameters.length ? { parameters } : {}),
+  };
+}
+
+function sourcesOf(app: JsonObject): JsonObject[] {
+  const many = at(app, 'spec', 'sources');
+  return (Array.isArray(many) ? many : [at(app, 'spec', 'source')]).filter(isObject);
+}
+
+/** Targets of one Argo CD Application: one per source with a path in this repository. */
+export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: string): Target[] {
+  const name = str(at(app, 'metadata', 'name'));
+  if (!name) return [];
+  const declaredBy = declaration(app, name, file);
+  const namespace = str(at(app, 'spec', 'destination', 'namespace')) ?? 'default';
+  const sources = sourcesOf(app);
+  const refs = new Map<string, string>();
+  for (const source of sources) if (str(source.ref)) refs.set(source.ref as string, cleanPath(str(source.path) ?? '') ?? '');
+  const withPath = sources.flatMap((source) => {
+    const raw = str(source.path);
+    const path = raw === undefined || str(source.chart) ? null : cleanPath(raw);
+    return path !== null && (path === '' ? snapshot.files.size > 0 : snapshot.hasDir(path)) ? [{ source, path }] : [];
+  });
+  return withPath.map(({ source, path }, i) => {
+    const renderer = detectRenderer(snapshot, path);
+    const kustomize = isObject(source.kustomize) ? source.kustomize : {};
+    const images = strings(kustomize.images);
+    const target: Target = {
+      name: withPath.length > 1 ? `${name}[${i}]` : name,
+      path: path || '.',
+      renderer,
+      namespace,
+      declaredBy,
+      source: { kind: 'git', ...(str(source.repoURL) ? { url: str(source.repoURL)! } : {}) },
+    };
+    if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name);
+    if (renderer === 'kustomize' && (str(kustomize.namePrefix) || str(kustomize.nameSuffix) || images.length)) {
+      target.kustomize = {
+        ...(str(kustomize.namePrefix) ? { namePrefix: str(kustomize.namePrefix)! } : {}),
+        ...(str(kustomize.nameSuffix) ? { nameSuffix: str(kustomize.nameSuffix)! } : {}),
+        ...(images.length ? { images } : {}),
+      };
+    }
+    if (renderer === 'plain' && at(source, 'directory', 'recurse') === true) target.recurse = true;
+    return target;
+  });
+}
+
+/** Sources of an Application that safe-deploy cannot render from the repository: charts of a Helm repository. */
+export function applicationExternal(app: JsonObject, file: string): NotRendered[] {
+  const name = str(at(app, 'metadata', 'name'));
+  if (!name) return [];
+  return sourcesOf(app).flatMap((source) => {
+    const chart = str(source.chart);
+    if (!chart) return [];
+    const where = str(source.repoURL) ?? 'a Helm repository';
+    const version = str(source.targetRevision);
+    return [{ name, declaredBy: declaration(app, name, file), reason: `external chart ${chart}${version ? ` ${version}` : ''} from ${where}, not rendered` }];
+  });
+}
+
+export const isApplication = (object: JsonValue): object is JsonObject =>
+  isObject(object) && typeof object.apiVersion === 'string' && object.apiVersion.startsWith('argoproj.io/') && object.kind === 'Application';

@@ -1,0 +1,28 @@
+// Reading the fields of a declaring object (Application, Flux Kustomization…): typed
+// accessors that never throw on the shapes a hostile or broken file may have.
+import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import type { TargetDeclaration } from '../core/model.js';
+import { resolveInRepo } from '../repo/snapshot.js';
+
+export function str(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+export function at(object: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
+  let node = object;
+  for (const step of path) node = isObject(node) ? node[step] : undefined;
+  return node;
+}
+
+export function strings(value: JsonValue | undefined): string[] {
+  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** "./apps/web/" → "apps/web"; null when it leaves the repository. */
+export function cleanPath(path: string): string | null {
+  return resolveInRepo('', path);
+}
+
+export function declaration(object: JsonObject, name: string, file: string): TargetDeclaration {
+  return { kind: object.kind as string, namespace: str(at(object, 'metadata', 'namespace')) ?? null, name, file };
+}
