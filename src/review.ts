@@ -10,6 +10,7 @@ import { admitChanges } from './core/policy/admission/evaluate.js';
 import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './core/policy/admission/policies.js';
 import { evaluatePolicies, settle, type PolicySettings } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
+import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
 import { verdictOf } from './core/policy/verdict.js';
 import { crdPlurals, type Resource } from './core/resource.js';
 import { secretScrubber, secretValuesOf } from './core/secrets.js';
@@ -38,13 +39,13 @@ export interface ReviewRequest {
   targets?: string[];
 }
 
-type RenderOutcome = { ok: true; resources: Resource[] } | { ok: false; error: RenderError };
+type RenderOutcome = { ok: true; resources: Resource[]; notes: string[] } | { ok: false; error: RenderError };
 
 /** Renders one side; a target absent on that side renders to nothing. */
 async function render(snapshot: Snapshot, target: Target | null, limits: Limits): Promise<RenderOutcome> {
-  if (!target) return { ok: true, resources: [] };
+  if (!target) return { ok: true, resources: [], notes: [] };
   try {
-    return { ok: true, resources: await renderTarget(snapshot, target, limits) };
+    return { ok: true, ...(await renderTarget(snapshot, target, limits)) };
   } catch (error) {
     return { ok: false, error: error instanceof RenderError ? error : new RenderError((error as Error).message) };
   }
@@ -115,6 +116,9 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
       overridden: false,
     });
   }
+  const incompleteSeverity = policies.rules[renderIncomplete.id] ?? renderIncomplete.defaultSeverity;
+  const incomplete = incompleteSeverity === 'off' ? null : renderIncompleteFinding(name, after.notes, incompleteSeverity, target.declaredBy?.file);
+  if (incomplete) findings.push(incomplete);
   const baseResources = before.ok ? before.resources : [];
   if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings, policies, secrets };
   const objects = { base: baseResources, head: after.resources };

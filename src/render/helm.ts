@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
-import { isObject, type JsonValue, type Resource } from '../core/resource.js';
+import { mapStrings, mergeValues, setValuePath } from '../core/flux/values.js';
+import { isObject, type JsonObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { repoDir, type Target } from '../targets/target.js';
@@ -13,6 +14,7 @@ import { readYamlFile } from '../util/yaml-read.js';
 import { withoutSchemaValues } from './schema-errors.js';
 import { checkSchemas, hasArchivedSubcharts } from './helm-schemas.js';
 import { openToRenderer, runSandboxed, sandboxIsolation, type Limits } from './sandbox.js';
+import { referencedData, secretMarker } from './flux-values.js';
 import { findTool } from './tools.js';
 import { parseObjects } from './yaml-objects.js';
 
@@ -53,6 +55,41 @@ async function checkVendored(snapshot: Snapshot, chart: string): Promise<void> {
       );
     }
   }
+}
+
+/**
+ * A HelmRelease's values as helm-controller composes them: valuesFrom in order
+ * (a key's YAML merged, or its text set at targetPath), spec.values last. A source
+ * the repository does not define readably is left out (the review notes it); the
+ * strings of a Secret's values reach the chart only as markers.
+ */
+async function releaseValues(snapshot: Snapshot, target: Target): Promise<JsonObject> {
+  let values: JsonObject = {};
+  for (const ref of target.helm?.valuesFrom ?? []) {
+    const found = await referencedData(snapshot, ref);
+    if (!found) continue;
+    const key = ref.valuesKey ?? 'values.yaml';
+    const text = found.data.get(key);
+    if (text === undefined) {
+      if (ref.optional) continue;
+      throw new RenderError(`valuesFrom ${ref.kind}/${ref.name} has no key "${key}"; helm-controller fails the release`, ref.file);
+    }
+    const mask = (value: string, name: string) => (found.secret ? secretMarker(name || key, value) : value);
+    if (ref.targetPath) {
+      values = setValuePath(values, ref.targetPath, mask(text, ref.targetPath));
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = await readYamlFile(text, `${ref.file} (${ref.kind}/${ref.name} ${key})`);
+    } catch {
+      // The parser's message may quote the values.
+      throw new RenderError(`valuesFrom ${ref.kind}/${ref.name} key "${key}" is not valid YAML`, ref.file);
+    }
+    if (isObject(parsed)) values = mergeValues(values, mapStrings(parsed, mask) as JsonObject);
+  }
+  const own = target.helm?.values;
+  return isObject(own) ? mergeValues(values, own) : values;
 }
 
 /** A DNS-1123 release name, as Helm requires. */
@@ -97,7 +134,7 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
     if (sandboxIsolation().isolation !== 'bwrap' && hasArchivedSubcharts(snapshot, chart)) args.push('--skip-schema-validation');
     if (target.kubernetesVersion) args.push('--kube-version', target.kubernetesVersion.replace(/^v?/, 'v'));
     for (const file of valueFiles) args.push('--values', file);
-    const values = target.helm?.values;
+    const values = target.helm?.valuesFrom ? await releaseValues(snapshot, target) : target.helm?.values;
     if (values !== undefined && (typeof values === 'string' ? values.trim() : Object.keys(values).length)) {
       const inline = join(valuesDir, 'inline-values.yaml');
       await writeFile(inline, typeof values === 'string' ? values : stringify(values));

@@ -3,6 +3,8 @@ import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import type { Target } from '../targets/target.js';
 import { renderHelm } from './helm.js';
+import { renderFluxKustomization } from './flux.js';
+import { fluxPostBuild } from './flux-post-build.js';
 import { renderKustomize, renderKustomizeBatch } from './kustomize.js';
 import { availableParallelism } from 'node:os';
 import { limiter } from '../util/limiter.js';
@@ -16,7 +18,7 @@ function render(snapshot: Snapshot, target: Target, limits: Limits): Promise<Res
     case 'plain':
       return renderPlain(snapshot, target);
     case 'kustomize':
-      return renderKustomize(snapshot, target, limits);
+      return target.flux ? renderFluxKustomization(snapshot, target, limits) : renderKustomize(snapshot, target, limits);
     case 'helm':
       return renderHelm(snapshot, target, limits);
   }
@@ -26,16 +28,24 @@ function where(r: Resource): string {
   return r.source ? `${r.source.file}${r.source.line ? `:${r.source.line}` : ''}` : 'the render';
 }
 
+export interface Rendered {
+  resources: Resource[];
+  /** What the render could not settle offline (Flux variables, values of unknown sources), one sentence each. */
+  notes: string[];
+}
+
 /**
  * Renders a target at one revision; a RenderError when it cannot. An object
  * defined twice is an error too: which definition wins would depend on the tool
  * that applies it, so no prediction can be exact.
  */
-export async function renderTarget(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
-  const resources =
+export async function renderTarget(snapshot: Snapshot, target: Target, limits: Limits): Promise<Rendered> {
+  const built =
     target.renderer === 'plain'
       ? await render(snapshot, target, limits)
       : await cachedRender(await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
+  // After the cache: the cached build is shared, and what follows reads values that must not be kept.
+  const { resources, notes } = await fluxPostBuild(snapshot, target, built);
   if (resources.length > MAX_OBJECTS) {
     throw new RenderError(`the target renders ${resources.length} objects, over the limit of ${MAX_OBJECTS}; split it into smaller targets`);
   }
@@ -47,7 +57,7 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
     }
     seen.set(resourceKey(r), r);
   }
-  return resources;
+  return { resources, notes };
 }
 
 /**
@@ -56,7 +66,8 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
  * batch that cannot build as a whole falls back to one build per target.
  */
 export async function prerender(snapshot: Snapshot, targets: Target[], limits: Limits): Promise<void> {
-  const kustomize = targets.filter((t) => t.renderer === 'kustomize');
+  // A Flux Kustomization builds its own kustomization in place of the path's: never in a batch.
+  const kustomize = targets.filter((t) => t.renderer === 'kustomize' && !t.flux);
   if (kustomize.length < 2) return;
   let tool: string;
   try {

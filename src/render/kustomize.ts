@@ -6,7 +6,7 @@ import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
 import { isObject, type Resource } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
-import { kustomizationFile, kustomizeInputs } from '../targets/kustomize-inputs.js';
+import { kustomizationFile, kustomizeInputs, type KustomizeInputs } from '../targets/kustomize-inputs.js';
 import { repoDir, type Target } from '../targets/target.js';
 import { RenderError } from '../errors.js';
 import { generatorSecrets } from './generator-secrets.js';
@@ -43,11 +43,11 @@ const TARGET_TAG = 'safe-deploy.dev/render-target';
 const BUILD_FLAGS = ['--load-restrictor', 'LoadRestrictionsRootOnly', '--enable-alpha-plugins=false', '--enable-helm=false'];
 
 /** The kustomization that renders one target from inside the build directory, with Argo CD's overrides and, in a batch, a tag. */
-function targetKustomization(target: Target, depth: number, tag?: number): Record<string, unknown> {
+export function targetKustomization(path: string, target: Pick<Target, 'kustomize'>, depth: number, tag?: number): Record<string, unknown> {
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    resources: [posix.join(...Array<string>(depth).fill('..'), repoDir(target.path) || '.')],
+    resources: [posix.join(...Array<string>(depth).fill('..'), repoDir(path) || '.')],
     ...(target.kustomize?.namePrefix ? { namePrefix: target.kustomize.namePrefix } : {}),
     ...(target.kustomize?.nameSuffix ? { nameSuffix: target.kustomize.nameSuffix } : {}),
     ...(target.kustomize?.images?.length ? { images: target.kustomize.images.map(imageOverride) } : {}),
@@ -73,7 +73,7 @@ function takeAnnotation(resource: Resource, key: string): string | undefined {
 }
 
 /** Runs `kustomize build` on a kustomization written to a fresh directory of the checkout, removed afterwards. */
-async function build(snapshot: Snapshot, files: Record<string, Record<string, unknown>>, limits: Limits, label: string): Promise<{ output: string; dir: string }> {
+export async function build(snapshot: Snapshot, files: Record<string, Record<string, unknown>>, limits: Limits, label: string): Promise<{ output: string; dir: string }> {
   const tool = await findTool('kustomize');
   const dir = `.safe-deploy-build-${process.pid}-${wrappers++}`;
   const path = join(snapshot.root, dir);
@@ -90,10 +90,14 @@ async function build(snapshot: Snapshot, files: Record<string, Record<string, un
   }
 }
 
-/** Gives each rendered object the file (and line) that defines it, from its origin annotation. */
-async function locate(snapshot: Snapshot, resources: Resource[], buildDir: string, fallback: (r: Resource) => string, cache = new Map<string, Resource[]>()): Promise<void> {
+/**
+ * Gives each rendered object the file (and line) that defines it, from its origin
+ * annotation; `repoFile` maps a file of a build copy back to the repository's.
+ */
+export async function locate(snapshot: Snapshot, resources: Resource[], buildDir: string, fallback: (r: Resource) => string, cache = new Map<string, Resource[]>(), repoFile = (f: string) => f): Promise<void> {
   for (const resource of resources) {
-    const file = originFile(takeAnnotation(resource, ORIGIN) ?? '', buildDir);
+    const origin = originFile(takeAnnotation(resource, ORIGIN) ?? '', buildDir);
+    const file = origin === undefined ? undefined : repoFile(origin);
     const line = file ? await lineIn(snapshot, file, resource, cache) : undefined;
     resource.source = file ? { file, ...(line ? { line } : {}) } : { file: fallback(resource) };
   }
@@ -102,20 +106,20 @@ async function locate(snapshot: Snapshot, resources: Resource[], buildDir: strin
 export async function renderKustomize(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
   const dir = repoDir(target.path);
   const inputs = await kustomizeInputs(snapshot, dir);
-  const secrets = await generatorSecrets(snapshot, inputs);
   await snapshot.materialize(inputs.files, kustomizationFile(snapshot, dir) ?? target.path);
-  const { output, dir: buildDir } = await build(
-    snapshot,
-    { 'kustomization.yaml': { ...targetKustomization(target, 1), buildMetadata: ['originAnnotations'] } },
-    limits,
-    `kustomize build ${target.path}`,
-  ).catch((error: unknown) => {
-    if (error instanceof RenderError) error.secrets.push(...secrets);
-    throw error;
-  });
+  const { output, dir: buildDir } = await buildReporting(snapshot, inputs, { ...targetKustomization(target.path, target, 1), buildMetadata: ['originAnnotations'] }, limits, `kustomize build ${target.path}`);
   const resources = await parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
   await locate(snapshot, resources, buildDir, () => kustomizationFile(snapshot, dir) ?? target.path);
   return resources;
+}
+
+/** A build of one wrapper kustomization; a failure carries the generators' secret values, to be scrubbed from its message. */
+export async function buildReporting(snapshot: Snapshot, inputs: KustomizeInputs, wrapper: Record<string, unknown>, limits: Limits, label: string): Promise<{ output: string; dir: string }> {
+  const secrets = await generatorSecrets(snapshot, inputs);
+  return build(snapshot, { 'kustomization.yaml': wrapper }, limits, label).catch((error: unknown) => {
+    if (error instanceof RenderError) error.secrets.push(...secrets);
+    throw error;
+  });
 }
 
 const NO_NAMESPACE = '\u0000no-namespace';
@@ -135,7 +139,7 @@ export async function renderKustomizeBatch(snapshot: Snapshot, targets: Target[]
     const files: Record<string, Record<string, unknown>> = {
       'kustomization.yaml': { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: targets.map((_, i) => `t${i}`), buildMetadata: ['originAnnotations'] },
     };
-    targets.forEach((target, i) => (files[`t${i}/kustomization.yaml`] = targetKustomization(target, 2, i)));
+    targets.forEach((target, i) => (files[`t${i}/kustomization.yaml`] = targetKustomization(target.path, target, 2, i)));
     const { output, dir } = await build(snapshot, files, limits, `kustomize build of ${targets.length} targets`);
     const results = new Map<Target, Resource[]>(targets.map((t) => [t, []]));
     for (const resource of await parseObjects(output, 'kustomize build', NO_NAMESPACE)) {

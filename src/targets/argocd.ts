@@ -3,16 +3,8 @@
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
-import { at, cleanPath, declaration, str, strings } from './object-fields.js';
+import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
 import type { HelmOptions, NotRendered, Target } from './target.js';
-
-function relativeTo(from: string, to: string): string {
-  const fromParts = from ? from.split('/') : [];
-  const toParts = to.split('/');
-  let common = 0;
-  while (common < fromParts.length && fromParts[common] === toParts[common]) common++;
-  return [...Array(fromParts.length - common).fill('..'), ...toParts.slice(common)].join('/');
-}
 
 function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string): HelmOptions {
   const helm = isObject(source.helm) ? source.helm : {};

@@ -6,12 +6,13 @@ import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { readYaml, readYamlFile } from '../util/yaml-read.js';
 import { applicationExternal, applicationTargets, isApplication } from './argocd.js';
 import { detectRenderer } from './detect.js';
-import { fluxTarget, isFluxKustomization, isFluxSource, sourceKey, type FluxSources } from './flux.js';
+import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, type FluxSources } from './flux.js';
+import { locateValuesReferences } from './flux-values.js';
 import { directIncludes, KUSTOMIZATION_FILES } from './kustomize-inputs.js';
-import { at, str } from './object-fields.js';
+import { at, declaration, str } from './object-fields.js';
 import { MANIFEST_EXTENSIONS, targetIdentity, type NotRendered, type Target } from './target.js';
 
-const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io'];
+const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
 
 async function kustomizeRoots(snapshot: Snapshot): Promise<Target[]> {
@@ -83,24 +84,49 @@ function declaringObjects(snapshot: Snapshot): Promise<Declared[]> {
   });
 }
 
-async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
-  const declared = await declaringObjects(snapshot);
+function fluxSources(declared: Declared[]): FluxSources {
   const sources: FluxSources = new Map();
   for (const { object } of declared) {
     if (isFluxSource(object)) {
       sources.set(sourceKey(object.kind as string, str(at(object, 'metadata', 'namespace')) ?? 'default', str(at(object, 'metadata', 'name')) ?? ''), object);
     }
   }
-  return declared.flatMap(({ object, file }) => {
-    if (isApplication(object)) return applicationTargets(snapshot, object, file);
-    if (isFluxKustomization(object)) return fluxTarget(snapshot, object, file, sources);
-    return [];
-  });
+  return sources;
+}
+
+async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
+  const declared = await declaringObjects(snapshot);
+  const sources = fluxSources(declared);
+  const targets = await Promise.all(
+    declared.map(async ({ object, file }) => {
+      if (isApplication(object)) return applicationTargets(snapshot, object, file);
+      if (isFluxKustomization(object)) return fluxTarget(snapshot, object, file, sources);
+      if (isHelmRelease(object)) {
+        const release = await helmReleaseTarget(snapshot, object, file, sources);
+        return release && 'target' in release ? [release.target] : [];
+      }
+      return [];
+    }),
+  );
+  const all = targets.flat();
+  await locateValuesReferences(snapshot, all);
+  return all;
 }
 
 /** Declarations of a revision whose objects come from outside any repository (charts of a Helm repository). */
 export async function discoverExternal(snapshot: Snapshot): Promise<NotRendered[]> {
-  return (await declaringObjects(snapshot)).flatMap(({ object, file }) => (isApplication(object) ? applicationExternal(object, file) : []));
+  const declared = await declaringObjects(snapshot);
+  const sources = fluxSources(declared);
+  const found = await Promise.all(
+    declared.map(async ({ object, file }): Promise<NotRendered[]> => {
+      if (isApplication(object)) return applicationExternal(object, file);
+      if (!isHelmRelease(object)) return [];
+      const release = await helmReleaseTarget(snapshot, object, file, sources);
+      const name = str(at(object, 'metadata', 'name'))!;
+      return release && 'external' in release ? [{ name, declaredBy: declaration(object, name, file), reason: release.external }] : [];
+    }),
+  );
+  return found.flat();
 }
 
 /**

@@ -2,6 +2,8 @@
 // affects it, and which of them it reads as data rather than as manifests.
 import { plainFiles } from '../render/plain.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
+import { fluxBuild } from './flux-build.js';
+import { valuesReferencesOf } from './flux.js';
 import { kustomizationFile, kustomizeInputs } from './kustomize-inputs.js';
 import { repoDir, type Target } from './target.js';
 
@@ -28,7 +30,7 @@ export async function targetInputs(snapshot: Snapshot, target: Target): Promise<
       break;
     case 'kustomize':
       try {
-        const walk = await kustomizeInputs(snapshot, dir);
+        const walk = target.flux ? (await fluxBuild(snapshot, target)).inputs : await kustomizeInputs(snapshot, dir);
         for (const file of walk.files) files.add(file);
         for (const file of walk.data) data.add(file);
       } catch {
@@ -39,6 +41,8 @@ export async function targetInputs(snapshot: Snapshot, target: Target): Promise<
       }
       break;
   }
+  // The ConfigMaps and Secrets a Flux object substitutes or takes values from.
+  for (const ref of valuesReferencesOf(target)) if (ref.file) data.add(ref.file);
   for (const file of data) files.add(file);
   // A symlink reads what it reaches: those files are inputs too, read the way the link is.
   for (const file of [...files]) {

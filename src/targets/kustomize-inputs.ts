@@ -58,7 +58,7 @@ const parsedFiles = new Map<string, Promise<Parsed>>();
  * nearly all of them. Invalid YAML reads as null (kustomize reports it); a file
  * that cannot be read (an escaping symlink) is an error.
  */
-async function readKustomization(snapshot: Snapshot, file: string): Promise<unknown> {
+export async function readKustomization(snapshot: Snapshot, file: string): Promise<unknown> {
   const key = `${snapshot.files.get(file)?.oid ?? snapshot.sha}:${file}`;
   let parsed = parsedFiles.get(key);
   if (!parsed) {

@@ -26,3 +26,12 @@ export function cleanPath(path: string): string | null {
 export function declaration(object: JsonObject, name: string, file: string): TargetDeclaration {
   return { kind: object.kind as string, namespace: str(at(object, 'metadata', 'namespace')) ?? null, name, file };
 }
+
+/** The relative path from one repository directory to a path ("apps/web", "values/prod.yaml" → "../../values/prod.yaml"). */
+export function relativeTo(from: string, to: string): string {
+  const fromParts = from ? from.split('/') : [];
+  const toParts = to.split('/');
+  let common = 0;
+  while (common < fromParts.length && fromParts[common] === toParts[common]) common++;
+  return [...Array(fromParts.length - common).fill('..'), ...toParts.slice(common)].join('/');
+}

@@ -1,5 +1,5 @@
 import type { RendererName, TargetDeclaration } from '../core/model.js';
-import type { JsonObject } from '../core/resource.js';
+import type { JsonObject, JsonValue } from '../core/resource.js';
 
 export interface HelmOptions {
   releaseName?: string;
@@ -9,6 +9,38 @@ export interface HelmOptions {
   values?: JsonObject | string;
   /** `--set` parameters, applied last. */
   parameters?: Array<{ name: string; value: string; forceString?: boolean }>;
+  /** A Flux HelmRelease's valuesFrom, merged in order before `values` (read when rendering: they may be secret). */
+  valuesFrom?: ValuesReference[];
+}
+
+/** A ConfigMap or Secret a Flux object reads values from, found in the repository when `file` is set. */
+export interface ValuesReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Its namespace: the referring object's. */
+  namespace: string;
+  optional?: boolean;
+  /** HelmRelease only: the key holding the values (default "values.yaml") and where they go. */
+  valuesKey?: string;
+  targetPath?: string;
+  /** The repository file that defines the object; absent when the repository defines none (or several that disagree). */
+  file?: string;
+}
+
+/** What a Flux Kustomization does around the build of its path (kustomize-controller), written from its spec. */
+export interface FluxKustomizeOptions {
+  /** Set as the kustomization's namespace: it overrides every namespace, it is no default. */
+  targetNamespace?: string;
+  namePrefix?: string;
+  nameSuffix?: string;
+  /** Appended to the path's kustomization (or to the one Flux generates when it has none). */
+  patches?: JsonValue[];
+  images?: JsonObject[];
+  components?: string[];
+  ignoreMissingComponents?: boolean;
+  /** Set on every object's own metadata after the build. */
+  commonMetadata?: { labels?: JsonObject; annotations?: JsonObject };
+  postBuild?: { substitute: Record<string, string>; substituteFrom: ValuesReference[]; always: boolean };
 }
 
 /** Argo CD's kustomize overrides for an Application. */
@@ -43,6 +75,10 @@ export interface Target {
   guessed?: boolean;
   /** Where the declaration takes its files from; absent for a directory of this repository. */
   source?: TargetSource;
+  /** A Flux Kustomization's build and post-build (kustomize renderer). */
+  flux?: FluxKustomizeOptions;
+  /** false when the declaration leaves deleted objects in the cluster (Flux `spec.prune: false`). */
+  prune?: false;
 }
 
 /** The source a declaration names: a git repository (Argo CD repoURL, Flux GitRepository) or another kind. */

@@ -1,5 +1,6 @@
 // The rule catalog (DESIGN §8): its IDs are a contract.
 import { renderFailed } from './render-failed.js';
+import { renderIncomplete } from './render-incomplete.js';
 import type { Rule } from './rule.js';
 import { apiDeprecated, apiRemoved } from './rules/api-versions.js';
 import {
@@ -27,6 +28,7 @@ import { rbacEscalation } from './rules/rbac.js';
 
 export const CATALOG: readonly Rule[] = [
   renderFailed,
+  renderIncomplete,
   namespaceDeleted,
   crdDeleted,
   pvcDeleted,
