@@ -4,7 +4,7 @@
 // inputs at base and head of different reviews share one render.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { Resource } from '../core/resource.js';
+import type { Rendered } from './rendered.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import { targetInputs } from '../targets/inputs.js';
 import type { Target } from '../targets/target.js';
@@ -13,7 +13,7 @@ import type { Limits } from './sandbox.js';
 /** How many objects all cached renders may hold together. */
 const MAX_CACHED_OBJECTS = 100_000;
 
-const renders = new Map<string, { objects: number; resources: Promise<Resource[]> }>();
+const renders = new Map<string, { objects: number; rendered: Promise<Rendered> }>();
 let cachedObjects = 0;
 
 /** The identity of a binary: a different file at the same path is a different renderer. */
@@ -32,18 +32,18 @@ export function isCached(key: string): boolean {
 }
 
 /** The cached render for `key`, or `render()` remembered under it once it succeeds. */
-export function cachedRender(key: string, render: () => Promise<Resource[]>): Promise<Resource[]> {
+export function cachedRender(key: string, render: () => Promise<Rendered>): Promise<Rendered> {
   const hit = renders.get(key);
   if (hit) {
     // Most recently used last: a Map iterates in insertion order.
     renders.delete(key);
     renders.set(key, hit);
-    return hit.resources;
+    return hit.rendered;
   }
-  const entry = { objects: 0, resources: render() };
+  const entry = { objects: 0, rendered: render() };
   renders.set(key, entry);
-  entry.resources.then(
-    (resources) => {
+  entry.rendered.then(
+    ({ resources }) => {
       if (renders.get(key) !== entry) return;
       entry.objects = resources.length;
       cachedObjects += resources.length;
@@ -58,5 +58,5 @@ export function cachedRender(key: string, render: () => Promise<Resource[]>): Pr
       if (renders.get(key) === entry) renders.delete(key);
     },
   );
-  return entry.resources;
+  return entry.rendered;
 }

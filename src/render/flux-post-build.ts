@@ -1,21 +1,15 @@
-// What kustomize-controller does to the built objects before it applies them:
-// variable substitution (postBuild.substitute over substituteFrom, each object's YAML
-// text, unless it is annotated or labelled substitute: disabled), then commonMetadata.
-import { stringify } from 'yaml';
+// What Flux does to the rendered objects before it applies them: variable
+// substitution (postBuild.substitute over substituteFrom, in each object's YAML text,
+// unless it is annotated or labelled substitute: disabled), then commonMetadata; and
+// the HelmRelease values the render could not know.
 import { substitute, SubstitutionError, type Lookup } from '../core/flux/envsubst.js';
-import { isObject, toResource, type JsonObject, type Resource } from '../core/resource.js';
+import { isObject, type JsonObject, type Resource } from '../core/resource.js';
 import { plural } from '../core/plural.js';
 import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import type { FluxKustomizeOptions, Target } from '../targets/target.js';
 import { readYaml } from '../util/yaml-read.js';
 import { referencedData, secretMarker } from './flux-values.js';
-
-export interface PostBuilt {
-  resources: Resource[];
-  /** What the prediction could not settle, one sentence each. */
-  notes: string[];
-}
 
 const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
 // Flux refuses any other variable name (kustomize_varsub.go).
@@ -63,33 +57,37 @@ async function variables(snapshot: Snapshot, target: Target, postBuild: NonNulla
 
 const names = (set: Set<string>) => [...set].sort().map((n) => `\${${n}}`).join(', ');
 
-async function substituted(snapshot: Snapshot, target: Target, resources: Resource[], postBuild: NonNullable<FluxKustomizeOptions['postBuild']>): Promise<PostBuilt> {
+/**
+ * The build output with the variables substituted in each document that does not
+ * disable it. Flux substitutes in the YAML text of each object as kustomize wrote
+ * it, quotes included (a quoted "${N}" stays a string, an unquoted one takes the
+ * value's type), so the text is what is substituted here too.
+ */
+export async function substituteOutput(snapshot: Snapshot, target: Target, output: string): Promise<{ text: string; notes: string[] }> {
+  const postBuild = target.flux?.postBuild;
+  if (!postBuild) return { text: output, notes: [] };
   const vars = await variables(snapshot, target, postBuild);
-  if (!vars.any) return { resources, notes: [] };
+  if (!vars.any) return { text: output, notes: [] };
   const unresolved = new Set<string>();
   const empty = new Set<string>();
-  const out: Resource[] = [];
-  for (const resource of resources) {
-    // As Flux reads it: the YAML text of the object (YAML 1.1, as kyaml writes and reads it).
-    const text = stringify(resource.object, { version: '1.1', lineWidth: 0 });
-    if (disabled(resource.object) || !text.includes('$')) {
-      out.push(resource);
+  const documents: string[] = [];
+  for (const text of output.split(/^---[ \t]*$/m)) {
+    const [doc] = text.includes('$') ? await readYaml(text, `${target.path} (kustomize build)`, { single: true, kubernetes: true }) : [];
+    const object = doc?.value;
+    if (!doc || !isObject(object) || disabled(object)) {
+      documents.push(text);
       continue;
     }
-    const what = `${resource.kind}/${resource.name}`;
-    let result;
+    const what = `${String(object.kind)}/${String(isObject(object.metadata) ? object.metadata.name : '')}`;
     try {
-      result = substitute(text, vars.lookup);
+      const result = substitute(text, vars.lookup);
+      result.unresolved.forEach((n) => unresolved.add(n));
+      result.empty.forEach((n) => empty.add(n));
+      documents.push(result.text);
     } catch (error) {
-      if (error instanceof SubstitutionError) throw new RenderError(`post build failed for ${what}: variable substitution failed: ${error.message}`, resource.source?.file, resource.source?.line);
+      if (error instanceof SubstitutionError) throw new RenderError(`post build failed for ${what}: variable substitution failed: ${error.message}`, target.declaredBy?.file);
       throw error;
     }
-    result.unresolved.forEach((n) => unresolved.add(n));
-    result.empty.forEach((n) => empty.add(n));
-    const [doc] = await readYaml(result.text, what, { single: true, kubernetes: true });
-    const object = doc?.error ? undefined : toResource(doc?.value, target.namespace, resource.source);
-    if (!object) throw new RenderError(`post build failed for ${what}: the substituted values do not make a valid object${doc?.error ? ` (${doc.error.message})` : ''}`, resource.source?.file, resource.source?.line);
-    out.push(object);
   }
   const notes: string[] = [];
   if (unresolved.size) {
@@ -98,11 +96,11 @@ async function substituted(snapshot: Snapshot, target: Target, resources: Resour
   if (empty.size) {
     notes.push(`${plural(empty.size, 'variable')} defined by no source: ${names(empty)}; Flux substitutes an empty string (a controller with strict substitution fails instead)`);
   }
-  return { resources: out, notes };
+  return { text: documents.join('---'), notes };
 }
 
 /** commonMetadata's labels and annotations, set on each object's own metadata over its own. */
-function withCommonMetadata(resources: Resource[], common: NonNullable<FluxKustomizeOptions['commonMetadata']>): Resource[] {
+export function withCommonMetadata(resources: Resource[], common: NonNullable<FluxKustomizeOptions['commonMetadata']>): Resource[] {
   return resources.map((resource) => {
     const object = structuredClone(resource.object);
     const metadata = isObject(object.metadata) ? object.metadata : (object.metadata = {});
@@ -115,17 +113,9 @@ function withCommonMetadata(resources: Resource[], common: NonNullable<FluxKusto
 }
 
 /** The valuesFrom of a HelmRelease that the render had to leave out. */
-async function unknownValues(snapshot: Snapshot, target: Target): Promise<string[]> {
+export async function unknownValues(snapshot: Snapshot, target: Target): Promise<string[]> {
   const refs = target.helm?.valuesFrom ?? [];
   const known = await Promise.all(refs.map((ref) => referencedData(snapshot, ref)));
   const unknown = refs.filter((_, i) => !known[i]).map((ref) => `${ref.kind}/${ref.name}`);
   return unknown.length ? [`values from ${unknown.join(', ')} are not known offline (the repository does not define them readably): rendered without them`] : [];
-}
-
-/** A Flux target's objects as the controller applies them, from the render's. */
-export async function fluxPostBuild(snapshot: Snapshot, target: Target, built: Resource[]): Promise<PostBuilt> {
-  const flux = target.flux;
-  if (!flux) return { resources: built, notes: await unknownValues(snapshot, target) };
-  const { resources, notes } = flux.postBuild ? await substituted(snapshot, target, built, flux.postBuild) : { resources: built, notes: [] };
-  return { resources: flux.commonMetadata ? withCommonMetadata(resources, flux.commonMetadata) : resources, notes };
 }

@@ -2,22 +2,23 @@
 // with the Kustomization's spec written in (targetNamespace, patches, images, …),
 // takes the place of the path's own. The path is built from a copy at the same
 // depth (so every relative reference reaches the same files), never edited in place:
-// several Kustomizations may build one path at once.
+// several Kustomizations may build one path at once. Then Flux's post-build.
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
-import type { Resource } from '../core/resource.js';
 import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { fluxBuild } from '../targets/flux-build.js';
 import { KUSTOMIZATION_FILES } from '../targets/kustomize-inputs.js';
 import { repoDir, type Target } from '../targets/target.js';
+import { substituteOutput, withCommonMetadata } from './flux-post-build.js';
 import { buildReporting, locate, targetKustomization } from './kustomize.js';
+import type { Rendered } from './rendered.js';
 import type { Limits } from './sandbox.js';
 import { parseObjects } from './yaml-objects.js';
 
 let copies = 0;
 
-export async function renderFluxKustomization(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
+export async function renderFluxKustomization(snapshot: Snapshot, target: Target, limits: Limits): Promise<Rendered> {
   const dir = repoDir(target.path);
   const build = await fluxBuild(snapshot, target);
   const declaredIn = target.declaredBy?.file ?? target.path;
@@ -37,7 +38,8 @@ export async function renderFluxKustomization(snapshot: Snapshot, target: Target
     await writeFile(join(snapshot.root, copy, 'kustomization.yaml'), stringify(build.kustomization));
     const wrapper = { ...targetKustomization(copy, {}, 1), buildMetadata: ['originAnnotations'] };
     const { output, dir: buildDir } = await buildReporting(snapshot, build.inputs, wrapper, limits, `kustomize build ${target.path} (Flux ${target.name})`);
-    const resources = await parseObjects(output, `${target.path} (kustomize build)`, target.namespace);
+    const { text, notes } = await substituteOutput(snapshot, target, output);
+    const resources = await parseObjects(text, `${target.path} (kustomize build, Flux post-build)`, target.namespace);
     // Files of the copy are the path's; its kustomization is the path's or, generated, the Kustomization's.
     const repoFile = (file: string) => {
       if (file !== copy && !file.startsWith(`${copy}/`)) return file;
@@ -45,7 +47,8 @@ export async function renderFluxKustomization(snapshot: Snapshot, target: Target
       return inside === 'kustomization.yaml' ? (build.file ?? declaredIn) : prefix + inside;
     };
     await locate(snapshot, resources, buildDir, () => build.file ?? declaredIn, undefined, repoFile);
-    return resources;
+    const common = target.flux?.commonMetadata;
+    return { resources: common ? withCommonMetadata(resources, common) : resources, notes };
   } finally {
     await rm(join(snapshot.root, copy), { recursive: true, force: true });
   }

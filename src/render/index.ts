@@ -4,34 +4,31 @@ import type { Snapshot } from '../repo/snapshot.js';
 import type { Target } from '../targets/target.js';
 import { renderHelm } from './helm.js';
 import { renderFluxKustomization } from './flux.js';
-import { fluxPostBuild } from './flux-post-build.js';
+import { unknownValues } from './flux-post-build.js';
 import { renderKustomize, renderKustomizeBatch } from './kustomize.js';
 import { availableParallelism } from 'node:os';
 import { limiter } from '../util/limiter.js';
 import { binaryIdentity, cachedRender, isCached, renderKey } from './cache.js';
 import { renderPlain } from './plain.js';
+import type { Rendered } from './rendered.js';
 import { findTool } from './tools.js';
 import type { Limits } from './sandbox.js';
 
-function render(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
+const complete = async (resources: Promise<Resource[]>): Promise<Rendered> => ({ resources: await resources, notes: [] });
+
+async function render(snapshot: Snapshot, target: Target, limits: Limits): Promise<Rendered> {
   switch (target.renderer) {
     case 'plain':
-      return renderPlain(snapshot, target);
+      return complete(renderPlain(snapshot, target));
     case 'kustomize':
-      return target.flux ? renderFluxKustomization(snapshot, target, limits) : renderKustomize(snapshot, target, limits);
+      return target.flux ? renderFluxKustomization(snapshot, target, limits) : complete(renderKustomize(snapshot, target, limits));
     case 'helm':
-      return renderHelm(snapshot, target, limits);
+      return { resources: await renderHelm(snapshot, target, limits), notes: await unknownValues(snapshot, target) };
   }
 }
 
 function where(r: Resource): string {
   return r.source ? `${r.source.file}${r.source.line ? `:${r.source.line}` : ''}` : 'the render';
-}
-
-export interface Rendered {
-  resources: Resource[];
-  /** What the render could not settle offline (Flux variables, values of unknown sources), one sentence each. */
-  notes: string[];
 }
 
 /**
@@ -40,12 +37,10 @@ export interface Rendered {
  * that applies it, so no prediction can be exact.
  */
 export async function renderTarget(snapshot: Snapshot, target: Target, limits: Limits): Promise<Rendered> {
-  const built =
+  const { resources, notes } =
     target.renderer === 'plain'
       ? await render(snapshot, target, limits)
       : await cachedRender(await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
-  // After the cache: the cached build is shared, and what follows reads values that must not be kept.
-  const { resources, notes } = await fluxPostBuild(snapshot, target, built);
   if (resources.length > MAX_OBJECTS) {
     throw new RenderError(`the target renders ${resources.length} objects, over the limit of ${MAX_OBJECTS}; split it into smaller targets`);
   }
@@ -85,7 +80,7 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
   for (let i = 0; i < todo.length; i += size) {
     const chunk = todo.slice(i, i + size);
     const batch = run(() => renderKustomizeBatch(snapshot, chunk.map((c) => c.target), limits));
-    for (const { target, key } of chunk) cachedRender(key, async () => (await batch)?.get(target) ?? renderKustomize(snapshot, target, limits));
+    for (const { target, key } of chunk) cachedRender(key, () => complete(batch.then((built) => built?.get(target) ?? renderKustomize(snapshot, target, limits))));
   }
 }
 

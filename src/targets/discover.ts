@@ -8,9 +8,9 @@ import { applicationExternal, applicationTargets, isApplication } from './argocd
 import { detectRenderer } from './detect.js';
 import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
-import { directIncludes, KUSTOMIZATION_FILES } from './kustomize-inputs.js';
+import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
 import { at, declaration, str } from './object-fields.js';
-import { MANIFEST_EXTENSIONS, targetIdentity, type NotRendered, type Target } from './target.js';
+import { MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
 
 const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
@@ -158,7 +158,10 @@ function remembered<T>(cache: Map<string, Promise<T>>, sha: string, make: () => 
 async function discover(snapshot: Snapshot, declarations?: Promise<Target[]>): Promise<Target[]> {
   const [declared, roots, charts] = await Promise.all([declarations ?? declaredTargets(snapshot), kustomizeRoots(snapshot), helmCharts(snapshot)]);
   const claimed = new Set(declared.map((t) => `${t.renderer}:${t.path}`));
-  const found = [...roots, ...charts].filter((t) => !claimed.has(`${t.renderer}:${t.path}`));
+  // Flux generates a kustomization over a path without one: the kustomizations below it are its resources.
+  const generated = declared.filter((t) => t.flux && kustomizationFile(snapshot, repoDir(t.path)) === null).map((t) => repoDir(t.path));
+  const inGenerated = (t: Target) => generated.some((dir) => dir === '' || t.path === dir || t.path.startsWith(`${dir}/`));
+  const found = [...roots, ...charts].filter((t) => !claimed.has(`${t.renderer}:${t.path}`) && !(t.renderer === 'kustomize' && inGenerated(t)));
   // Keyed by identity, never by name: a declaration named like another target is a target of its own.
   // The same declaration twice in one file: the later one is what applying the file leaves.
   const byIdentity = new Map<string, Target>();
