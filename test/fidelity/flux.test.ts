@@ -484,9 +484,20 @@ data:
     expect(target.declaredBy!.kind).toBe('HelmRelease');
     expect(changed(target)).toEqual(['update ConfigMap shop/shop-web']);
     expect(target.changes[0]!.fields).toEqual([{ path: 'data.greeting', before: 'hi', after: 'bonjour' }]);
-    // color: the chart's blue, then the ConfigMap's red, then spec.values' green; the optional key is absent.
-    expect(target.changes[0]!.diff).toContain('color: green');
-    expect(target.changes[0]!.diff).toContain('replicas: "1"');
+  });
+
+  it('predicts the release in full when the HelmRelease is added', () => {
+    repo = new TestRepo();
+    const base = repo.commit({ ...chart, 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/web-values.yaml': values('hi') });
+    const { json } = review(base, repo.commit({ 'clusters/prod/web.yaml': gitRelease }));
+    // helm template shop-web charts/web --namespace shop with values: the chart's, then the ConfigMap's
+    // values.yaml (greeting hi, color red), the optional replicas key is absent, then spec.values (color green).
+    expect(created(declaredIn(json, 'clusters/prod/web.yaml'), 'ConfigMap shop/shop-web')).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shop-web', namespace: 'shop' },
+      data: { greeting: 'hi', color: 'green', replicas: '1' },
+    });
   });
 
   it('lists a chart of a HelmRepository as external, not rendered, unless the repository vendors that chart', async () => {
