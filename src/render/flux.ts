@@ -14,7 +14,8 @@ import { substituteOutput, withCommonMetadata } from './flux-post-build.js';
 import { buildReporting, locate, targetKustomization } from './kustomize.js';
 import type { Rendered } from './rendered.js';
 import type { Limits } from './sandbox.js';
-import { parseObjects } from './yaml-objects.js';
+import { refusal } from './plain.js';
+import { parseObjects, readManifests } from './yaml-objects.js';
 
 let copies = 0;
 
@@ -22,6 +23,11 @@ export async function renderFluxKustomization(snapshot: Snapshot, target: Target
   const dir = repoDir(target.path);
   const build = await fluxBuild(snapshot, target);
   const declaredIn = target.declaredBy?.file ?? target.path;
+  // Flux's scan decodes every file it lists and fails on one that is not Kubernetes objects.
+  for (const file of build.scanned) {
+    const [refused] = (await readManifests(await snapshot.readText(file), file, target.namespace)).refused;
+    if (refused) throw refusal(refused, 'Flux', `${target.path === '.' ? '.' : target.path}/`);
+  }
   await snapshot.materialize(build.inputs.files, build.file ?? declaredIn);
   const copy = posix.join(parentDir(dir), `.safe-deploy-flux-${process.pid}-${copies++}`);
   const prefix = dir ? `${dir}/` : '';

@@ -8,15 +8,12 @@ import type { Snapshot } from '../repo/snapshot.js';
 import { MANIFEST_EXTENSIONS, type Target } from '../targets/target.js';
 import { readManifests, type Refusal } from './yaml-objects.js';
 
-// Flux's kustomize-controller generates a kustomization over .yaml and .yml files only (fluxcd/pkg kustomize generator).
-const FLUX_EXTENSIONS = /\.ya?ml$/i;
 // Argo CD also evaluates the .jsonnet files of a directory application (argo-cd reposerver).
 const JSONNET = /\.jsonnet$/i;
 
 /**
  * The files of a plain target: what affects it, and what no guessed directory
- * target may take. Every manifest file below it (Flux skips the JSON ones, but
- * they are still no other directory's), and for an Argo CD Application, Jsonnet.
+ * target may take. Every manifest file below it, and for an Argo CD Application, Jsonnet.
  */
 export function plainFiles(snapshot: Snapshot, target: Pick<Target, 'path' | 'recurse' | 'declaredBy'>): string[] {
   const files = target.recurse ? snapshot.filesUnder(target.path) : snapshot.filesIn(target.path);
@@ -35,19 +32,22 @@ export async function renderPlain(snapshot: Snapshot, target: Target): Promise<R
   const files = plainFiles(snapshot, target);
   const jsonnet = files.find((f) => JSONNET.test(f));
   if (jsonnet) throw new RenderError('Argo CD evaluates Jsonnet in a directory application; safe-deploy cannot render Jsonnet, so it cannot predict this target', jsonnet);
-  const flux = target.declaredBy?.kind === 'Kustomization';
   const data = new Set(target.dataFiles);
   const resources: Resource[] = [];
   let refused: Refusal | undefined;
-  for (const file of files.filter((f) => !flux || FLUX_EXTENSIONS.test(f))) {
+  for (const file of files) {
     const manifests = await readManifests(await snapshot.readText(file), file, target.namespace);
     resources.push(...manifests.resources);
     if (!data.has(file)) refused ??= manifests.refused[0];
   }
   if (refused && !(target.guessed && resources.length === 0)) {
     const dir = target.path === '.' ? '.' : `${target.path}/`;
-    const applier = flux ? 'Flux' : `\`kubectl apply -f ${dir}\``;
-    throw new RenderError(`${refused.reason}; ${applier} fails on it: make it a complete object or move it out of ${dir}`, refused.file, refused.line);
+    throw refusal(refused, `\`kubectl apply -f ${dir}\``, dir);
   }
   return resources;
+}
+
+/** The error for a document that `applier` refuses to apply from `dir`. */
+export function refusal(refused: Refusal, applier: string, dir: string): RenderError {
+  return new RenderError(`${refused.reason}; ${applier} fails on it: make it a complete object or move it out of ${dir}`, refused.file, refused.line);
 }

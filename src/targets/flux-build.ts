@@ -13,6 +13,8 @@ export interface FluxBuild {
   file: string | null;
   kustomization: JsonObject;
   inputs: KustomizeInputs;
+  /** The manifest files a generated kustomization lists (each must hold only Kubernetes objects). */
+  scanned: string[];
 }
 
 const MANIFEST = /\.ya?ml$/;
@@ -56,12 +58,14 @@ export async function fluxBuild(snapshot: Snapshot, target: Target): Promise<Flu
   const file = kustomizationFile(snapshot, dir);
   let own: JsonObject;
   let inputs: KustomizeInputs;
+  let scanned: string[] = [];
   if (file) {
     inputs = await kustomizeInputs(snapshot, dir);
     const parsed = await readKustomization(snapshot, file);
     own = isObject(parsed) ? parsed : {};
   } else {
     const found = scan(snapshot, dir);
+    scanned = found.files;
     inputs = { dirs: [dir], files: new Set(found.files), data: new Set(), includes: new Set(found.dirs), secretLiterals: [], secretEnvFiles: [], secretFiles: [] };
     for (const sub of found.dirs) merge(inputs, await kustomizeInputs(snapshot, sub));
     own = generatedKustomization([...found.files, ...found.dirs].sort().map((path) => relative(dir, path)));
@@ -78,5 +82,5 @@ export async function fluxBuild(snapshot: Snapshot, target: Target): Promise<Flu
     merge(inputs, await kustomizeInputs(snapshot, path));
     components.push(component);
   }
-  return { file, kustomization: fluxKustomization(own, spec, components), inputs };
+  return { file, kustomization: fluxKustomization(own, spec, components), inputs, scanned };
 }
