@@ -18,10 +18,11 @@ import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
-import { assertRepository, changedFiles, mergeBase, resolveCommit } from './repo/git.js';
+import { assertRepository, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
+import { knownRepository } from './targets/repo-url.js';
 import type { Target } from './targets/target.js';
 import { mapLimit } from './util/map-limit.js';
 import { tracer } from './util/trace.js';
@@ -36,6 +37,8 @@ export interface ReviewRequest {
   configFile?: string;
   /** Review only the targets with these names, as the review names them (`/safe-deploy rerun <target>`). */
   targets?: string[];
+  /** URLs the platform knows this repository by (clone, web, ssh), besides its git remotes and the config's repoURLs. */
+  repoURLs?: string[];
 }
 
 type RenderOutcome = { ok: true; resources: Resource[] } | { ok: false; error: RenderError };
@@ -189,7 +192,8 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const custom = await loadCustomPolicies(base, config.policies.custom);
     const changed = await changedFiles(request.repo, forkPoint, headSha);
     trace('config');
-    const planned = await planTargets(config, base, head, changed);
+    const known = knownRepository([...(config.repoURLs ?? []), ...(request.repoURLs ?? []), ...(await remoteURLs(request.repo))]);
+    const { targets: planned, notRendered } = await planTargets(config, base, head, changed, known);
     trace(`plan (${planned.length} affected)`);
     const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     const limits: Limits = {
@@ -221,6 +225,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
       targets: results,
       findings,
       tools: await toolVersions(results),
+      ...(notRendered.length ? { notRendered } : {}),
     };
   } finally {
     await Promise.all([base.dispose(), head.dispose()]);

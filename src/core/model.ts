@@ -87,6 +87,8 @@ export interface Review {
   findings: Finding[];
   /** Renderer binaries used, e.g. "helm v4.1.0"; shown in the footer. */
   tools: string[];
+  /** Declarations the change touches that are not rendered from this repository (another repository, an external chart…). */
+  notRendered?: Array<{ name: string; declaredBy: TargetDeclaration; reason: string }>;
   /** Active overrides for the head commit, listed in the comment. */
   overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

@@ -55,6 +55,9 @@ export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string
     summary: { ...review.summary },
     targets: review.targets.map(targetJson),
     findings: sortFindings(review.findings).map(findingJson),
+    ...(review.notRendered?.length
+      ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason })) }
+      : {}),
   };
 }
 

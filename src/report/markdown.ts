@@ -211,6 +211,15 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
   return lines;
 }
 
+/** One line naming the declarations the change touches that safe-deploy does not render, with why. */
+function notRenderedLine(review: Review): string[] {
+  const all = review.notRendered ?? [];
+  if (!all.length) return [];
+  const shown = all.slice(0, MAX_QUIET_NAMES).map((n) => `${code(n.name)} (${escapeText(n.reason)})`);
+  const more = all.length > MAX_QUIET_NAMES ? ` and ${all.length - MAX_QUIET_NAMES} more` : '';
+  return ['', `Not rendered: ${shown.join(', ')}${more}.`];
+}
+
 function footer(review: Review): string[] {
   const base = review.mergeBase === review.base ? code(review.base) : `${code(review.base)} (merge-base ${code(review.mergeBase)})`;
   const tools = review.tools.length ? ` · ${review.tools.map(escapeText).join(', ')}` : '';
@@ -242,7 +251,7 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   const note = unlisted
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
-  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides].filter(Boolean), ...note, ...body, parts.bottom];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 
