@@ -86,6 +86,32 @@ describe('targets on a multi-cluster repository', () => {
   });
 });
 
+describe('the staging cluster of a multi-cluster repository', () => {
+  it('fails on a Namespace deleted and cluster-admin granted in one cluster only', () => {
+    repo = new TestRepo();
+    const base = repo.commit({
+      ...multiCluster,
+      'apps/staging/kustomization.yaml': 'resources: [../base, namespace.yaml]\n',
+      'apps/staging/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n',
+    });
+    const head = repo.commit({
+      'apps/staging/kustomization.yaml': 'resources: [../base, admin.yaml]\n',
+      'apps/staging/namespace.yaml': null,
+      'apps/staging/admin.yaml':
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ci-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: ServiceAccount, name: ci, namespace: shop}]\n',
+    });
+    const json = review(base, head) as ReviewJson & { findings: Array<{ rule: string; target: string; name: string }> };
+    expect(json.verdict).toBe('fail');
+    expect(json.targets.map((t) => `${t.name}: ${t.changes.map((c) => `${c.action} ${c.kind}/${c.name}`).join(', ')}`)).toEqual([
+      'staging/apps: create ClusterRoleBinding/ci-admin, delete Namespace/shop',
+    ]);
+    expect(json.findings.filter((f) => ['namespace-deleted', 'rbac-escalation'].includes(f.rule)).map((f) => `${f.rule} ${f.target} ${f.name}`).sort()).toEqual([
+      'namespace-deleted staging/apps shop',
+      'rbac-escalation staging/apps ci-admin',
+    ]);
+  });
+});
+
 describe('declarations whose source is another repository', () => {
   const foreign = {
     ...multiCluster,
