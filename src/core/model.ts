@@ -12,6 +12,8 @@ export interface Impact {
   message: string;
   /** For rollouts: how many pods restart (DaemonSets: unknown, one per node). */
   pods?: number;
+  /** For a change of replicas: pods added (positive) or removed (negative). */
+  scaled?: number;
 }
 
 export interface Change {
@@ -22,6 +24,8 @@ export interface Change {
   name: string;
   /** Only for replace: the base object's name. */
   previousName?: string;
+  /** Only for a replace that moves the object to another namespace: the base object's namespace. */
+  previousNamespace?: string;
   /** Changed paths the API server refuses to update in place (they make this a replace). */
   immutableFields?: string[];
   /** Redacted. */

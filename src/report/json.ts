@@ -12,7 +12,8 @@ function changeJson(change: Change) {
     namespace: change.namespace,
     name: change.name,
     ...(change.action === 'replace' && change.previousName !== undefined ? { previousName: change.previousName } : {}),
-    fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after })),
+    ...(change.previousNamespace !== undefined ? { previousNamespace: change.previousNamespace } : {}),
+    fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) })),
     diff: change.diff,
     impacts: change.impacts.map((i) => ({ type: i.type, message: i.message })),
   };

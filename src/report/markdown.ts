@@ -71,12 +71,15 @@ export function outcomeLine(review: Review): string {
   const changes = review.targets.flatMap((t) => t.changes);
   const impacts = changes.flatMap((c) => c.impacts.map((i) => ({ change: c, impact: i })));
   const count = (type: Impact['type']) => impacts.filter((i) => i.impact.type === type).length;
-  const rollouts = impacts.filter((i) => i.impact.type === 'rollout');
+  const rollouts = impacts.filter((i) => i.impact.type === 'rollout' && i.impact.scaled === undefined);
   const pods = rollouts.reduce((n, i) => n + (i.impact.pods ?? 0), 0);
-  const daemonSets = rollouts.filter((i) => i.impact.pods === undefined).length;
+  const daemonSets = rollouts.filter((i) => i.change.kind === 'DaemonSet').length;
+  const scaled = (sign: number) => impacts.reduce((n, i) => n + Math.max(0, sign * (i.impact.scaled ?? 0)), 0);
   const podText = [pods ? plural(pods, 'pod') : '', daemonSets ? `one per node for ${plural(daemonSets, 'DaemonSet')}` : ''].filter(Boolean).join(' + ');
   const parts = [
     rollouts.length ? `${plural(rollouts.length, 'workload')} roll${rollouts.length === 1 ? 's' : ''} out${podText ? ` (${podText})` : ''}` : '',
+    scaled(1) ? `${plural(scaled(1), 'pod')} added` : '',
+    scaled(-1) ? `${plural(scaled(-1), 'pod')} removed` : '',
     count('recreate') ? `${plural(count('recreate'), 'object')} recreated` : '',
     review.summary.deleted ? `${review.summary.deleted} deleted` : '',
     count('data-loss') ? `${count('data-loss')} data loss` : '',
@@ -130,7 +133,11 @@ function overridesSection(review: Review): string[] {
 
 function changeTitle(change: Change): string {
   const id = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
-  const from = change.previousName ? ` (was ${code(change.previousName)})` : '';
+  const from = change.previousNamespace
+    ? ` (moved from namespace ${code(change.previousNamespace)})`
+    : change.previousName && change.previousName !== change.name
+      ? ` (was ${code(change.previousName)})`
+      : '';
   return `#### ${ACTION_ICON[change.action]} ${change.action} ${code(id)}${from}`;
 }
 

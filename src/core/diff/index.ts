@@ -18,7 +18,9 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
   for (const pair of pairResources(base, head)) {
     const before = pair.base && { ...pair.base, object: normalize(pair.base) };
     const after = pair.head && { ...pair.head, object: normalize(pair.head) };
-    const renamed = before !== null && after !== null && before.name !== after.name;
+    const moved = before !== null && after !== null && before.namespace !== after.namespace;
+    // A new name or namespace makes a new object: the pair is a replace, whatever its fields.
+    const renamed = (before !== null && after !== null && before.name !== after.name) || moved;
     const [redactedBefore, redactedAfter] = redactPair(before?.object ?? null, after?.object ?? null);
     // Nothing redacted (the common case): the field diff of the objects themselves also tells whether they differ.
     const plain = redactedBefore === (before?.object ?? null) && redactedAfter === (after?.object ?? null);
@@ -43,6 +45,7 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
       namespace: subject.namespace,
       name: subject.name,
       ...(renamed || immutable.length ? { previousName: before!.name } : {}),
+      ...(moved ? { previousNamespace: before.namespace! } : {}),
       ...(immutable.length ? { immutableFields: immutable } : {}),
       fields,
       get diff() {

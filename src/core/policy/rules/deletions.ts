@@ -59,8 +59,9 @@ export const pvcDeleted: Rule = {
     'with it. Back the data up or set the volume reclaim policy to Retain before merging, then override with a reason.',
   check: ({ changes }) =>
     changes.flatMap((c) => {
-      if (c.kind === 'PersistentVolumeClaim' && c.base && (c.action === 'delete' || c.immutableFields?.length)) {
-        return [{ resource: c.base, message: `PersistentVolumeClaim ${c.name} is ${c.action === 'delete' ? 'deleted' : 'recreated'}: its data is lost unless the volume is retained.` }];
+      if (c.kind === 'PersistentVolumeClaim' && c.base && (c.action === 'delete' || c.immutableFields?.length || c.previousNamespace !== undefined)) {
+        const what = c.action === 'delete' ? 'deleted' : c.previousNamespace !== undefined ? `moved from namespace ${c.previousNamespace} (a new, empty claim in ${c.namespace}; the old one is deleted)` : 'recreated';
+        return [{ resource: c.base, message: `PersistentVolumeClaim ${c.name} is ${what}: its data is lost unless the volume is retained.` }];
       }
       if (c.kind === 'StatefulSet' && c.base && c.impacts.some((i) => i.type === 'data-loss')) {
         const scaled = c.head ? ` (scaled from ${replicas(c.base.object)} to ${replicas(c.head.object)})` : '';
