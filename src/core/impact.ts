@@ -7,6 +7,7 @@ import type { Change, Impact } from './model.js';
 import { at, labelsOf, LONG_RUNNING, podTemplatePrefix, replicas, selects } from './pod.js';
 import { displayName, isObject, type JsonObject, type JsonValue, type Resource } from './resource.js';
 import { plural } from './plural.js';
+import { deletesObject } from './sync/apply.js';
 
 export interface TargetObjects {
   base: Resource[];
@@ -141,6 +142,12 @@ function ordinals(name: string, from: number, to: number): string {
 function recreate(change: Change): Impact | null {
   if (!change.immutableFields?.length) return null;
   const fields = change.immutableFields.join(', ');
+  if (change.recreatedBySync) {
+    return {
+      type: 'recreate',
+      message: `${fields} cannot change in place; with ${change.syncOptions!.join(', ')} the sync deletes and re-creates the ${change.kind}: ${recreateConsequence(change.apiVersion, change.kind)}.`,
+    };
+  }
   return {
     type: 'recreate',
     message:
@@ -174,6 +181,38 @@ function moves(change: Change): Impact[] {
   return out;
 }
 
+function hookRun(change: Change): Impact | null {
+  const hook = change.hook;
+  if (!hook) return null;
+  const argo = hook.phases.some((p) => /^[A-Z]/.test(p));
+  const kind = `${hook.phases.join('/') || 'inactive'} hook`;
+  if (change.action === 'delete') {
+    return {
+      type: 'not-rolled-out',
+      message: `No longer runs as a ${kind}. Hooks are not pruned: one left by an earlier sync goes only by its delete policy (${hook.deletePolicies.join(', ')}).`,
+    };
+  }
+  if (!hook.runsAtSync) {
+    const when = argo ? 'only when the Application is deleted' : 'only on a first install, never on an upgrade';
+    return { type: 'not-rolled-out', message: `A ${kind}: it runs ${when}, so this change takes effect at no sync.` };
+  }
+  const sync = argo ? 'sync' : 'helm upgrade';
+  return {
+    type: 'recreate',
+    message:
+      `Re-created at every ${sync} as a ${kind} (delete policy ${hook.deletePolicies.join(', ')}): the new ${change.kind} is created and runs, ` +
+      'never updated in place, so no field of it is refused.',
+  };
+}
+
+function leftInCluster(change: Change): Impact | null {
+  if (change.action !== 'delete' || change.prune !== false || change.hook) return null;
+  return {
+    type: 'not-rolled-out',
+    message: 'Removed from the manifests but left in the cluster (Prune=false): Argo CD reports it as requiring pruning and never deletes it; delete it by hand if it should go.',
+  };
+}
+
 function claimRetention(object: JsonObject, when: 'whenDeleted' | 'whenScaled'): boolean {
   return at(object, 'spec', 'persistentVolumeClaimRetentionPolicy', when) === 'Delete';
 }
@@ -185,7 +224,7 @@ function claimTemplates(object: JsonObject): string[] {
 
 function dataLoss(change: Change, objects: TargetObjects): Impact | null {
   const before = change.base?.object;
-  if (change.kind === 'PersistentVolumeClaim' && (change.action === 'delete' || change.immutableFields?.length)) {
+  if (change.kind === 'PersistentVolumeClaim' && (deletesObject(change) || change.immutableFields?.length)) {
     return {
       type: 'data-loss',
       message: 'The claim is deleted: its volume is released and, with reclaim policy Delete (the default for dynamically provisioned volumes), its data is gone.',
@@ -194,7 +233,7 @@ function dataLoss(change: Change, objects: TargetObjects): Impact | null {
   if (change.kind === 'StatefulSet' && before) {
     const templates = claimTemplates(before);
     if (!templates.length) return null;
-    if (change.action === 'delete' && claimRetention(before, 'whenDeleted')) {
+    if (deletesObject(change) && claimRetention(before, 'whenDeleted')) {
       return { type: 'data-loss', message: `persistentVolumeClaimRetentionPolicy.whenDeleted is Delete: the claims of ${templates.join(', ')} for all ${plural(replicas(before), 'pod')} are deleted with it.` };
     }
     const after = change.head?.object;
@@ -205,7 +244,7 @@ function dataLoss(change: Change, objects: TargetObjects): Impact | null {
       };
     }
   }
-  if (change.kind === 'Namespace' && change.action === 'delete') {
+  if (change.kind === 'Namespace' && deletesObject(change)) {
     const held = objects.base.filter((r) => r.namespace === change.name).map(displayName);
     const contents = held.length ? `: ${plural(held.length, 'object')} of this target ${held.length === 1 ? 'goes' : 'go'} with it (${listed(held)})` : '';
     return { type: 'data-loss', message: `Deleting the Namespace deletes everything in it, claims and their data included${contents}.` };
@@ -224,7 +263,7 @@ export function workloadsSelectedBy(pdb: JsonObject, namespace: string | null, r
 function downtime(change: Change, objects: TargetObjects): Impact | null {
   const before = change.base?.object;
   const after = change.head?.object;
-  if (change.action === 'delete' && before) {
+  if (deletesObject(change) && before) {
     if (change.kind === 'Pod') return { type: 'downtime', message: 'The pod is deleted.' };
     if (change.kind === 'Job' || change.kind === 'CronJob') return { type: 'downtime', message: `The ${change.kind} and its pods are deleted; running work stops.` };
     if (change.kind === 'DaemonSet') return { type: 'downtime', message: 'The DaemonSet is deleted: its pod on every node stops.' };
@@ -308,7 +347,7 @@ export function analyzeImpacts(changes: Change[], objects: TargetObjects): Chang
   let index: WorkloadIndex | null = null;
   const workloads = () => (index ??= indexWorkloads(objects.head));
   for (const change of changes) {
-    const impacts = [recreate(change), rollout(change), scaling(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, workloads)];
+    const impacts = [hookRun(change), leftInCluster(change), recreate(change), rollout(change), scaling(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, workloads)];
     change.impacts.push(...moves(change), ...impacts.filter((i): i is Impact => i !== null));
   }
   return changes;

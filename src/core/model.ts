@@ -1,6 +1,8 @@
 // The review model: what the pipeline produces and every report reads.
 import type { FieldChange } from './diff/fields.js';
 import type { Resource } from './resource.js';
+import type { Hook } from './sync/hooks.js';
+import type { SyncStep } from './sync/order.js';
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
 export type ImpactType = 'rollout' | 'recreate' | 'data-loss' | 'downtime' | 'exposure' | 'not-rolled-out';
@@ -28,6 +30,16 @@ export interface Change {
   previousNamespace?: string;
   /** Changed paths the API server refuses to update in place (they make this a replace). */
   immutableFields?: string[];
+  /** Set when the controller runs the object as a hook: created anew at each sync, never updated in place. */
+  hook?: Hook;
+  /** false: a deletion the controller does not carry out (Prune=false, a hook): the object is left in the cluster. */
+  prune?: false;
+  /** Argo CD sync options that change how the object is written ("Replace=true", "Force=true", "ServerSideApply=true"). */
+  syncOptions?: string[];
+  /** The immutable fields change, and the sync options make the sync delete and re-create the object. */
+  recreatedBySync?: true;
+  /** A deleted object with compare option IgnoreExtraneous: Argo CD does not report it out of sync. */
+  ignoreExtraneous?: true;
   /** Redacted. */
   fields: FieldChange[];
   /** Unified diff of the normalized, redacted YAML (made on first read). */
@@ -69,6 +81,10 @@ export interface TargetResult {
   status: 'ok' | 'error';
   /** Why the head render failed, when status is error. */
   error?: string;
+  /** Argo CD targets: the order one sync applies the head's objects in. */
+  syncOrder?: SyncStep[];
+  /** What the review could not evaluate or left out for the target, one sentence each. */
+  notes?: string[];
   changes: Change[];
 }
 

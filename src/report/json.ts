@@ -16,6 +16,10 @@ function changeJson(change: Change) {
     fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) })),
     diff: change.diff,
     impacts: change.impacts.map((i) => ({ type: i.type, message: i.message })),
+    ...(change.hook ? { hook: { phases: [...change.hook.phases], deletePolicies: [...change.hook.deletePolicies], runsAtSync: change.hook.runsAtSync } } : {}),
+    ...(change.prune === false ? { prune: false } : {}),
+    ...(change.syncOptions ? { syncOptions: [...change.syncOptions] } : {}),
+    ...(change.ignoreExtraneous ? { ignoreExtraneous: true } : {}),
   };
 }
 
@@ -28,6 +32,8 @@ function targetJson(target: TargetResult) {
     status: target.status,
     ...(target.status === 'error' ? { error: target.error ?? 'render failed' } : {}),
     changes: target.changes.map(changeJson),
+    ...(target.syncOrder ? { syncOrder: target.syncOrder.map((step) => ({ phase: step.phase, wave: step.wave, objects: [...step.objects] })) } : {}),
+    ...(target.notes ? { notes: [...target.notes] } : {}),
   };
 }
 

@@ -82,6 +82,9 @@ export function outcomeLine(review: Review): string {
     scaled(-1) ? `${plural(scaled(-1), 'pod')} removed` : '',
     count('recreate') ? `${plural(count('recreate'), 'object')} recreated` : '',
     review.summary.deleted ? `${review.summary.deleted} deleted` : '',
+    changes.some((c) => c.action === 'delete' && c.prune === false)
+      ? `${changes.filter((c) => c.action === 'delete' && c.prune === false).length} left in the cluster`
+      : '',
     count('data-loss') ? `${count('data-loss')} data loss` : '',
     count('downtime') ? `${count('downtime')} downtime` : '',
     count('exposure') ? `${plural(count('exposure'), 'exposure change')}` : '',
@@ -138,7 +141,34 @@ function changeTitle(change: Change): string {
     : change.previousName && change.previousName !== change.name
       ? ` (was ${code(change.previousName)})`
       : '';
-  return `#### ${ACTION_ICON[change.action]} ${change.action} ${code(id)}${from}`;
+  return `#### ${ACTION_ICON[change.action]} ${change.action} ${code(id)}${from}${syncRemarks(change)}`;
+}
+
+/** How the controller treats the object, after its title: "· PreSync hook · left in the cluster". */
+function syncRemarks(change: Change): string {
+  const remarks = [
+    change.hook ? `${change.hook.phases.join('/') || 'inactive'} hook` : '',
+    change.prune === false ? 'left in the cluster' : '',
+    ...(change.syncOptions ?? []).map(code),
+    change.ignoreExtraneous ? `${code('IgnoreExtraneous')}: not reported out of sync, deleted by the next sync with pruning` : '',
+  ].filter(Boolean);
+  return remarks.map((r) => ` · ${r}`).join('');
+}
+
+const MAX_ORDER_OBJECTS = 40;
+
+/** "PreSync: Job shop/migrate → Sync wave -1: Namespace shop → Sync: …", at most MAX_ORDER_OBJECTS names. */
+export function syncOrderLine(steps: NonNullable<TargetResult['syncOrder']>): string {
+  let left = MAX_ORDER_OBJECTS;
+  const parts: string[] = [];
+  for (const step of steps) {
+    if (left <= 0) break;
+    const shown = step.objects.slice(0, left);
+    left -= shown.length;
+    parts.push(`${step.phase}${step.wave !== 0 ? ` wave ${step.wave}` : ''}: ${shown.join(', ')}`);
+  }
+  const total = steps.reduce((n, s) => n + s.objects.length, 0);
+  return `${parts.join(' → ')}${total > MAX_ORDER_OBJECTS ? ` … and ${total - MAX_ORDER_OBJECTS} more` : ''}`;
 }
 
 /** The diff without its ---/+++ header: the title above already names the object. */
@@ -210,6 +240,8 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
   if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
   const by = target.declaredBy;
   if (by) lines.push('', `Declared by ${by.kind} ${code(`${by.namespace ? `${by.namespace}/` : ''}${by.name}`)} in ${code(by.file)}`);
+  if (target.syncOrder?.length) lines.push('', `Sync order: ${escapeText(syncOrderLine(target.syncOrder))}`);
+  for (const note of target.notes ?? []) lines.push('', `_${escapeText(note)}_`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
   for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
   const unlisted = target.changes.length - listed.length;

@@ -4,6 +4,7 @@ import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
 import { at, cleanPath, declaration, str, strings } from './object-fields.js';
+import type { ArgoSync } from '../core/sync/model.js';
 import type { HelmOptions, NotRendered, Target } from './target.js';
 
 function relativeTo(from: string, to: string): string {
@@ -37,6 +38,23 @@ function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, str
   };
 }
 
+/** The Application's sync options and ignoreDifferences, as the sync model reads them. */
+function syncSettings(app: JsonObject): ArgoSync {
+  const rules = at(app, 'spec', 'ignoreDifferences');
+  return {
+    syncOptions: strings(at(app, 'spec', 'syncPolicy', 'syncOptions')).map((o) => o.trim()),
+    ignoreDifferences: (Array.isArray(rules) ? rules : []).filter(isObject).map((rule) => ({
+      group: typeof rule.group === 'string' ? rule.group : '',
+      kind: str(rule.kind) ?? '*',
+      ...(str(rule.name) ? { name: str(rule.name)! } : {}),
+      ...(str(rule.namespace) ? { namespace: str(rule.namespace)! } : {}),
+      jsonPointers: strings(rule.jsonPointers),
+      jqPathExpressions: strings(rule.jqPathExpressions),
+      managedFieldsManagers: strings(rule.managedFieldsManagers),
+    })),
+  };
+}
+
 function sourcesOf(app: JsonObject): JsonObject[] {
   const many = at(app, 'spec', 'sources');
   return (Array.isArray(many) ? many : [at(app, 'spec', 'source')]).filter(isObject);
@@ -66,6 +84,7 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
       renderer,
       namespace,
       declaredBy,
+      sync: syncSettings(app),
       source: { kind: 'git', ...(str(source.repoURL) ? { url: str(source.repoURL)! } : {}) },
     };
     if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name);
