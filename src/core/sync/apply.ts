@@ -13,11 +13,14 @@ export function applySync(changes: Change[], model: SyncModel): Change[] {
     const hook = hookOf(object, model);
     if (hook) {
       change.hook = hook;
-      // A hook is never updated in place, so no field of it is refused.
+      // A hook is never updated in place, so no field of it is refused: one that runs is created anew,
+      // one that does not run at sync stays as it is.
       delete change.immutableFields;
-      if (change.action === 'update' && hook.runsAtSync) {
-        change.action = 'replace';
-        change.previousName = change.name;
+      const sameObject = change.action === 'update' || (change.action === 'replace' && change.previousName === change.name && change.previousNamespace === undefined);
+      if (sameObject) {
+        change.action = hook.runsAtSync ? 'replace' : 'update';
+        if (hook.runsAtSync) change.previousName = change.name;
+        else delete change.previousName;
       }
       // Hooks are not pruned: one left by an earlier sync goes only by its delete policy.
       if (change.action === 'delete') change.prune = false;
