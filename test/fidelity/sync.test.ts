@@ -216,8 +216,10 @@ describe('Argo CD sync options', () => {
     const change = first.targets[0].changes[0] as ChangeJson;
     expect(change).toMatchObject({ action: 'replace', syncOptions: ['Replace=true', 'Force=true'] });
     expect(change.impacts[0]).toEqual({ type: 'recreate', message: expect.stringMatching(/^spec\.selector\.matchLabels\.app cannot change in place; with Replace=true, Force=true the sync deletes and re-creates the Deployment/) });
+    // Force is read from the live object too (gitops-engine), so the base must not carry it either.
+    const replaceOnly = repo.commit({ 'deploy/shop/web.yaml': selector('web-v2', 'Replace=true') });
     const plain = repo.commit({ 'deploy/shop/web.yaml': selector('web-v3', 'Replace=true') });
-    const second = review(forcedHead, plain).json;
+    const second = review(replaceOnly, plain).json;
     // kubectl replace without --force is an update: the API server refuses the new selector.
     expect(second.verdict).toBe('fail');
     expect(second.findings.map((f: { rule: string }) => f.rule)).toContain('immutable-field-changed');

@@ -34,7 +34,7 @@ export function applySync(changes: Change[], model: SyncModel): Change[] {
       if (annotationList(change.base!.object, COMPARE_OPTIONS).includes('IgnoreExtraneous')) change.ignoreExtraneous = true;
       continue;
     }
-    const options = applyOptions(object, argo);
+    const options = applyOptions(object, argo, change.base?.object);
     if (options.length) change.syncOptions = options;
     if (change.immutableFields?.length && recreatesOnConflict(options)) change.recreatedBySync = true;
   }
