@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { loadCustomPolicies } from './config/custom-policies.js';
 import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { diffResources } from './core/diff/index.js';
 import { analyzeImpacts, type TargetObjects } from './core/impact.js';
 import type { Finding, Review, TargetResult } from './core/model.js';
 import { admitChanges } from './core/policy/admission/evaluate.js';
@@ -15,15 +14,17 @@ import { verdictOf } from './core/policy/verdict.js';
 import { crdPlurals, type Resource } from './core/resource.js';
 import { secretScrubber, secretValuesOf } from './core/secrets.js';
 import { summarize } from './core/summary.js';
+import { syncedDiff } from './core/sync/index.js';
 import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
-import { assertRepository, changedFiles, mergeBase, resolveCommit } from './repo/git.js';
+import { assertRepository, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
-import type { Target } from './targets/target.js';
+import { knownRepository } from './targets/repo-url.js';
+import { syncModelOf, type Target } from './targets/target.js';
 import { mapLimit } from './util/map-limit.js';
 import { tracer } from './util/trace.js';
 
@@ -37,6 +38,8 @@ export interface ReviewRequest {
   configFile?: string;
   /** Review only the targets with these names, as the review names them (`/safe-deploy rerun <target>`). */
   targets?: string[];
+  /** URLs the platform knows this repository by (clone, web, ssh), besides its git remotes and the config's repoURLs. */
+  repoURLs?: string[];
 }
 
 type RenderOutcome = { ok: true; resources: Resource[]; notes: string[] } | { ok: false; error: RenderError };
@@ -122,7 +125,10 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const baseResources = before.ok ? before.resources : [];
   if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings, policies, secrets };
   const objects = { base: baseResources, head: after.resources };
-  result.changes = analyzeImpacts(diffResources(objects.base, objects.head), objects);
+  const synced = syncedDiff(objects.base, objects.head, syncModelOf(target));
+  result.changes = analyzeImpacts(synced.changes, objects);
+  if (synced.syncOrder) result.syncOrder = synced.syncOrder;
+  if (synced.notes.length) result.notes = synced.notes;
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
   findings.push(...evaluatePolicies(context, policies));
@@ -193,7 +199,8 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const custom = await loadCustomPolicies(base, config.policies.custom);
     const changed = await changedFiles(request.repo, forkPoint, headSha);
     trace('config');
-    const planned = await planTargets(config, base, head, changed);
+    const known = knownRepository([...(config.repoURLs ?? []), ...(request.repoURLs ?? []), ...(await remoteURLs(request.repo))]);
+    const { targets: planned, notRendered } = await planTargets(config, base, head, changed, known);
     trace(`plan (${planned.length} affected)`);
     const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     const limits: Limits = {
@@ -225,6 +232,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
       targets: results,
       findings,
       tools: await toolVersions(results),
+      ...(notRendered.length ? { notRendered } : {}),
     };
   } finally {
     await Promise.all([base.dispose(), head.dispose()]);

@@ -65,7 +65,7 @@ async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: M
     login: env.SAFE_DEPLOY_GITHUB_LOGIN || 'github-actions[bot]',
     ...(runUrl ? { targetUrl: runUrl } : {}),
   });
-  return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
+  return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha, repoURLs: [`${server}/${owner}/${name}`] }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
 }
 
 function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): MergeRequestJob | null {
@@ -88,7 +88,17 @@ function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): Me
     metrics,
     currentUser(api),
   );
-  return { session, code: { repo, baseSha: required(env, 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'run in a merge request pipeline'), headSha }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
+  const baseSha = required(env, 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'run in a merge request pipeline');
+  return { session, code: { repo, baseSha, headSha, repoURLs: ciRepoURLs(env) }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
+}
+
+/** The URLs the CI job's project is known by (its checkout's remotes are added by the review itself). */
+function ciRepoURLs(env: NodeJS.ProcessEnv): string[] {
+  const github = env.GITHUB_REPOSITORY ? [`${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}`] : [];
+  const gitlab = env.CI_PROJECT_URL ? [env.CI_PROJECT_URL] : [];
+  // CI_SERVER_SHELL_SSH_HOST and CI_PROJECT_PATH give the ssh form GitOps tools are often configured with.
+  const ssh = env.CI_SERVER_SHELL_SSH_HOST && env.CI_PROJECT_PATH ? [`git@${env.CI_SERVER_SHELL_SSH_HOST}:${env.CI_PROJECT_PATH}.git`] : [];
+  return [...github, ...gitlab, ...ssh];
 }
 
 /** Base and head outside a merge request: the push's range, else the last commit. */
@@ -107,7 +117,7 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
   const job = env.GITHUB_ACTIONS === 'true' ? await githubActionsJob(env, repo, metrics) : env.GITLAB_CI === 'true' ? gitlabCiJob(env, repo, metrics) : null;
   if (!job) {
     const { base, head } = await pushRange(env, repo);
-    const review = await runReview({ repo, base, head });
+    const review = await runReview({ repo, base, head, repoURLs: ciRepoURLs(env) });
     print(renderMarkdown(review, { limit: Number.MAX_SAFE_INTEGER }));
     return review.verdict === 'fail' ? 1 : 0;
   }

@@ -42,6 +42,8 @@ const excludeSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   targets: z.array(targetSchema).optional(),
+  /** The URLs Argo CD and Flux know this repository by, when the platform's own do not match them. */
+  repoURLs: z.array(z.string().min(1)).optional(),
   policies: z
     .strictObject({
       rules: z.record(z.string(), severityOrOff).default({}),

@@ -7,6 +7,7 @@ import type { Change, Impact } from './model.js';
 import { at, labelsOf, LONG_RUNNING, podTemplatePrefix, replicas, selects } from './pod.js';
 import { displayName, isObject, type JsonObject, type JsonValue, type Resource } from './resource.js';
 import { plural } from './plural.js';
+import { deletesObject } from './sync/apply.js';
 
 export interface TargetObjects {
   base: Resource[];
@@ -42,8 +43,17 @@ export function templateChanged(change: Change): boolean {
   return prefix !== null && change.fields.some((f) => f.path.startsWith(prefix) || `${f.path}.` === prefix);
 }
 
-function deploymentRollout(object: JsonObject): Impact {
-  const count = replicas(object);
+/**
+ * The pods a rollout replaces: those of the old template that the new one takes
+ * over. A change of replicas in the same change adds or removes the difference
+ * (see scaling), so only the smaller count is replaced.
+ */
+function replacedCount(change: Change): number {
+  const after = replicas(change.head!.object);
+  return change.base ? Math.min(replicas(change.base.object), after) : after;
+}
+
+function deploymentRollout(object: JsonObject, count: number): Impact {
   const note = replicasNote(object);
   if (count === 0) return { type: 'rollout', message: 'Pod template changes, but replicas is 0: no pod restarts.' };
   if (at(object, 'spec', 'strategy', 'type') === 'Recreate') {
@@ -67,8 +77,7 @@ function deploymentRollout(object: JsonObject): Impact {
   };
 }
 
-function statefulSetRollout(object: JsonObject): Impact {
-  const count = replicas(object);
+function statefulSetRollout(object: JsonObject, count: number): Impact {
   if (at(object, 'spec', 'updateStrategy', 'type') === 'OnDelete') {
     return { type: 'not-rolled-out', message: 'updateStrategy OnDelete: running pods keep the old template until someone deletes them.' };
   }
@@ -101,20 +110,106 @@ function daemonSetRollout(object: JsonObject): Impact {
 function rollout(change: Change): Impact | null {
   const object = change.head?.object;
   if (!object || change.action !== 'update' || !templateChanged(change)) return null;
-  if (change.kind === 'Deployment') return deploymentRollout(object);
-  if (change.kind === 'StatefulSet') return statefulSetRollout(object);
+  const count = replacedCount(change);
+  // Scaled up from 0: no pod runs the old template; scaling tells of the new ones.
+  if (count === 0 && replicas(object) > 0) return null;
+  if (change.kind === 'Deployment') return deploymentRollout(object, count);
+  if (change.kind === 'StatefulSet') return statefulSetRollout(object, count);
   if (change.kind === 'DaemonSet') return daemonSetRollout(object);
   return null;
+}
+
+const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+
+/** Pods added or removed when replicas change (to 0 is downtime); running pods are not replaced for it. */
+function scaling(change: Change): Impact | null {
+  const [before, after] = [at(change.base?.object, 'spec', 'replicas'), at(change.head?.object, 'spec', 'replicas')];
+  if (change.action !== 'update' || !SCALABLE.has(change.kind) || typeof before !== 'number' || typeof after !== 'number') return null;
+  if (before === after || after === 0) return null;
+  if (after > before) {
+    return { type: 'rollout', scaled: after - before, message: `Scaled from ${before} to ${after}: ${plural(after - before, 'pod')} added.` };
+  }
+  // A StatefulSet removes its highest ordinals first.
+  const which = change.kind === 'StatefulSet' ? ` (${ordinals(change.name, after, before)})` : '';
+  return { type: 'rollout', scaled: after - before, message: `Scaled from ${before} to ${after}: ${plural(before - after, 'pod')} removed${which}.` };
+}
+
+function ordinals(name: string, from: number, to: number): string {
+  const names = Array.from({ length: to - from }, (_, i) => `${name}-${to - 1 - i}`);
+  return listed(names);
 }
 
 function recreate(change: Change): Impact | null {
   if (!change.immutableFields?.length) return null;
   const fields = change.immutableFields.join(', ');
+  if (change.recreatedBySync) {
+    return {
+      type: 'recreate',
+      message: `${fields} cannot change in place; with ${change.syncOptions!.join(', ')} the sync deletes and re-creates the ${change.kind}: ${recreateConsequence(change.apiVersion, change.kind)}.`,
+    };
+  }
   return {
     type: 'recreate',
     message:
       `${fields} cannot change in place: kubectl apply and an Argo CD sync are rejected by the API server. ` +
       `Only a replace works (kubectl replace --force, Argo CD Replace=true), which deletes and recreates the ${change.kind}: ${recreateConsequence(change.apiVersion, change.kind)}.`,
+  };
+}
+
+/**
+ * What moving an object to another namespace does: GitOps applies it in the new
+ * namespace, then prunes the old one, so nothing carries over but the manifest.
+ */
+function moves(change: Change): Impact[] {
+  const from = change.previousNamespace;
+  if (from === undefined || !change.base || !change.head) return [];
+  const to = change.namespace!;
+  const out: Impact[] = [
+    { type: 'recreate', message: `Moved from namespace ${from} to ${to}: a new ${change.kind} is created in ${to}, then the one in ${from} is deleted (pruned).` },
+  ];
+  if (change.kind === 'Service') {
+    out.push({ type: 'downtime', message: `Clients that use ${change.name}.${from}.svc (or ${change.name} from inside ${from}) lose it: the name becomes ${change.name}.${to}.svc.` });
+  }
+  if (change.kind === 'PersistentVolumeClaim') {
+    out.push({ type: 'data-loss', message: `Data does not move: the claim in ${to} binds a new, empty volume, and deleting the claim in ${from} releases its volume (with reclaim policy Delete, the data is gone).` });
+  }
+  if (POD_OWNERS.has(change.kind)) {
+    const count = replicas(change.head.object);
+    const pods = change.kind === 'DaemonSet' ? 'one pod per node' : plural(count, 'pod');
+    out.push({ type: 'rollout', ...(change.kind === 'DaemonSet' ? {} : { pods: count }), message: `${pods} start in ${to} and the old ones in ${from} stop; Services, ConfigMaps and Secrets they use must exist in ${to}.` });
+  }
+  return out;
+}
+
+function hookRun(change: Change): Impact | null {
+  const hook = change.hook;
+  if (!hook) return null;
+  const argo = hook.phases.some((p) => /^[A-Z]/.test(p));
+  const kind = `${hook.phases.join('/') || 'inactive'} hook`;
+  if (change.action === 'delete') {
+    return {
+      type: 'not-rolled-out',
+      message: `No longer runs as a ${kind}. Hooks are not pruned: one left by an earlier sync goes only by its delete policy (${hook.deletePolicies.join(', ')}).`,
+    };
+  }
+  if (!hook.runsAtSync) {
+    const when = argo ? 'only when the Application is deleted' : 'only on a first install, never on an upgrade';
+    return { type: 'not-rolled-out', message: `A ${kind}: it runs ${when}, so this change takes effect at no sync.` };
+  }
+  const sync = argo ? 'sync' : 'helm upgrade';
+  return {
+    type: 'recreate',
+    message:
+      `Re-created at every ${sync} as a ${kind} (delete policy ${hook.deletePolicies.join(', ')}): the new ${change.kind} is created and runs, ` +
+      'never updated in place, so no field of it is refused.',
+  };
+}
+
+function leftInCluster(change: Change): Impact | null {
+  if (change.action !== 'delete' || change.prune !== false || change.hook) return null;
+  return {
+    type: 'not-rolled-out',
+    message: 'Removed from the manifests but left in the cluster (Prune=false): Argo CD reports it as requiring pruning and never deletes it; delete it by hand if it should go.',
   };
 }
 
@@ -129,7 +224,7 @@ function claimTemplates(object: JsonObject): string[] {
 
 function dataLoss(change: Change, objects: TargetObjects): Impact | null {
   const before = change.base?.object;
-  if (change.kind === 'PersistentVolumeClaim' && (change.action === 'delete' || change.immutableFields?.length)) {
+  if (change.kind === 'PersistentVolumeClaim' && (deletesObject(change) || change.immutableFields?.length)) {
     return {
       type: 'data-loss',
       message: 'The claim is deleted: its volume is released and, with reclaim policy Delete (the default for dynamically provisioned volumes), its data is gone.',
@@ -138,7 +233,7 @@ function dataLoss(change: Change, objects: TargetObjects): Impact | null {
   if (change.kind === 'StatefulSet' && before) {
     const templates = claimTemplates(before);
     if (!templates.length) return null;
-    if (change.action === 'delete' && claimRetention(before, 'whenDeleted')) {
+    if (deletesObject(change) && claimRetention(before, 'whenDeleted')) {
       return { type: 'data-loss', message: `persistentVolumeClaimRetentionPolicy.whenDeleted is Delete: the claims of ${templates.join(', ')} for all ${plural(replicas(before), 'pod')} are deleted with it.` };
     }
     const after = change.head?.object;
@@ -149,7 +244,7 @@ function dataLoss(change: Change, objects: TargetObjects): Impact | null {
       };
     }
   }
-  if (change.kind === 'Namespace' && change.action === 'delete') {
+  if (change.kind === 'Namespace' && deletesObject(change)) {
     const held = objects.base.filter((r) => r.namespace === change.name).map(displayName);
     const contents = held.length ? `: ${plural(held.length, 'object')} of this target ${held.length === 1 ? 'goes' : 'go'} with it (${listed(held)})` : '';
     return { type: 'data-loss', message: `Deleting the Namespace deletes everything in it, claims and their data included${contents}.` };
@@ -168,7 +263,7 @@ export function workloadsSelectedBy(pdb: JsonObject, namespace: string | null, r
 function downtime(change: Change, objects: TargetObjects): Impact | null {
   const before = change.base?.object;
   const after = change.head?.object;
-  if (change.action === 'delete' && before) {
+  if (deletesObject(change) && before) {
     if (change.kind === 'Pod') return { type: 'downtime', message: 'The pod is deleted.' };
     if (change.kind === 'Job' || change.kind === 'CronJob') return { type: 'downtime', message: `The ${change.kind} and its pods are deleted; running work stops.` };
     if (change.kind === 'DaemonSet') return { type: 'downtime', message: 'The DaemonSet is deleted: its pod on every node stops.' };
@@ -252,8 +347,8 @@ export function analyzeImpacts(changes: Change[], objects: TargetObjects): Chang
   let index: WorkloadIndex | null = null;
   const workloads = () => (index ??= indexWorkloads(objects.head));
   for (const change of changes) {
-    const impacts = [recreate(change), rollout(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, workloads)];
-    change.impacts.push(...impacts.filter((i): i is Impact => i !== null));
+    const impacts = [hookRun(change), leftInCluster(change), recreate(change), rollout(change), scaling(change), dataLoss(change, objects), downtime(change, objects), exposure(change), notRolledOut(change, restarting, workloads)];
+    change.impacts.push(...moves(change), ...impacts.filter((i): i is Impact => i !== null));
   }
   return changes;
 }

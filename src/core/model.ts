@@ -1,6 +1,8 @@
 // The review model: what the pipeline produces and every report reads.
 import type { FieldChange } from './diff/fields.js';
 import type { Resource } from './resource.js';
+import type { Hook } from './sync/hooks.js';
+import type { SyncStep } from './sync/order.js';
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
 export type ImpactType = 'rollout' | 'recreate' | 'data-loss' | 'downtime' | 'exposure' | 'not-rolled-out';
@@ -12,6 +14,8 @@ export interface Impact {
   message: string;
   /** For rollouts: how many pods restart (DaemonSets: unknown, one per node). */
   pods?: number;
+  /** For a change of replicas: pods added (positive) or removed (negative). */
+  scaled?: number;
 }
 
 export interface Change {
@@ -22,8 +26,20 @@ export interface Change {
   name: string;
   /** Only for replace: the base object's name. */
   previousName?: string;
+  /** Only for a replace that moves the object to another namespace: the base object's namespace. */
+  previousNamespace?: string;
   /** Changed paths the API server refuses to update in place (they make this a replace). */
   immutableFields?: string[];
+  /** Set when the controller runs the object as a hook: created anew at each sync, never updated in place. */
+  hook?: Hook;
+  /** false: a deletion the controller does not carry out (Prune=false, a hook): the object is left in the cluster. */
+  prune?: false;
+  /** Argo CD sync options that change how the object is written ("Replace=true", "Force=true", "ServerSideApply=true"). */
+  syncOptions?: string[];
+  /** The immutable fields change, and the sync options make the sync delete and re-create the object. */
+  recreatedBySync?: true;
+  /** A deleted object with compare option IgnoreExtraneous: Argo CD does not report it out of sync. */
+  ignoreExtraneous?: true;
   /** Redacted. */
   fields: FieldChange[];
   /** Unified diff of the normalized, redacted YAML (made on first read). */
@@ -65,6 +81,10 @@ export interface TargetResult {
   status: 'ok' | 'error';
   /** Why the head render failed, when status is error. */
   error?: string;
+  /** Argo CD targets: the order one sync applies the head's objects in. */
+  syncOrder?: SyncStep[];
+  /** What the review could not evaluate or left out for the target, one sentence each. */
+  notes?: string[];
   changes: Change[];
 }
 
@@ -87,6 +107,8 @@ export interface Review {
   findings: Finding[];
   /** Renderer binaries used, e.g. "helm v4.1.0"; shown in the footer. */
   tools: string[];
+  /** Declarations the change touches that are not rendered from this repository (another repository, an external chart…). */
+  notRendered?: Array<{ name: string; declaredBy: TargetDeclaration; reason: string }>;
   /** Active overrides for the head commit, listed in the comment. */
   overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

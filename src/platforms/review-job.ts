@@ -148,7 +148,7 @@ export async function reviewMergeRequest(
     const repo = 'repo' in code ? code.repo : await fetchCode(deps.mirrors!, code);
     if (!ticket.isCurrent()) throw new Superseded();
     const comments = await session.listComments();
-    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha }, deps.records.active(comments, code.headSha, session.key, log)));
+    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha, repoURLs: code.repoURLs }, deps.records.active(comments, code.headSha, session.key, log)));
     const review = result.review;
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     await deps.onReview?.(result);

@@ -54,6 +54,8 @@ export interface RemoteCode {
   headRef: string;
   baseSha: string;
   headSha: string;
+  /** The URLs the platform knows the repository by: how Argo CD and Flux may name it. */
+  repoURLs: string[];
 }
 
 /** …or a checkout already on disk (CI mode). */
@@ -61,6 +63,7 @@ export interface LocalCode {
   repo: string;
   baseSha: string;
   headSha: string;
+  repoURLs: string[];
 }
 
 export type CodeSource = RemoteCode | LocalCode;

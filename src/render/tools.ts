@@ -33,14 +33,16 @@ function cachedVersions(): Record<string, string> {
   }
 }
 
-async function versionOf(command: string, args: string[], pattern: RegExp): Promise<string> {
-  const identity = binaryIdentity(command);
+/** The binary as the footer names it ("helm v4.1.0", "kubectl v1.35.0 (kustomize v5.7.1)"), from its version output. */
+async function versionOf(command: string, args: string[], describe: (out: string) => string | undefined): Promise<string> {
+  const identity = `${binaryIdentity(command)}|named`;
   const known = cachedVersions()[identity];
   if (known) return known;
+  const unknown = `${basename(command)} (unknown version)`;
   try {
     const out = await runSandboxed(command, args, { limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
-    const version = pattern.exec(out)?.[1];
-    if (!version) return 'unknown version';
+    const version = describe(out);
+    if (!version) return unknown;
     try {
       writeFileSync(VERSION_CACHE, JSON.stringify({ ...cachedVersions(), [identity]: version }));
     } catch {
@@ -48,8 +50,13 @@ async function versionOf(command: string, args: string[], pattern: RegExp): Prom
     }
     return version;
   } catch {
-    return 'unknown version';
+    return unknown;
   }
+}
+
+function matched(pattern: RegExp, text: string, name: (found: string) => string | undefined): string | undefined {
+  const found = pattern.exec(text)?.[1];
+  return found === undefined ? undefined : name(found);
 }
 
 async function findHelm(): Promise<Tool> {
@@ -62,7 +69,7 @@ async function findHelm(): Promise<Tool> {
         : 'helm not found: install helm (https://helm.sh) on PATH, or set SAFE_DEPLOY_HELM to its path',
     );
   }
-  const version = versionOf(command, ['version', '--template', 'v{{.Version}}'], /v?(v\d[^\s]*)/).then((v) => `helm ${v}`);
+  const version = versionOf(command, ['version', '--template', 'v{{.Version}}'], (out) => matched(/v?(v\d[^\s]*)/, out, (v) => `helm ${v}`));
   return { command, prefix: ['template'], version };
 }
 
@@ -80,10 +87,12 @@ async function findKustomize(): Promise<Tool> {
     );
   }
   if (basename(command).startsWith('kubectl')) {
-    const version = versionOf(command, ['version', '--client'], /Kustomize Version:\s*(\S+)/).then((v) => `kustomize ${v} (kubectl)`);
+    const version = versionOf(command, ['version', '--client'], (out) =>
+      matched(/Client Version:\s*(\S+)/, out, (kubectl) => matched(/Kustomize Version:\s*(\S+)/, out, (kustomize) => `kubectl ${kubectl} (kustomize ${kustomize})`)),
+    );
     return { command, prefix: ['kustomize'], version };
   }
-  const version = versionOf(command, ['version'], /(v\d+\.\d+\.\d+)/).then((v) => `kustomize ${v}`);
+  const version = versionOf(command, ['version'], (out) => matched(/(v\d+\.\d+\.\d+)/, out, (v) => `kustomize ${v}`));
   return { command, prefix: ['build'], version };
 }
 

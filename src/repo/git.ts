@@ -118,6 +118,15 @@ export async function listTree(repo: string, sha: string): Promise<Map<string, T
   return files;
 }
 
+/** The fetch URLs of the repository's remotes: the names Argo CD and Flux may know it by. */
+export async function remoteURLs(repo: string): Promise<string[]> {
+  const out = await git(repo, ['config', '--get-regexp', '^remote\\..*\\.url$']).catch(() => '');
+  return out.split('\n').flatMap((line) => {
+    const space = line.indexOf(' ');
+    return space === -1 ? [] : [line.slice(space + 1)];
+  });
+}
+
 /** Files of a commit whose text contains any of the fixed strings (git grep, without reading them into the process). */
 export async function grepFiles(repo: string, sha: string, needles: string[], pathspecs: string[]): Promise<string[]> {
   const args = ['grep', '-l', '-I', '-F', ...needles.flatMap((n) => ['-e', n]), sha, '--', ...pathspecs];
@@ -125,8 +134,8 @@ export async function grepFiles(repo: string, sha: string, needles: string[], pa
     const out = await git(repo, args);
     return out.split('\n').filter(Boolean).map((line) => line.slice(sha.length + 1));
   } catch (error) {
-    // git grep exits 1, silently, when nothing matches.
-    if (error instanceof GitError && error.exitCode === 1 && !error.stderr) return [];
+    // git grep exits 1 when nothing matches (warnings about paths it cannot stat aside); errors exit 128.
+    if (error instanceof GitError && error.exitCode === 1) return [];
     throw error;
   }
 }

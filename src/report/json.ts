@@ -12,9 +12,14 @@ function changeJson(change: Change) {
     namespace: change.namespace,
     name: change.name,
     ...(change.action === 'replace' && change.previousName !== undefined ? { previousName: change.previousName } : {}),
-    fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after })),
+    ...(change.previousNamespace !== undefined ? { previousNamespace: change.previousNamespace } : {}),
+    fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) })),
     diff: change.diff,
     impacts: change.impacts.map((i) => ({ type: i.type, message: i.message })),
+    ...(change.hook ? { hook: { phases: [...change.hook.phases], deletePolicies: [...change.hook.deletePolicies], runsAtSync: change.hook.runsAtSync } } : {}),
+    ...(change.prune === false ? { prune: false } : {}),
+    ...(change.syncOptions ? { syncOptions: [...change.syncOptions] } : {}),
+    ...(change.ignoreExtraneous ? { ignoreExtraneous: true } : {}),
   };
 }
 
@@ -27,6 +32,8 @@ function targetJson(target: TargetResult) {
     status: target.status,
     ...(target.status === 'error' ? { error: target.error ?? 'render failed' } : {}),
     changes: target.changes.map(changeJson),
+    ...(target.syncOrder ? { syncOrder: target.syncOrder.map((step) => ({ phase: step.phase, wave: step.wave, objects: [...step.objects] })) } : {}),
+    ...(target.notes ? { notes: [...target.notes] } : {}),
   };
 }
 
@@ -55,6 +62,9 @@ export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string
     summary: { ...review.summary },
     targets: review.targets.map(targetJson),
     findings: sortFindings(review.findings).map(findingJson),
+    ...(review.notRendered?.length
+      ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason })) }
+      : {}),
   };
 }
 

@@ -71,14 +71,20 @@ export function outcomeLine(review: Review): string {
   const changes = review.targets.flatMap((t) => t.changes);
   const impacts = changes.flatMap((c) => c.impacts.map((i) => ({ change: c, impact: i })));
   const count = (type: Impact['type']) => impacts.filter((i) => i.impact.type === type).length;
-  const rollouts = impacts.filter((i) => i.impact.type === 'rollout');
+  const rollouts = impacts.filter((i) => i.impact.type === 'rollout' && i.impact.scaled === undefined);
   const pods = rollouts.reduce((n, i) => n + (i.impact.pods ?? 0), 0);
-  const daemonSets = rollouts.filter((i) => i.impact.pods === undefined).length;
+  const daemonSets = rollouts.filter((i) => i.change.kind === 'DaemonSet').length;
+  const scaled = (sign: number) => impacts.reduce((n, i) => n + Math.max(0, sign * (i.impact.scaled ?? 0)), 0);
   const podText = [pods ? plural(pods, 'pod') : '', daemonSets ? `one per node for ${plural(daemonSets, 'DaemonSet')}` : ''].filter(Boolean).join(' + ');
   const parts = [
     rollouts.length ? `${plural(rollouts.length, 'workload')} roll${rollouts.length === 1 ? 's' : ''} out${podText ? ` (${podText})` : ''}` : '',
+    scaled(1) ? `${plural(scaled(1), 'pod')} added` : '',
+    scaled(-1) ? `${plural(scaled(-1), 'pod')} removed` : '',
     count('recreate') ? `${plural(count('recreate'), 'object')} recreated` : '',
     review.summary.deleted ? `${review.summary.deleted} deleted` : '',
+    changes.some((c) => c.action === 'delete' && c.prune === false)
+      ? `${changes.filter((c) => c.action === 'delete' && c.prune === false).length} left in the cluster`
+      : '',
     count('data-loss') ? `${count('data-loss')} data loss` : '',
     count('downtime') ? `${count('downtime')} downtime` : '',
     count('exposure') ? `${plural(count('exposure'), 'exposure change')}` : '',
@@ -130,8 +136,39 @@ function overridesSection(review: Review): string[] {
 
 function changeTitle(change: Change): string {
   const id = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
-  const from = change.previousName ? ` (was ${code(change.previousName)})` : '';
-  return `#### ${ACTION_ICON[change.action]} ${change.action} ${code(id)}${from}`;
+  const from = change.previousNamespace
+    ? ` (moved from namespace ${code(change.previousNamespace)})`
+    : change.previousName && change.previousName !== change.name
+      ? ` (was ${code(change.previousName)})`
+      : '';
+  return `#### ${ACTION_ICON[change.action]} ${change.action} ${code(id)}${from}${syncRemarks(change)}`;
+}
+
+/** How the controller treats the object, after its title: "· PreSync hook · left in the cluster". */
+function syncRemarks(change: Change): string {
+  const remarks = [
+    change.hook ? `${change.hook.phases.join('/') || 'inactive'} hook` : '',
+    change.prune === false ? 'left in the cluster' : '',
+    ...(change.syncOptions ?? []).map(code),
+    change.ignoreExtraneous ? `${code('IgnoreExtraneous')}: not reported out of sync, deleted by the next sync with pruning` : '',
+  ].filter(Boolean);
+  return remarks.map((r) => ` · ${r}`).join('');
+}
+
+const MAX_ORDER_OBJECTS = 40;
+
+/** "PreSync: Job shop/migrate → Sync wave -1: Namespace shop → Sync: …", at most MAX_ORDER_OBJECTS names. */
+export function syncOrderLine(steps: NonNullable<TargetResult['syncOrder']>): string {
+  let left = MAX_ORDER_OBJECTS;
+  const parts: string[] = [];
+  for (const step of steps) {
+    if (left <= 0) break;
+    const shown = step.objects.slice(0, left);
+    left -= shown.length;
+    parts.push(`${step.phase}${step.wave !== 0 ? ` wave ${step.wave}` : ''}: ${shown.join(', ')}`);
+  }
+  const total = steps.reduce((n, s) => n + s.objects.length, 0);
+  return `${parts.join(' → ')}${total > MAX_ORDER_OBJECTS ? ` … and ${total - MAX_ORDER_OBJECTS} more` : ''}`;
 }
 
 /** The diff without its ---/+++ header: the title above already names the object. */
@@ -203,12 +240,23 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
   if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
   const by = target.declaredBy;
   if (by) lines.push('', `Declared by ${by.kind} ${code(`${by.namespace ? `${by.namespace}/` : ''}${by.name}`)} in ${code(by.file)}`);
+  if (target.syncOrder?.length) lines.push('', `Sync order: ${escapeText(syncOrderLine(target.syncOrder))}`);
+  for (const note of target.notes ?? []) lines.push('', `_${escapeText(note)}_`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
   for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
   const unlisted = target.changes.length - listed.length;
   if (unlisted > 0) lines.push('', `_…and ${plural(unlisted, 'more change')} not listed: the comment is over the size limit._`);
   lines.push('', '</details>');
   return lines;
+}
+
+/** One line naming the declarations the change touches that safe-deploy does not render, with why. */
+function notRenderedLine(review: Review): string[] {
+  const all = review.notRendered ?? [];
+  if (!all.length) return [];
+  const shown = all.slice(0, MAX_QUIET_NAMES).map((n) => `${code(n.name)} (${escapeText(n.reason)})`);
+  const more = all.length > MAX_QUIET_NAMES ? ` and ${all.length - MAX_QUIET_NAMES} more` : '';
+  return ['', `Not rendered: ${shown.join(', ')}${more}.`];
 }
 
 function footer(review: Review): string[] {
@@ -242,7 +290,7 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   const note = unlisted
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
-  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides].filter(Boolean), ...note, ...body, parts.bottom];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 

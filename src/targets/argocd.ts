@@ -4,6 +4,7 @@ import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
+import type { ArgoSync } from '../core/sync/model.js';
 import type { HelmOptions, NotRendered, Target } from './target.js';
 
 function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string): HelmOptions {
@@ -26,6 +27,23 @@ function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, str
     ...(valueFiles.length ? { valueFiles } : {}),
     ...(values !== undefined ? { values } : {}),
     ...(parameters.length ? { parameters } : {}),
+  };
+}
+
+/** The Application's sync options and ignoreDifferences, as the sync model reads them. */
+function syncSettings(app: JsonObject): ArgoSync {
+  const rules = at(app, 'spec', 'ignoreDifferences');
+  return {
+    syncOptions: strings(at(app, 'spec', 'syncPolicy', 'syncOptions')).map((o) => o.trim()),
+    ignoreDifferences: (Array.isArray(rules) ? rules : []).filter(isObject).map((rule) => ({
+      group: typeof rule.group === 'string' ? rule.group : '',
+      kind: str(rule.kind) ?? '*',
+      ...(str(rule.name) ? { name: str(rule.name)! } : {}),
+      ...(str(rule.namespace) ? { namespace: str(rule.namespace)! } : {}),
+      jsonPointers: strings(rule.jsonPointers),
+      jqPathExpressions: strings(rule.jqPathExpressions),
+      managedFieldsManagers: strings(rule.managedFieldsManagers),
+    })),
   };
 }
 
@@ -58,6 +76,7 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
       renderer,
       namespace,
       declaredBy,
+      sync: syncSettings(app),
       source: { kind: 'git', ...(str(source.repoURL) ? { url: str(source.repoURL)! } : {}) },
     };
     if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name);

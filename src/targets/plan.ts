@@ -7,9 +7,16 @@ import { CONFIG_FILE } from '../config/load.js';
 import { plainFiles } from '../render/plain.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
-import { discoverHead, discoverTargets } from './discover.js';
+import { discoverExternal, discoverHead, discoverTargets } from './discover.js';
+import { repositoryURLs, splitByRepository } from './scope.js';
 import { targetInputs, type TargetInputs } from './inputs.js';
-import { dirOf, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type Target } from './target.js';
+import { dirOf, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
+
+export interface Plan {
+  targets: PlannedTarget[];
+  /** Declarations the change touches that are not rendered from this repository, with the reason. */
+  notRendered: NotRendered[];
+}
 
 export interface PlannedTarget {
   /** Unique in the review: the target's name, with its declaring file (or a number) added when planned targets share it. */
@@ -136,17 +143,42 @@ function identical(base: Side, head: Side, baseSnap: Snapshot, headSnap: Snapsho
   return a.length === b.length && a.every((f) => head.inputs.files.has(f) && baseSnap.files.get(f)?.oid === headSnap.files.get(f)?.oid);
 }
 
-/** Display names made unique: shared names get the declaring file, then a number. */
+/** The declaring file's directories, then its name without extension: what tells same-named declarations apart. */
+function placeOf(target: Target | null): string[][] {
+  const file = target?.declaredBy?.file;
+  if (!file) return [];
+  const dirs = dirOf(file) === '.' ? [] : dirOf(file).split('/');
+  return [dirs, [...dirs, file.slice(file.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '')]];
+}
+
+/**
+ * Display names made unique and short: same-named declarations get the fewest
+ * trailing directories of their file that tell them apart ("staging/apps",
+ * "production/apps"), then the file's name; anything still shared a number.
+ */
 function distinctNames(planned: PlannedTarget[]): PlannedTarget[] {
-  const counts = new Map<string, number>();
-  for (const p of planned) counts.set(p.name, (counts.get(p.name) ?? 0) + 1);
-  const withFiles = planned.map((p) => {
-    const file = (p.head ?? p.base)?.declaredBy?.file;
-    return counts.get(p.name)! > 1 && file ? { ...p, name: `${p.name}@${file}` } : p;
-  });
-  const taken = new Set(withFiles.map((p) => p.name));
+  const groups = new Map<string, PlannedTarget[]>();
+  for (const p of planned) groups.set(p.name, [...(groups.get(p.name) ?? []), p]);
+  const renamed = new Map<PlannedTarget, string>();
+  for (const [name, group] of groups) {
+    const declared = group.filter((p) => placeOf(p.head ?? p.base).length);
+    if (group.length < 2 || declared.length === 0) continue;
+    const places = declared.map((p) => placeOf(p.head ?? p.base));
+    search: for (const variant of [0, 1]) {
+      const longest = Math.max(...places.map((place) => place[variant]!.length));
+      for (let k = 1; k <= longest; k++) {
+        const prefixes = places.map((place) => place[variant]!.slice(-k).join('/'));
+        if (new Set(prefixes).size === prefixes.length) {
+          declared.forEach((p, i) => renamed.set(p, prefixes[i] ? `${prefixes[i]}/${name}` : name));
+          break search;
+        }
+      }
+    }
+  }
+  const withPlaces = planned.map((p) => (renamed.has(p) ? { ...p, name: renamed.get(p)! } : p));
+  const taken = new Set(withPlaces.map((p) => p.name));
   const used = new Set<string>();
-  return withFiles.map((p) => {
+  return withPlaces.map((p) => {
     let name = p.name;
     for (let n = 2; used.has(name) || (name !== p.name && taken.has(name)); n++) name = `${p.name}#${n}`;
     used.add(name);
@@ -159,11 +191,15 @@ function distinctNames(planned: PlannedTarget[]): PlannedTarget[] {
  * discovered at base and head, kept when a changed file is among their inputs
  * on either side, unless those inputs are byte-identical at base and head.
  */
-export async function planTargets(config: Config, base: Snapshot, head: Snapshot, changedFiles: string[]): Promise<PlannedTarget[]> {
+export async function planTargets(config: Config, base: Snapshot, head: Snapshot, changedFiles: string[], repoURLs: Set<string> = new Set()): Promise<Plan> {
   const changed = new Set(changedFiles);
   const configured = config.targets !== undefined;
-  const baseTargets = configured ? configuredTargets(config, base) : await discoverTargets(base);
-  const headTargets = configured ? configuredTargets(config, head) : await discoverHead(base, baseTargets, head, changedFiles);
+  const baseFound = configured ? configuredTargets(config, base) : await discoverTargets(base);
+  const headFound = configured ? configuredTargets(config, head) : await discoverHead(base, baseFound, head, changedFiles);
+  const known = repositoryURLs(repoURLs, baseFound);
+  const baseSplit = splitByRepository(baseFound, known);
+  const headSplit = splitByRepository(headFound, known);
+  const [baseTargets, headTargets] = [baseSplit.ours, headSplit.ours];
   const [baseSides, headSides] = await Promise.all([sidesOf(base, baseTargets), sidesOf(head, headTargets)]);
   // Configured targets come from the base config on both sides: the same list.
   const pairs = configured ? baseSides.map((side, i) => ({ base: side, head: headSides[i] })) : await pairDiscovered(baseSides, headSides, head);
@@ -177,14 +213,17 @@ export async function planTargets(config: Config, base: Snapshot, head: Snapshot
   const headData = dataOf(pairs.map((p) => p.head));
   const withData = (side: Side, snapshot: Snapshot, data: Set<string>): Side => ({ ...side, target: withDataFiles(side.target, snapshot, data) });
 
+  // Names are made unique among every target, planned or not: a target keeps its name from one review to the next.
+  const all = pairs.map((pair) => ({ name: (pair.head ?? pair.base)!.target.name, base: pair.base?.target ?? null, head: pair.head?.target ?? null }));
+  const named = distinctNames(all);
   const planned: PlannedTarget[] = [];
-  for (const pair of pairs) {
+  pairs.forEach((pair, i) => {
     const before = pair.base && withData(pair.base, base, baseData);
     const after = pair.head && withData(pair.head, head, headData);
     const touched = [before, after].some((side) => side && [...side.inputs.files].some((f) => changed.has(f)));
-    if (!touched || (before && after && identical(before, after, base, head))) continue;
-    planned.push({ name: (after ?? before)!.target.name, base: before?.target ?? null, head: after?.target ?? null });
-  }
+    if (!touched || (before && after && identical(before, after, base, head))) return;
+    planned.push({ name: named[i]!.name, base: before?.target ?? null, head: after?.target ?? null });
+  });
   if (!configured) {
     for (const dir of changedDirs(changedFiles, claimed)) {
       const target: Target = { name: dir, path: dir, renderer: 'plain', namespace: 'default', guessed: true };
@@ -193,5 +232,17 @@ export async function planTargets(config: Config, base: Snapshot, head: Snapshot
       planned.push({ name: dir, base: atBase ? withDataFiles(target, base, baseData) : null, head: withDataFiles(target, head, headData) });
     }
   }
-  return distinctNames(planned);
+  const external = configured ? [] : [...(await discoverExternal(base)), ...(await discoverExternal(head))];
+  return { targets: distinctNames(planned), notRendered: touchedDeclarations([...baseSplit.foreign, ...headSplit.foreign, ...external], changed) };
+}
+
+/** Declarations not rendered whose file the change touches, each once: the others are not news. */
+function touchedDeclarations(all: NotRendered[], changed: Set<string>): NotRendered[] {
+  const seen = new Map<string, NotRendered>();
+  for (const entry of all) {
+    // The head's reason when both sides have one: what merging leaves.
+    const key = `${entry.declaredBy.kind}|${entry.declaredBy.namespace ?? ''}|${entry.name}|${entry.declaredBy.file}`;
+    if (changed.has(entry.declaredBy.file)) seen.set(key, entry);
+  }
+  return [...seen.values()];
 }

@@ -1,5 +1,6 @@
 import type { RendererName, TargetDeclaration } from '../core/model.js';
 import type { JsonObject, JsonValue } from '../core/resource.js';
+import type { ArgoSync, SyncModel } from '../core/sync/model.js';
 
 export interface HelmOptions {
   releaseName?: string;
@@ -79,6 +80,13 @@ export interface Target {
   flux?: FluxKustomizeOptions;
   /** false when the declaration leaves deleted objects in the cluster (Flux `spec.prune: false`). */
   prune?: false;
+  /** Argo CD targets: the Application's sync options and ignoreDifferences. */
+  sync?: ArgoSync;
+}
+
+/** How the target's controller syncs it: Argo CD's model for Applications; Helm hooks wherever Helm renders. */
+export function syncModelOf(target: Target): SyncModel {
+  return { ...(target.sync ? { argocd: target.sync } : {}), helmHooks: target.renderer === 'helm' || target.sync !== undefined };
 }
 
 /** The source a declaration names: a git repository (Argo CD repoURL, Flux GitRepository) or another kind. */

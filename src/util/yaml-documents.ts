@@ -35,6 +35,7 @@ export interface YamlDocument {
 const MAX_ALIASES = 100;
 const BINARY_TAG = 'tag:yaml.org,2002:binary';
 const DUPLICATE_KEY = 'Map keys must be unique';
+const COLLECTION_KEY = 'a map key is itself a map or a list (a template expression?); object keys must be text';
 const TOO_DEEP = 'nested too deeply to read';
 
 /**
@@ -49,22 +50,26 @@ function binaryAsText(tags: Tags): Tags {
   });
 }
 
-/** Offset of the first key that repeats an earlier key of its map, or undefined. */
-function firstDuplicateKey(doc: Document): number | undefined {
-  let found: number | undefined;
+/**
+ * The first key that repeats an earlier key of its map, or that is itself a map or
+ * list (Kubernetes reads objects as JSON, whose keys are text; a Helm template's
+ * `{{ … }}` key reads so): its offset and why.
+ */
+function firstBadKey(doc: Document): { offset: number; message: string } | undefined {
+  let found: { offset: number; message: string } | undefined;
+  const keep = (offset: number | undefined, message: string) => {
+    if (offset !== undefined && (found === undefined || offset < found.offset)) found = { offset, message };
+  };
   visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const key = pair.key;
+        if (isMap(key) || isSeq(key)) keep(key.range?.[0], COLLECTION_KEY);
         // Equal as the library compares keys: the same scalar value (NaN never equals itself).
         if (!isScalar(key) || Number.isNaN(key.value)) continue;
-        if (seen.has(key.value)) {
-          const at = key.range?.[0];
-          if (at !== undefined && (found === undefined || at < found)) found = at;
-        } else {
-          seen.add(key.value);
-        }
+        if (seen.has(key.value)) keep(key.range?.[0], DUPLICATE_KEY);
+        else seen.add(key.value);
       }
     },
   });
@@ -73,11 +78,11 @@ function firstDuplicateKey(doc: Document): number | undefined {
 
 function firstError(doc: Document, lines: LineCounter): YamlError | undefined {
   const parsed = doc.errors[0];
-  const duplicate = firstDuplicateKey(doc);
+  const bad = firstBadKey(doc);
   const at = (offset: number) => lines.linePos(offset);
-  if (duplicate !== undefined && (!parsed || parsed.pos[0] === -1 || duplicate < parsed.pos[0])) {
-    const { line, col } = at(duplicate);
-    return { message: DUPLICATE_KEY, line, column: col };
+  if (bad !== undefined && (!parsed || parsed.pos[0] === -1 || bad.offset < parsed.pos[0])) {
+    const { line, col } = at(bad.offset);
+    return { message: bad.message, line, column: col };
   }
   if (!parsed) return undefined;
   const message = parsed.message.split('\n')[0]!;

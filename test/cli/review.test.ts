@@ -112,7 +112,9 @@ describe('safe-deploy review', () => {
     const { review } = json(['--base', configured, '--head', head]);
     expect(review.targets.map((t: { name: string; path: string }) => `${t.name}@${t.path}`)).toEqual(['web-prod@deploy/web']);
     const names = review.targets[0].changes.map((c: { action: string; namespace: string; name: string }) => `${c.action} ${c.namespace}/${c.name}`);
-    expect(names).toContain('create prod/web-config');
+    // web-config was in shop at base and takes the configured prod at head: one object moved.
+    expect(names).toContain('replace prod/web-config');
+    expect(review.targets[0].changes.find((c: { name: string }) => c.name === 'web-config').previousNamespace).toBe('shop');
   });
 
   it('writes to --out and reads --config from disk', () => {

@@ -29,8 +29,14 @@ describe('impact', () => {
     expect(impact!.message).toMatch(/^All 3 pods are stopped before the new ones start/);
   });
 
-  it('gives no rollout when only replicas change', () => {
-    expect(impactsOf([deploy('w', [{ name: 'w', image: 'a' }], { replicas: 2 })], [deploy('w', [{ name: 'w', image: 'a' }], { replicas: 5 })])).toEqual([]);
+  it('counts pods added or removed when only replicas change, and only the replaced ones in a rollout', () => {
+    const w = (replicas: number, image = 'a') => deploy('w', [{ name: 'w', image }], { replicas });
+    expect(impactsOf([w(1)], [w(3)])).toEqual([{ type: 'rollout', scaled: 2, message: 'Scaled from 1 to 3: 2 pods added.' }]);
+    expect(impactsOf([w(5)], [w(2)])).toEqual([{ type: 'rollout', scaled: -3, message: 'Scaled from 5 to 2: 3 pods removed.' }]);
+    const both = impactsOf([w(1)], [w(3, 'b')]);
+    expect(both.map((i) => i.message)).toEqual([expect.stringMatching(/^1 pod replaced by a rolling update/), 'Scaled from 1 to 3: 2 pods added.']);
+    const sts = (replicas: number) => res({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { replicas, template: { spec: { containers: [{ name: 'db', image: 'pg' }] } } } });
+    expect(impactsOf([sts(4)], [sts(2)])[0]!.message).toBe('Scaled from 4 to 2: 2 pods removed (db-3, db-2).');
   });
 
   it('describes StatefulSet rollouts, partitions and OnDelete', () => {

@@ -56,7 +56,7 @@ describe('a decoy target', () => {
     expect(json.findings.filter((f) => f.rule === 'pvc-deleted').map((f) => `${f.target}:${f.name}`)).toEqual(['apps/prod:data']);
     expect(listed(json)).toEqual([
       'apps/prod apps/prod: delete PersistentVolumeClaim/data',
-      'apps/prod@argo/decoy.yaml apps/prod-copy: create ConfigMap/settings, create PersistentVolumeClaim/data',
+      'argo/apps/prod apps/prod-copy: create ConfigMap/settings, create PersistentVolumeClaim/data',
       'argo argo: create Application/apps/prod',
     ]);
     expect(json.targets[1]!.declaredBy).toEqual({ kind: 'Application', namespace: 'argocd', name: 'apps/prod', file: 'argo/decoy.yaml' });
@@ -73,10 +73,10 @@ describe('a decoy target', () => {
     });
     const json = review(base, head);
     expect(json.verdict).toBe('fail');
-    expect(json.findings.filter((f) => f.rule === 'pvc-deleted').map((f) => `${f.target}:${f.name}`)).toEqual(['shop@argo/shop.yaml:data']);
+    expect(json.findings.filter((f) => f.rule === 'pvc-deleted').map((f) => `${f.target}:${f.name}`)).toEqual(['shop/shop:data']);
     expect(listed(json)).toEqual([
-      'shop@argo/shop.yaml apps/shop: delete PersistentVolumeClaim/data',
-      'shop@argo/0-decoy.yaml apps/shop-copy: create ConfigMap/settings, create PersistentVolumeClaim/data',
+      'shop/shop apps/shop: delete PersistentVolumeClaim/data',
+      '0-decoy/shop apps/shop-copy: create ConfigMap/settings, create PersistentVolumeClaim/data',
       'argo argo: create Application/shop',
     ]);
   });
@@ -106,6 +106,6 @@ describe('a decoy target', () => {
     repo.git('checkout', '-q', base);
     const decoy = review(base, repo.commit({ 'apps/evil/kustomization.yaml': 'resources: [crb.yaml]\n', 'apps/evil/crb.yaml': binding('evil-admin'), 'decoy/app.yaml': application('sandbox', 'team-a', 'apps/evil') }));
     expect(decoy.verdict).toBe('fail');
-    expect(escalations(decoy)).toEqual(['sandbox:evil-admin']);
+    expect(escalations(decoy)).toEqual(['decoy/sandbox:evil-admin']);
   });
 });

@@ -154,7 +154,7 @@ describe('objects hidden in plain directories', () => {
       'argo/web.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source: {path: web, directory: {recurse: true}}\n  destination: {namespace: web}\n',
       'web/cm.yaml': configMap('web', { a: '1' }),
       'web/extra/admin.jsonnet': '{apiVersion: "v1", kind: "Namespace", metadata: {name: "hidden"}}\n',
-      'flux/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps}\nspec: {path: ./apps, sourceRef: {kind: GitRepository, name: repo}}\n',
+      'flux/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec: {path: ./apps, sourceRef: {kind: GitRepository, name: flux-system}}\n',
       'apps/cm.yaml': configMap('apps', { a: '1' }),
       'apps/.sops.yaml': 'creation_rules: [{path_regex: .*}]\n',
     });

@@ -90,6 +90,11 @@ spec:
   path: ./kustomize/dev
   targetNamespace: dev
   sourceRef: {kind: GitRepository, name: gitops}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: gitops, namespace: flux-system}
+spec: {url: https://git.example.com/platform/gitops.git}
 `,
 };
 

@@ -30,7 +30,7 @@ const kustomized = (dir: string, level: string) => ({
 async function plan(base: string, head: string) {
   const [b, h] = await Promise.all([Snapshot.open(repo.dir, base), Snapshot.open(repo.dir, head)]);
   snapshots.push(b, h);
-  const planned = await planTargets(defaultConfig(), b, h, await changedFiles(repo.dir, base, head));
+  const { targets: planned } = await planTargets(defaultConfig(), b, h, await changedFiles(repo.dir, base, head));
   const describe = (t: (typeof planned)[number]['base']) => (t ? `${t.renderer}:${t.path}${t.declaredBy ? `@${t.declaredBy.file}` : ''}` : '-');
   return planned.map((p) => `${p.name} = ${describe(p.base)} → ${describe(p.head)}`);
 }
@@ -48,7 +48,7 @@ describe('targets are paired by identity, not by name', () => {
     const head = repo.commit({ ...kustomized('apps/prod', 'debug'), ...kustomized('apps/copy', 'info'), 'argo/prod.yaml': application('apps/prod', '  source: {path: apps/copy}\n') });
     expect(await plan(base, head)).toEqual([
       'apps/prod = kustomize:apps/prod → kustomize:apps/prod',
-      'apps/prod@argo/prod.yaml = - → kustomize:apps/copy@argo/prod.yaml',
+      'argo/apps/prod = - → kustomize:apps/copy@argo/prod.yaml',
       'argo = - → plain:argo',
     ]);
   });
@@ -75,7 +75,7 @@ describe('targets are paired by identity, not by name', () => {
     const head = repo.commit({ ...kustomized('apps/prod', 'debug'), ...kustomized('apps/copy', 'info'), 'argo/prod.yaml': application('apps/prod', '  source: {path: apps/copy}\n') });
     const names = async (targets: string[]) => (await runReview({ repo: repo.dir, base, head, targets })).targets.map((t) => `${t.name} ${t.path}`);
     expect(await names(['apps/prod'])).toEqual(['apps/prod apps/prod']);
-    expect(await names(['apps/prod@argo/prod.yaml'])).toEqual(['apps/prod@argo/prod.yaml apps/copy']);
+    expect(await names(['argo/apps/prod'])).toEqual(['argo/apps/prod apps/copy']);
   });
 });
 

@@ -7,6 +7,8 @@ export interface FieldChange {
   /** null when the field is absent on that side. */
   before: JsonValue;
   after: JsonValue;
+  /** The keyed items of the list at `path` come in another order (before/after list their keys). */
+  reordered?: true;
 }
 
 export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
@@ -51,9 +53,11 @@ function pathOf(stack: string[]): string {
 }
 
 /**
- * Field-level changes between two objects. Maps are compared key by key, lists of
- * objects item by item through their merge key, so reordering keys or keyed items
- * is no change. Lists of scalars (args, command) change as a whole.
+ * Field-level changes between two objects. Maps are compared key by key, so key
+ * order is no change. Lists of objects are compared item by item through their
+ * merge key; a new order of the items they share is a change of its own (apply
+ * writes the list in the manifest's order, so a pod template changes with it).
+ * Lists of scalars (args, command) change as a whole.
  */
 export function diffFields(before: JsonObject, after: JsonObject): FieldChange[] {
   const out: FieldChange[] = [];
@@ -85,6 +89,8 @@ function walk(a: JsonValue | undefined, b: JsonValue | undefined, stack: string[
       return;
     }
     const byKey = new Map((b as JsonObject[]).map((item) => [String(item[key]), item]));
+    const order = reorder(a as JsonObject[], b as JsonObject[], key);
+    if (order) out.push({ path: pathOf(stack), ...order, reordered: true });
     const seen = new Set<string>();
     for (const item of a as JsonObject[]) {
       const id = String(item[key]);
@@ -98,4 +104,13 @@ function walk(a: JsonValue | undefined, b: JsonValue | undefined, stack: string[
   }
   // Scalars, or values of different shapes: one change at this path.
   if (!deepEqual(a, b)) out.push({ path: pathOf(stack), before: a ?? null, after: b ?? null });
+}
+
+/** The keys of both lists when the items they share are in another order, else null. */
+function reorder(a: JsonObject[], b: JsonObject[], key: string): { before: string[]; after: string[] } | null {
+  const [before, after] = [a.map((item) => String(item[key])), b.map((item) => String(item[key]))];
+  const [inA, inB] = [new Set(before), new Set(after)];
+  const shared = (keys: string[], other: Set<string>) => keys.filter((k) => other.has(k));
+  const [x, y] = [shared(before, inB), shared(after, inA)];
+  return x.every((k, i) => k === y[i]) ? null : { before, after };
 }

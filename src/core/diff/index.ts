@@ -6,6 +6,17 @@ import { normalize } from './normalize.js';
 import { pairResources } from './pair.js';
 import { redactPair } from './redact.js';
 import { alignTo, toYaml, unifiedDiff } from './text.js';
+import { withoutPointers } from '../sync/ignore.js';
+
+/** Fields left out of the comparison of an object that exists on both sides (Argo CD ignoreDifferences). */
+export interface IgnoredFields {
+  /** JSON pointers not compared for this object. */
+  pointers(resource: Resource): string[];
+  /** RespectIgnoreDifferences=true: the sync leaves those fields alone too; otherwise it writes them whenever the object syncs. */
+  respected: boolean;
+  /** Told of each object whose only differences are ignored ones. */
+  hidden(resource: Resource): void;
+}
 
 /**
  * The predicted changes between a target's base and head objects: only changed
@@ -13,12 +24,23 @@ import { alignTo, toYaml, unifiedDiff } from './text.js';
  * field the API server refuses to update makes the change a replace. Impacts
  * are added later by core/impact.
  */
-export function diffResources(base: Resource[], head: Resource[]): Change[] {
+export function diffResources(base: Resource[], head: Resource[], ignored?: IgnoredFields): Change[] {
   const changes: Change[] = [];
   for (const pair of pairResources(base, head)) {
-    const before = pair.base && { ...pair.base, object: normalize(pair.base) };
-    const after = pair.head && { ...pair.head, object: normalize(pair.head) };
-    const renamed = before !== null && after !== null && before.name !== after.name;
+    let before = pair.base && { ...pair.base, object: normalize(pair.base) };
+    let after = pair.head && { ...pair.head, object: normalize(pair.head) };
+    const moved = before !== null && after !== null && before.namespace !== after.namespace;
+    // A new name or namespace makes a new object: the pair is a replace, whatever its fields.
+    const renamed = (before !== null && after !== null && before.name !== after.name) || moved;
+    const pointers = ignored && before && after && !renamed ? ignored.pointers(after) : [];
+    if (pointers.length) {
+      const [kept, wanted] = [withoutPointers(before!.object, pointers), withoutPointers(after!.object, pointers)];
+      if (deepEqual(kept, wanted)) {
+        ignored!.hidden(after!);
+        continue;
+      }
+      if (ignored!.respected) [before, after] = [{ ...before!, object: kept }, { ...after!, object: wanted }];
+    }
     const [redactedBefore, redactedAfter] = redactPair(before?.object ?? null, after?.object ?? null);
     // Nothing redacted (the common case): the field diff of the objects themselves also tells whether they differ.
     const plain = redactedBefore === (before?.object ?? null) && redactedAfter === (after?.object ?? null);
@@ -43,6 +65,7 @@ export function diffResources(base: Resource[], head: Resource[]): Change[] {
       namespace: subject.namespace,
       name: subject.name,
       ...(renamed || immutable.length ? { previousName: before!.name } : {}),
+      ...(moved ? { previousNamespace: before!.namespace! } : {}),
       ...(immutable.length ? { immutableFields: immutable } : {}),
       fields,
       get diff() {

@@ -21,7 +21,8 @@ export function hashStem(name: string): string | null {
 /**
  * Pairs base and head objects by identity; then an unmatched base object and an
  * unmatched head object of the same kind and namespace whose names differ only in
- * a hash suffix become one pair (a replace), when that match is unambiguous.
+ * a hash suffix become one pair (a replace), when that match is unambiguous; so do
+ * an object that moves to another namespace under the same name (see pairMoves).
  * Pairs come in head order, deletions after.
  */
 export function pairResources(base: Resource[], head: Resource[]): ResourcePair[] {
@@ -47,19 +48,44 @@ export function pairResources(base: Resource[], head: Resource[]): ResourcePair[
     pairByHead.get(created[0]!)!.base = deleted[0]!;
     replaced.add(deleted[0]!);
   }
+  pairMoves([...baseByKey.values()].filter((r) => !replaced.has(r)), unmatchedHead.filter((p) => p.base === null), replaced);
   for (const r of baseByKey.values()) if (!replaced.has(r)) pairs.push({ base: r, head: null });
   return pairs;
 }
 
-function groupByStem(resources: Resource[], key: (r: Resource, stem: string) => string): Map<string, Resource[]> {
-  const groups = new Map<string, Resource[]>();
-  for (const r of resources) {
-    const stem = hashStem(r.name);
-    if (stem === null) continue;
-    const k = key(r, stem);
+/**
+ * An object of the same group, kind and name that leaves one namespace and
+ * appears in another is one move, when exactly one left and one appeared:
+ * with two candidates either way nothing says which went where.
+ */
+function pairMoves(deleted: Resource[], created: ResourcePair[], paired: Set<Resource>): void {
+  const byName = (r: Resource) => `${apiGroup(r.apiVersion)}|${r.kind}|${r.name}`;
+  const gone = groupBy(deleted.filter((r) => r.namespace !== null), byName);
+  const come = groupBy(created.filter((p) => p.head!.namespace !== null), (p) => byName(p.head!));
+  for (const [key, arrivals] of come) {
+    const departures = gone.get(key);
+    if (arrivals.length !== 1 || departures?.length !== 1) continue;
+    arrivals[0]!.base = departures[0]!;
+    paired.add(departures[0]!);
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
     const group = groups.get(k);
-    if (group) group.push(r);
-    else groups.set(k, [r]);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
   }
   return groups;
+}
+
+function groupByStem(resources: Resource[], key: (r: Resource, stem: string) => string): Map<string, Resource[]> {
+  const stemmed = resources.flatMap((r) => {
+    const stem = hashStem(r.name);
+    return stem === null ? [] : [{ r, k: key(r, stem) }];
+  });
+  const groups = groupBy(stemmed, (s) => s.k);
+  return new Map([...groups].map(([k, items]) => [k, items.map((s) => s.r)]));
 }

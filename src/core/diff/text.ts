@@ -7,8 +7,9 @@ import { plural } from '../plural.js';
 const CONTEXT_LINES = 3;
 
 /**
- * The head value with its map keys and keyed list items put in the base's order
- * (new ones after), so that reordering alone never shows up as text changes.
+ * The head value with its map keys put in the base's order (new ones after), so
+ * that key order alone never shows up as text changes. Keyed list items stay in
+ * the head's order: their order is part of what apply writes.
  */
 export function alignTo(base: JsonValue | undefined, head: JsonValue, field = ''): JsonValue {
   if (isObject(base) && isObject(head)) {
@@ -32,17 +33,10 @@ export function alignTo(base: JsonValue | undefined, head: JsonValue, field = ''
       const aligned = head.map((item, i) => alignTo(base[i], item, field));
       return aligned.every((item, i) => item === head[i]) ? head : aligned;
     }
-    const byKey = new Map((head as JsonObject[]).map((item) => [String(item[key]), item]));
-    const ordered: JsonValue[] = [];
-    for (const item of base as JsonObject[]) {
-      const match = byKey.get(String(item[key]));
-      if (match) {
-        ordered.push(alignTo(item, match, field));
-        byKey.delete(String(item[key]));
-      }
-    }
-    const result = ordered.concat([...byKey.values()]);
-    return result.every((item, i) => item === head[i]) ? head : result;
+    // Items keep the head's order (a new order is a change); each is aligned to its base item.
+    const byKey = new Map((base as JsonObject[]).map((item) => [String(item[key]), item]));
+    const aligned = (head as JsonObject[]).map((item) => alignTo(byKey.get(String(item[key])), item, field));
+    return aligned.every((item, i) => item === head[i]) ? head : aligned;
   }
   return head;
 }

@@ -29,7 +29,7 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 interface PullRequestInfo {
   number: number;
   head: { sha: string };
-  base: { ref: string; sha: string; repo: { clone_url: string; html_url: string; name: string; owner: { login: string } } };
+  base: { ref: string; sha: string; repo: { clone_url: string; html_url: string; ssh_url?: string; name: string; owner: { login: string } } };
 }
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
@@ -56,6 +56,7 @@ function prepare(deps: GitHubAppDeps, octokit: Octokit, log: Log, pr: PullReques
       headRef: `refs/pull/${pr.number}/head`,
       baseSha: pr.base.sha,
       headSha: pr.head.sha,
+      repoURLs: [base.clone_url, base.html_url, ...(base.ssh_url ? [base.ssh_url] : [])],
     };
   };
   const review = async (ticket: Ticket) => {

@@ -36,6 +36,7 @@ interface Project {
   path_with_namespace: string;
   web_url: string;
   git_http_url: string;
+  git_ssh_url?: string;
 }
 
 interface MergeRequestHook {
@@ -113,6 +114,7 @@ function prepare(deps: GitLabDeps, botUser: () => Promise<number | null>, info: 
       headRef: `refs/merge-requests/${iid}/head`,
       baseSha: refs.base_sha,
       headSha,
+      repoURLs: [project.git_http_url, project.web_url, ...(project.git_ssh_url ? [project.git_ssh_url] : [])],
     };
   };
   const review = async (ticket: Ticket) => {

@@ -26,11 +26,24 @@ describe('diffResources', () => {
     expect(change!.diff).toContain('\n-      listen 80;\n+      listen 8080;\n       root /srv;');
   });
 
-  it('shows no reorder noise when other fields change', () => {
+  it('shows no map key order noise, and shows a new order of containers', () => {
     const base = deploy('web', [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }]);
-    const head = deploy('web', [{ name: 'b', image: 'b:1' }, { name: 'a', image: 'a:2' }]);
+    const head = deploy('web', [{ image: 'b:1', name: 'b' }, { image: 'a:2', name: 'a' }]);
     const [change] = diffResources([base], [head]);
-    expect(change!.diff.split('\n').filter((l) => /^[-+] /.test(l))).toEqual(['-          image: a:1', '+          image: a:2']);
+    expect(change!.action).toBe('update');
+    expect(change!.fields[0]).toEqual({ path: 'spec.template.spec.containers', before: ['a', 'b'], after: ['b', 'a'], reordered: true });
+    // Keys keep the base's order inside each item; the items come in the head's order.
+    expect(change!.diff).toContain('-        - name: a\n-          image: a:1\n         - name: b\n           image: b:1\n+        - name: a\n+          image: a:2');
+  });
+
+  it('pairs an object moved to another namespace as one replace with previousNamespace, only when unambiguous', () => {
+    const svc = (ns: string, name = 'web') => res({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { ports: [{ port: 80 }] } });
+    const [moved] = diffResources([svc('a')], [svc('b')]);
+    expect(moved).toMatchObject({ action: 'replace', namespace: 'b', name: 'web', previousNamespace: 'a' });
+    expect(moved!.fields).toEqual([{ path: 'metadata.namespace', before: 'a', after: 'b' }]);
+    // Two left and one arrived: which one moved is unknown, so nothing is paired.
+    const ambiguous = diffResources([svc('a'), svc('c')], [svc('b')]);
+    expect(ambiguous.map((c) => `${c.action} ${c.namespace}`)).toEqual(['create b', 'delete a', 'delete c']);
   });
 
   it('shows a hash-renamed ConfigMap as one replace with previousName', () => {

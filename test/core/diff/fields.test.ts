@@ -12,16 +12,31 @@ describe('field diff', () => {
     expect(changes).toEqual([{ path: 'spec.template.spec.containers[name=web].image', before: 'shop:1.0', after: 'shop:1.1' }]);
   });
 
-  it('treats reordered keys and keyed list items as no change', () => {
+  it('treats reordered map keys as no change', () => {
+    const a = pod([{ name: 'web', image: 'a', env: [{ name: 'A', value: '1' }] }]);
+    const b = pod([{ env: [{ value: '1', name: 'A' }], image: 'a', name: 'web' }]);
+    expect(diffFields(a, b)).toEqual([]);
+  });
+
+  it('reports a new order of keyed items on the list path, with each side\'s keys', () => {
     const a = pod([
-      { name: 'web', image: 'a', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+      { name: 'web', image: 'a', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'C', value: '3' }] },
       { name: 'proxy', image: 'b' },
     ]);
     const b = pod([
-      { image: 'b', name: 'proxy' },
-      { env: [{ value: '2', name: 'B' }, { name: 'A', value: '1' }], image: 'a', name: 'web' },
+      { name: 'web', image: 'a', env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }] },
+      { name: 'proxy', image: 'b' },
     ]);
-    expect(diffFields(a, b)).toEqual([]);
+    expect(diffFields(a, b)).toEqual([
+      { path: 'spec.template.spec.containers[name=web].env', before: ['A', 'B', 'C'], after: ['B', 'A'], reordered: true },
+      { path: 'spec.template.spec.containers[name=web].env[name=C]', before: { name: 'C', value: '3' }, after: null },
+    ]);
+  });
+
+  it('does not take an item added or removed for a new order', () => {
+    const a = pod([{ name: 'web', image: 'a' }, { name: 'proxy', image: 'b' }]);
+    const b = pod([{ name: 'init', image: 'i' }, { name: 'web', image: 'a' }]);
+    expect(diffFields(a, b).map((c) => c.path)).toEqual(['spec.template.spec.containers[name=proxy]', 'spec.template.spec.containers[name=init]']);
   });
 
   it('reports added and removed keyed items whole', () => {
@@ -31,10 +46,10 @@ describe('field diff', () => {
 
   it('matches container ports by containerPort and service ports by port, falling back to name', () => {
     const a = { spec: { ports: [{ port: 53, protocol: 'TCP', name: 'dns-tcp' }, { port: 53, protocol: 'UDP', name: 'dns' }] } } as never;
-    const b = { spec: { ports: [{ port: 53, protocol: 'UDP', name: 'dns' }, { port: 53, protocol: 'TCP', name: 'dns-tcp', targetPort: 5353 }] } } as never;
+    const b = { spec: { ports: [{ port: 53, protocol: 'TCP', name: 'dns-tcp', targetPort: 5353 }, { port: 53, protocol: 'UDP', name: 'dns' }] } } as never;
     expect(diffFields(a, b)).toEqual([{ path: 'spec.ports[name=dns-tcp].targetPort', before: null, after: 5353 }]);
     const c = pod([{ name: 'web', ports: [{ containerPort: 80 }, { containerPort: 443 }] }]);
-    const d = pod([{ name: 'web', ports: [{ containerPort: 443 }, { containerPort: 80, name: 'http' }] }]);
+    const d = pod([{ name: 'web', ports: [{ containerPort: 80, name: 'http' }, { containerPort: 443 }] }]);
     expect(diffFields(c, d)).toEqual([{ path: 'spec.template.spec.containers[name=web].ports[containerPort=80].name', before: null, after: 'http' }]);
   });
 

@@ -18,7 +18,7 @@ export const immutableFieldChanged: Rule = {
     'recreating the object costs.',
   check: ({ changes }) =>
     changes
-      .filter((c) => c.immutableFields?.length && c.head)
+      .filter((c) => c.immutableFields?.length && c.head && !c.recreatedBySync)
       .map((c) => ({ resource: c.head!, message: `${c.kind} ${c.name}: ${c.immutableFields!.join(', ')} cannot change in place; the sync is rejected.` })),
 };
 

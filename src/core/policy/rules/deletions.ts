@@ -3,6 +3,7 @@
 import { at, replicas } from '../../pod.js';
 import { workloadsSelectedBy } from '../../impact.js';
 import { displayName, isObject, type JsonObject } from '../../resource.js';
+import { deletesObject } from '../../sync/apply.js';
 import type { Rule } from '../rule.js';
 
 export const namespaceDeleted: Rule = {
@@ -14,7 +15,7 @@ export const namespaceDeleted: Rule = {
     'that no manifest in this repository describes. If the deletion is intended, move or back up what it holds first and override ' +
     'the finding with a reason; if it is not, restore the Namespace manifest (often it was dropped from a kustomization by mistake).',
   check: ({ changes }) =>
-    changes.filter((c) => c.kind === 'Namespace' && c.action === 'delete' && c.base).map((c) => ({
+    changes.filter((c) => c.kind === 'Namespace' && deletesObject(c) && c.base).map((c) => ({
       resource: c.base!,
       message: `Namespace ${c.name} is deleted, and with it everything it holds.`,
     })),
@@ -40,6 +41,7 @@ export const crdDeleted: Rule = {
   check: ({ changes }) =>
     changes.flatMap((c) => {
       if (c.kind !== 'CustomResourceDefinition' || !c.base) return [];
+      if (c.prune === false) return [];
       if (c.action === 'delete') return [{ resource: c.base, message: `CustomResourceDefinition ${c.name} is deleted: every object of this kind goes with it.` }];
       const after = servedVersions(c.head?.object);
       const removed = [...servedVersions(c.base.object)].filter((v) => !after.has(v));
@@ -59,8 +61,9 @@ export const pvcDeleted: Rule = {
     'with it. Back the data up or set the volume reclaim policy to Retain before merging, then override with a reason.',
   check: ({ changes }) =>
     changes.flatMap((c) => {
-      if (c.kind === 'PersistentVolumeClaim' && c.base && (c.action === 'delete' || c.immutableFields?.length)) {
-        return [{ resource: c.base, message: `PersistentVolumeClaim ${c.name} is ${c.action === 'delete' ? 'deleted' : 'recreated'}: its data is lost unless the volume is retained.` }];
+      if (c.kind === 'PersistentVolumeClaim' && c.base && (deletesObject(c) || c.immutableFields?.length || c.previousNamespace !== undefined)) {
+        const what = c.action === 'delete' ? 'deleted' : c.previousNamespace !== undefined ? `moved from namespace ${c.previousNamespace} (a new, empty claim in ${c.namespace}; the old one is deleted)` : 'recreated';
+        return [{ resource: c.base, message: `PersistentVolumeClaim ${c.name} is ${what}: its data is lost unless the volume is retained.` }];
       }
       if (c.kind === 'StatefulSet' && c.base && c.impacts.some((i) => i.type === 'data-loss')) {
         const scaled = c.head ? ` (scaled from ${replicas(c.base.object)} to ${replicas(c.head.object)})` : '';
@@ -79,7 +82,7 @@ export const pdbRemoved: Rule = {
     'or replace it in the same change (a new name is fine: it is matched by selector).',
   check: ({ changes, head }) =>
     changes.flatMap((c) => {
-      if (c.kind !== 'PodDisruptionBudget' || c.action !== 'delete' || !c.base) return [];
+      if (c.kind !== 'PodDisruptionBudget' || !deletesObject(c) || !c.base) return [];
       const kept = workloadsSelectedBy(c.base.object, c.namespace, head);
       const replaced = head.some((r) => r.kind === 'PodDisruptionBudget' && r.namespace === c.namespace && kept.some((w) => workloadsSelectedBy(r.object, r.namespace, [w]).length));
       return kept.length && !replaced

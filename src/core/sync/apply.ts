@@ -1,0 +1,47 @@
+// What the controller does with each predicted change: hooks are created anew
+// at every sync, Prune=false leaves deleted objects in the cluster, sync options
+// change how an object is written. Pure: changes and the sync model in, the
+// same changes annotated (in place) out; impacts come after, from these fields.
+import type { Change } from '../model.js';
+import { annotationList, hookOf } from './hooks.js';
+import type { SyncModel } from './model.js';
+import { applyOptions, COMPARE_OPTIONS, optionValue, recreatesOnConflict } from './options.js';
+
+export function applySync(changes: Change[], model: SyncModel): Change[] {
+  for (const change of changes) {
+    const object = (change.head ?? change.base)!.object;
+    const hook = hookOf(object, model);
+    if (hook) {
+      change.hook = hook;
+      // A hook is never updated in place, so no field of it is refused: one that runs is created anew,
+      // one that does not run at sync stays as it is.
+      delete change.immutableFields;
+      const sameObject = change.action === 'update' || (change.action === 'replace' && change.previousName === change.name && change.previousNamespace === undefined);
+      if (sameObject) {
+        change.action = hook.runsAtSync ? 'replace' : 'update';
+        if (hook.runsAtSync) change.previousName = change.name;
+        else delete change.previousName;
+      }
+      // Hooks are not pruned: one left by an earlier sync goes only by its delete policy.
+      if (change.action === 'delete') change.prune = false;
+      continue;
+    }
+    const argo = model.argocd;
+    if (!argo) continue;
+    if (change.action === 'delete') {
+      // The live object is the base one: its own annotation, else the Application's option.
+      if (optionValue(change.base!.object, argo, 'Prune') === 'false') change.prune = false;
+      if (annotationList(change.base!.object, COMPARE_OPTIONS).includes('IgnoreExtraneous')) change.ignoreExtraneous = true;
+      continue;
+    }
+    const options = applyOptions(object, argo, change.base?.object);
+    if (options.length) change.syncOptions = options;
+    if (change.immutableFields?.length && recreatesOnConflict(options)) change.recreatedBySync = true;
+  }
+  return changes;
+}
+
+/** Whether applying the change deletes the object from the cluster. */
+export function deletesObject(change: Change): boolean {
+  return change.action === 'delete' && change.prune !== false;
+}

@@ -1,0 +1,232 @@
+// Target identity and scope on multi-cluster layouts: same-named declarations in
+// different cluster folders are different targets, and declarations whose source is
+// another repository are not rendered from this one. Expected objects are written by
+// hand: what `kubectl kustomize` prints for each overlay.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestRepo, runCli } from '../helpers/git-repo.js';
+
+let repo: TestRepo;
+afterEach(() => repo?.dispose());
+
+interface ReviewJson {
+  verdict: string;
+  targets: Array<{ name: string; path: string; declaredBy?: { kind: string; file: string }; changes: Array<{ action: string; kind: string; namespace: string | null; name: string; fields: Array<{ path: string; before: unknown; after: unknown }> }> }>;
+  notRendered?: Array<{ name: string; declaredBy: { kind: string; file: string }; reason: string }>;
+}
+
+function review(base: string, head: string, extra: string[] = []): ReviewJson {
+  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', ...extra]);
+  if (result.status === 2) throw new Error(result.stderr);
+  return JSON.parse(result.stdout) as ReviewJson;
+}
+
+const fluxKustomization = (name: string, path: string, source = 'flux-system') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: ${name}, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ${path}
+  prune: true
+  sourceRef: {kind: GitRepository, name: ${source}}
+`;
+
+const gitRepository = (name: string, url: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: ${name}, namespace: flux-system}
+spec:
+  interval: 1m
+  url: ${url}
+  ref: {branch: main}
+`;
+
+const configMap = (name: string, namespace: string, data: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
+
+/** Flux's multi-cluster layout: one Kustomization named "apps" per cluster folder, each pointing at its overlay. */
+const multiCluster = {
+  'clusters/production/flux-system/gotk-sync.yaml': gitRepository('flux-system', 'ssh://git@github.com/acme/fleet'),
+  'clusters/production/apps.yaml': fluxKustomization('apps', './apps/production'),
+  'clusters/staging/flux-system/gotk-sync.yaml': gitRepository('flux-system', 'ssh://git@github.com/acme/fleet'),
+  'clusters/staging/apps.yaml': fluxKustomization('apps', './apps/staging'),
+  'apps/base/kustomization.yaml': 'resources: [settings.yaml]\n',
+  'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'info' }),
+  'apps/production/kustomization.yaml': 'resources: [../base]\npatches:\n  - path: level.yaml\n',
+  'apps/production/level.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {replicas: "5"}\n',
+  'apps/staging/kustomization.yaml': 'resources: [../base]\n',
+};
+
+describe('targets on a multi-cluster repository', () => {
+  it('reviews same-named Kustomizations of two cluster folders as two targets, named by their folder', () => {
+    repo = new TestRepo();
+    const base = repo.commit(multiCluster);
+    const head = repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'debug' }) });
+    const json = review(base, head);
+    // `kubectl kustomize apps/production` keeps the patch fragment a patch (no object of its own):
+    // both overlays change exactly one object, shop/settings.
+    expect(json.targets.map((t) => `${t.name} ${t.path} ${t.declaredBy?.file}`)).toEqual([
+      'production/apps apps/production clusters/production/apps.yaml',
+      'staging/apps apps/staging clusters/staging/apps.yaml',
+    ]);
+    for (const target of json.targets) {
+      expect(target.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`)).toEqual(['update ConfigMap shop/settings']);
+      expect(target.changes[0]!.fields).toEqual([{ path: 'data.level', before: 'info', after: 'debug' }]);
+    }
+    expect(json.notRendered).toBeUndefined();
+  });
+
+  it('a patch fragment changed in one overlay reviews that cluster only', () => {
+    repo = new TestRepo();
+    const base = repo.commit(multiCluster);
+    const head = repo.commit({ 'apps/production/level.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {replicas: "7"}\n' });
+    const json = review(base, head);
+    expect(json.targets.map((t) => t.name)).toEqual(['production/apps']);
+    expect(json.targets[0]!.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name} ${JSON.stringify(c.fields)}`)).toEqual([
+      'update ConfigMap shop/settings [{"path":"data.replicas","before":"5","after":"7"}]',
+    ]);
+  });
+});
+
+describe('the staging cluster of a multi-cluster repository', () => {
+  it('fails on a Namespace deleted and cluster-admin granted in one cluster only', () => {
+    repo = new TestRepo();
+    const base = repo.commit({
+      ...multiCluster,
+      'apps/staging/kustomization.yaml': 'resources: [../base, namespace.yaml]\n',
+      'apps/staging/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n',
+    });
+    const head = repo.commit({
+      'apps/staging/kustomization.yaml': 'resources: [../base, admin.yaml]\n',
+      'apps/staging/namespace.yaml': null,
+      'apps/staging/admin.yaml':
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ci-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: ServiceAccount, name: ci, namespace: shop}]\n',
+    });
+    const json = review(base, head) as ReviewJson & { findings: Array<{ rule: string; target: string; name: string }> };
+    expect(json.verdict).toBe('fail');
+    expect(json.targets.map((t) => `${t.name}: ${t.changes.map((c) => `${c.action} ${c.kind}/${c.name}`).join(', ')}`)).toEqual([
+      'staging/apps: create ClusterRoleBinding/ci-admin, delete Namespace/shop',
+    ]);
+    expect(json.findings.filter((f) => ['namespace-deleted', 'rbac-escalation'].includes(f.rule)).map((f) => `${f.rule} ${f.target} ${f.name}`).sort()).toEqual([
+      'namespace-deleted staging/apps shop',
+      'rbac-escalation staging/apps ci-admin',
+    ]);
+  });
+});
+
+describe('declarations whose source is another repository', () => {
+  const foreign = {
+    ...multiCluster,
+    'clusters/production/podinfo.yaml': `${gitRepository('podinfo', 'https://github.com/stefanprodan/podinfo')}---\n${fluxKustomization('podinfo', './', 'podinfo')}`,
+  };
+
+  it('a Flux Kustomization of another GitRepository is not rendered from this one: no target over the whole repository', () => {
+    repo = new TestRepo();
+    const base = repo.commit(foreign);
+    const head = repo.commit({
+      'clusters/production/podinfo.yaml': `${gitRepository('podinfo', 'https://github.com/stefanprodan/podinfo').replace('branch: main', 'tag: 6.7.0')}---\n${fluxKustomization('podinfo', './', 'podinfo')}`,
+    });
+    const json = review(base, head);
+    // The bootstrap source names this repository (ssh://git@github.com/acme/fleet); podinfo's is another.
+    expect(json.verdict).toBe('pass');
+    expect(json.targets.filter((t) => t.path === '.')).toEqual([]);
+    expect(json.notRendered).toEqual([
+      {
+        name: 'podinfo',
+        declaredBy: { kind: 'Kustomization', namespace: 'flux-system', name: 'podinfo', file: 'clusters/production/podinfo.yaml' },
+        reason: 'source is another repository (github.com/stefanprodan/podinfo)',
+      },
+    ]);
+    // The changed file itself holds objects nothing else here renders: a plain directory.
+    expect(json.targets.map((t) => t.name)).toEqual(['clusters/production']);
+    expect(json.targets[0]!.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`)).toEqual(['update GitRepository flux-system/podinfo']);
+    const markdown = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]).stdout;
+    expect(markdown).toContain('Not rendered: <code>podinfo</code> (source is another repository (github.com/stefanprodan/podinfo)).');
+  });
+
+  it('matches Argo CD repoURLs against the git remotes in any form, and the config repoURLs', () => {
+    repo = new TestRepo();
+    repo.git('remote', 'add', 'origin', 'git@github.com:Acme/Fleet.git');
+    const app = (name: string, url: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: "${url}", path: apps/staging, targetRevision: HEAD}
+  destination: {server: https://kubernetes.default.svc, namespace: shop}
+`;
+    const base = repo.commit({
+      ...multiCluster,
+      'argo/ours.yaml': app('ours', 'https://github.com/acme/fleet'),
+      'argo/theirs.yaml': app('theirs', 'https://github.com/other/fleet.git'),
+    });
+    const head = repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'warn' }) });
+    // The https form without .git and the scp-like ssh form of the remote, in another case, are one repository.
+    expect(review(base, head).targets.map((t) => t.name)).toEqual(['ours', 'production/apps', 'staging/apps']);
+    // The config may add the URLs Argo CD knows the repository by, when the remotes do not say them.
+    const withConfig = repo.commit({ '.safe-deploy.yml': 'repoURLs: ["https://github.com/other/fleet"]\n' });
+    const next = repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'error' }) });
+    expect(review(withConfig, next).targets.map((t) => t.name)).toEqual(['ours', 'theirs', 'production/apps', 'staging/apps']);
+  });
+
+  it('an Application of a Helm repository chart is listed as an external chart', () => {
+    repo = new TestRepo();
+    const chartApp = (version: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ingress, namespace: argocd}
+spec:
+  source: {repoURL: https://kubernetes.github.io/ingress-nginx, chart: ingress-nginx, targetRevision: ${version}}
+  destination: {server: https://kubernetes.default.svc, namespace: ingress}
+`;
+    const base = repo.commit({ 'argo/ingress.yaml': chartApp('4.11.0') });
+    const head = repo.commit({ 'argo/ingress.yaml': chartApp('4.12.0') });
+    const json = review(base, head);
+    // What merging leaves: the head's version.
+    expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual([
+      'ingress: external chart ingress-nginx 4.12.0 from https://kubernetes.github.io/ingress-nginx, not rendered',
+    ]);
+  });
+});
+
+describe('repository URLs', () => {
+  it('are one repository whatever their form', async () => {
+    const { normalizeRepoURL } = await import('../../src/targets/repo-url.js');
+    const forms = [
+      'https://github.com/Acme/Fleet.git',
+      'https://token:x-oauth@github.com/acme/fleet/',
+      'http://github.com:443/acme/fleet',
+      'ssh://git@github.com:22/acme/fleet.git',
+      'git@github.com:acme/fleet.git',
+      'git://github.com/acme/fleet',
+    ];
+    expect(new Set(forms.map(normalizeRepoURL))).toEqual(new Set(['github.com/acme/fleet']));
+    expect(normalizeRepoURL('https://gitlab.example.com/group/sub/project.git')).toBe('gitlab.example.com/group/sub/project');
+    expect(normalizeRepoURL('github.com/acme/fleet')).toBeNull();
+    expect(normalizeRepoURL('not a url')).toBeNull();
+  });
+});
+
+describe('discovery over Helm templates', () => {
+  it('reads templates of Applications without a warning on stderr; a template key declares nothing', () => {
+    repo = new TestRepo();
+    const template = (replicas: number) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  annotations:
+    {{ .Values.annotation }}: "yes"
+spec:
+  source: {repoURL: https://github.com/acme/fleet, path: web, helm: {parameters: [{name: replicas, value: "${replicas}"}]}}
+  destination: {namespace: web}
+`;
+    const base = repo.commit({
+      'apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 1.0.0\n',
+      'apps/values.yaml': 'annotation: team\n',
+      'apps/templates/web.yaml': template(1),
+    });
+    const head = repo.commit({ 'apps/templates/web.yaml': template(2) });
+    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as ReviewJson;
+    // helm template renders the Application with annotation key "team"; the raw template is not a declaration.
+    expect(json.targets.map((t) => `${t.name} ${t.changes.map((c) => `${c.action} ${c.kind}/${c.name}`).join()}`)).toEqual(['apps update Application/web']);
+  });
+});
