@@ -104,7 +104,8 @@ export function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string, sou
       declaredBy: declaration(ks, name, file),
       source: referencedSource(at(ks, 'spec', 'sourceRef'), ks, sources),
       flux,
-      ...(at(ks, 'spec', 'prune') === false ? { prune: false as const } : {}),
+      // spec.prune is a required boolean: absent is false, and nothing is garbage-collected.
+      ...(at(ks, 'spec', 'prune') === true ? {} : { prune: false as const }),
     },
   ];
 }

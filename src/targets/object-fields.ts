@@ -1,18 +1,16 @@
 // Reading the fields of a declaring object (Application, Flux Kustomization…): typed
 // accessors that never throw on the shapes a hostile or broken file may have.
-import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import { at } from '../core/pod.js';
+import type { JsonObject, JsonValue } from '../core/resource.js';
 import type { TargetDeclaration } from '../core/model.js';
 import { resolveInRepo } from '../repo/snapshot.js';
+
+export { at };
 
 export function str(value: JsonValue | undefined): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
 }
 
-export function at(object: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
-  let node = object;
-  for (const step of path) node = isObject(node) ? node[step] : undefined;
-  return node;
-}
 
 export function strings(value: JsonValue | undefined): string[] {
   return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];

@@ -78,7 +78,7 @@ export interface Target {
   source?: TargetSource;
   /** A Flux Kustomization's build and post-build (kustomize renderer). */
   flux?: FluxKustomizeOptions;
-  /** false when the declaration leaves deleted objects in the cluster (Flux `spec.prune: false`). */
+  /** false when the declaration leaves deleted objects in the cluster (a Flux Kustomization without `spec.prune: true`). */
   prune?: false;
   /** Argo CD targets: the Application's sync options and ignoreDifferences. */
   sync?: ArgoSync;
@@ -86,7 +86,14 @@ export interface Target {
 
 /** How the target's controller syncs it: Argo CD's model for Applications; Helm hooks wherever Helm renders. */
 export function syncModelOf(target: Target): SyncModel {
-  return { ...(target.sync ? { argocd: target.sync } : {}), helmHooks: target.renderer === 'helm' || target.sync !== undefined };
+  const helmHooks = target.renderer === 'helm' || target.sync !== undefined;
+  return {
+    ...(target.sync ? { argocd: target.sync } : {}),
+    ...(target.flux ? { flux: { prune: target.prune !== false } } : {}),
+    // Argo CD applies a chart's objects itself and ignores Helm's resource policy.
+    ...(target.renderer === 'helm' && !target.sync ? { helmRelease: true } : {}),
+    helmHooks,
+  };
 }
 
 /** The source a declaration names: a git repository (Argo CD repoURL, Flux GitRepository) or another kind. */

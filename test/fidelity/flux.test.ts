@@ -28,6 +28,7 @@ interface Change {
   name: string;
   fields: Field[];
   diff: string;
+  prune?: false;
 }
 interface TargetJson {
   name: string;
@@ -37,6 +38,7 @@ interface TargetJson {
   changes: Change[];
 }
 interface ReviewJson {
+  verdict: string;
   targets: TargetJson[];
   findings: Array<{ rule: string; severity: string; target: string; message: string }>;
 }
@@ -520,12 +522,24 @@ data:
     expect(await discoverExternal(snapshot)).toEqual([]);
   });
 
-  it('records prune: false of a Kustomization on its target', async () => {
-    repo = new TestRepo();
-    snapshot = await Snapshot.open(
-      repo.dir,
-      repo.commit({ 'clusters/prod/apps.yaml': kustomization('apps', '  path: ./apps\n').replace('prune: true', 'prune: false'), 'apps/app.yaml': web() }),
-    );
-    expect((await discoverTargets(snapshot)).map((t) => [t.name, t.prune])).toEqual([['apps', false]]);
+  it('deletes what leaves the build only with spec.prune: true, and never an object marked prune: disabled', () => {
+    // Flux garbage-collects objects that leave the build only when spec.prune is true (a required field:
+    // absent means false); an object annotated kustomize.toolkit.fluxcd.io/prune: disabled is never deleted.
+    const namespace = (name: string, extra = '') => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${extra}`;
+    const kept = namespace('kept', '  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n');
+    const deleted = (prune: string) => {
+      repo?.dispose();
+      repo = new TestRepo();
+      const spec = '  path: ./apps\n';
+      const declaration = prune === 'absent' ? kustomization('apps', spec).replace('  prune: true\n', '') : kustomization('apps', spec).replace('prune: true', `prune: ${prune}`);
+      const base = repo.commit({ 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/apps.yaml': declaration, 'apps/shop.yaml': namespace('shop'), 'apps/kept.yaml': kept });
+      const { json } = review(base, repo.commit({ 'apps/shop.yaml': null, 'apps/kept.yaml': null }));
+      const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
+      const rules = json.findings.filter((f) => f.rule === 'namespace-deleted').map((f) => f.message.split(' ')[1]);
+      return { verdict: json.verdict, left: target.changes.filter((c) => c.prune === false).map((c) => c.name), rules };
+    };
+    expect(deleted('true')).toEqual({ verdict: 'fail', left: ['kept'], rules: ['shop'] });
+    expect(deleted('false')).toEqual({ verdict: 'pass', left: ['kept', 'shop'], rules: [] });
+    expect(deleted('absent')).toEqual({ verdict: 'pass', left: ['kept', 'shop'], rules: [] });
   });
 });

@@ -169,6 +169,27 @@ describe('Helm hooks outside Argo CD (helm upgrade, Flux helm-controller)', () =
   });
 });
 
+describe('Helm resource policy', () => {
+  it('keeps an object annotated helm.sh/resource-policy: keep when it leaves the chart, and deletes the others', () => {
+    // helm upgrade deletes what the new manifest no longer has, except resources marked keep.
+    const claim = (name: string, keep: boolean) =>
+      `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${name}\n${keep ? '  annotations: {helm.sh/resource-policy: keep}\n' : ''}spec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n`;
+    const base = repo.commit({
+      'charts/db/Chart.yaml': 'apiVersion: v2\nname: db\nversion: 0.1.0\n',
+      'charts/db/templates/data.yaml': claim('data', true),
+      'charts/db/templates/scratch.yaml': claim('scratch', false),
+    });
+    const head = repo.commit({ 'charts/db/templates/data.yaml': null, 'charts/db/templates/scratch.yaml': null });
+    const { json } = review(base, head);
+    const changes = json.targets[0].changes as ChangeJson[];
+    expect(changes.map((c) => `${c.action} ${c.name} ${c.prune === false ? 'left in the cluster' : 'deleted'}`)).toEqual([
+      'delete data left in the cluster',
+      'delete scratch deleted',
+    ]);
+    expect(json.findings.filter((f: { rule: string }) => f.rule === 'pvc-deleted').map((f: { name: string }) => f.name)).toEqual(['scratch']);
+  });
+});
+
 describe('Argo CD sync options', () => {
   const namespace = (name: string, annotations = '') => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${annotations}`;
 

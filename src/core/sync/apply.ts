@@ -3,6 +3,8 @@
 // change how an object is written. Pure: changes and the sync model in, the
 // same changes annotated (in place) out; impacts come after, from these fields.
 import type { Change } from '../model.js';
+import { at } from '../pod.js';
+import { isObject, type JsonObject } from '../resource.js';
 import { annotationList, hookOf } from './hooks.js';
 import type { SyncModel } from './model.js';
 import { applyOptions, COMPARE_OPTIONS, optionValue, recreatesOnConflict } from './options.js';
@@ -26,6 +28,7 @@ export function applySync(changes: Change[], model: SyncModel): Change[] {
       if (change.action === 'delete') change.prune = false;
       continue;
     }
+    if (change.action === 'delete' && leftByController(change.base!.object, model)) change.prune = false;
     const argo = model.argocd;
     if (!argo) continue;
     if (change.action === 'delete') {
@@ -39,6 +42,17 @@ export function applySync(changes: Change[], model: SyncModel): Change[] {
     if (change.immutableFields?.length && recreatesOnConflict(options)) change.recreatedBySync = true;
   }
   return changes;
+}
+
+const FLUX_PRUNE = 'kustomize.toolkit.fluxcd.io/prune';
+const HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
+
+/** Flux without spec.prune, or an object Flux is told not to prune; Helm's kept resources. */
+function leftByController(object: JsonObject, model: SyncModel): boolean {
+  const annotations = at(object, 'metadata', 'annotations');
+  const annotation = (key: string) => (isObject(annotations) ? annotations[key] : undefined);
+  if (model.flux) return !model.flux.prune || annotation(FLUX_PRUNE) === 'disabled';
+  return model.helmRelease === true && annotation(HELM_RESOURCE_POLICY) === 'keep';
 }
 
 /** Whether applying the change deletes the object from the cluster. */

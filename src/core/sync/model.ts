@@ -24,6 +24,10 @@ export interface ArgoSync {
 export interface SyncModel {
   /** Set when an Argo CD Application deploys the target. */
   argocd?: ArgoSync;
+  /** Set when a Flux Kustomization deploys the target: whether it garbage-collects what leaves the build (spec.prune). */
+  flux?: { prune: boolean };
+  /** Helm upgrades the release: an object annotated helm.sh/resource-policy: keep stays when it leaves the chart. */
+  helmRelease?: boolean;
   /** Whether helm.sh/hook annotations make hooks (Helm renders, and Argo CD, which maps them). */
   helmHooks: boolean;
 }
