@@ -6,13 +6,14 @@ import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { readYaml, readYamlFile } from '../util/yaml-read.js';
 import { applicationExternal, applicationTargets, isApplication } from './argocd.js';
 import { detectRenderer } from './detect.js';
+import { isArtifactGenerator } from './flux-artifacts.js';
 import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
 import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
 import { at, declaration, str } from './object-fields.js';
 import { MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
 
-const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io'];
+const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'source.extensions.fluxcd.io', 'helm.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
 
 async function kustomizeRoots(snapshot: Snapshot): Promise<Target[]> {
@@ -87,7 +88,7 @@ function declaringObjects(snapshot: Snapshot): Promise<Declared[]> {
 function fluxSources(declared: Declared[]): FluxSources {
   const sources: FluxSources = new Map();
   for (const { object } of declared) {
-    if (isFluxSource(object)) {
+    if (isFluxSource(object) || isArtifactGenerator(object)) {
       sources.set(sourceKey(object.kind as string, str(at(object, 'metadata', 'namespace')) ?? 'default', str(at(object, 'metadata', 'name')) ?? ''), object);
     }
   }

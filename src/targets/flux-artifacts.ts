@@ -8,6 +8,12 @@ import { at, str } from './object-fields.js';
 export const isArtifactGenerator = (object: JsonValue): object is JsonObject =>
   isObject(object) && typeof object.apiVersion === 'string' && object.apiVersion.startsWith('source.extensions.fluxcd.io/') && object.kind === 'ArtifactGenerator';
 
+/** The entry of the generator that builds the named artifact. */
+export function artifactEntry(generator: JsonObject, artifact: string): JsonObject | undefined {
+  const artifacts = at(generator, 'spec', 'artifacts');
+  return (Array.isArray(artifacts) ? artifacts : []).find((a): a is JsonObject => isObject(a) && a.name === artifact);
+}
+
 /** What an artifact is made of: a directory of one source, or why it is not evaluated. */
 export type ArtifactLayout = { source: JsonObject; root: string } | { problem: string };
 
@@ -24,12 +30,10 @@ function trimSlashes(path: string): string {
  */
 export function artifactLayout(generator: JsonObject, artifact: string): ArtifactLayout {
   const name = str(at(generator, 'metadata', 'name')) ?? '';
-  const entry = (Array.isArray(at(generator, 'spec', 'artifacts')) ? (at(generator, 'spec', 'artifacts') as JsonValue[]) : []).find(
-    (a) => isObject(a) && a.name === artifact,
-  );
-  const copies = isObject(entry) && Array.isArray(entry.copy) ? entry.copy : [];
+  const entry = artifactEntry(generator, artifact);
+  const copies = entry && Array.isArray(entry.copy) ? entry.copy : [];
   const unsupported: ArtifactLayout = { problem: `ArtifactGenerator ${name} builds artifact ${artifact} in a way safe-deploy does not evaluate (only whole directories of one source, "@source/dir/**" → "@artifact/dir/")` };
-  if (!isObject(entry) || copies.length === 0 || entry.pathPattern !== undefined) return unsupported;
+  if (!entry || copies.length === 0 || entry.pathPattern !== undefined) return unsupported;
   let alias: string | undefined;
   let root: string | undefined;
   for (const copy of copies) {

@@ -1,9 +1,11 @@
 // Flux Kustomizations and HelmReleases as targets, with the source they name: they
 // render from this repository only when their source is a source of this repository.
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { readYamlFile } from '../util/yaml-read.js';
+import { artifactEntry, artifactLayout, isArtifactGenerator } from './flux-artifacts.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
 import type { FluxKustomizeOptions, Target, TargetSource, ValuesReference } from './target.js';
 
@@ -35,6 +37,24 @@ export function referencedSource(ref: JsonValue | undefined, referrer: JsonObjec
   const name = str(at(ref, 'name')) ?? '';
   const url = str(at(sources.get(sourceKey(kind, namespace, name)), 'spec', 'url'));
   return { kind, name: `${namespace}/${name}`, ...(url ? { url } : {}) };
+}
+
+/**
+ * The source of a Kustomization, and the repository directory its paths start
+ * from: the repository root, or for an ExternalArtifact that an ArtifactGenerator
+ * of this repository builds from whole directories, the directory it copies.
+ */
+function kustomizationSource(ks: JsonObject, sources: FluxSources): { source: TargetSource; root: string } {
+  const ref = at(ks, 'spec', 'sourceRef');
+  if (str(at(ref, 'kind')) !== 'ExternalArtifact') return { source: referencedSource(ref, ks, sources), root: '' };
+  const namespace = str(at(ref, 'namespace')) ?? namespaceOf(ks);
+  const artifact = str(at(ref, 'name')) ?? '';
+  const named = `${namespace}/${artifact}`;
+  const generator = [...sources.values()].find((object) => isArtifactGenerator(object) && namespaceOf(object) === namespace && artifactEntry(object, artifact));
+  if (!generator) return { source: { kind: 'ExternalArtifact', name: named, unevaluated: `source ExternalArtifact ${named} is built by no ArtifactGenerator of this repository` }, root: '' };
+  const layout = artifactLayout(generator, artifact);
+  if ('problem' in layout) return { source: { kind: 'ExternalArtifact', name: named, unevaluated: layout.problem }, root: '' };
+  return { source: referencedSource(layout.source, generator, sources), root: layout.root };
 }
 
 /** ConfigMap and Secret references (substituteFrom, valuesFrom), in the referrer's namespace as Flux reads them. */
@@ -92,8 +112,10 @@ function fluxOptions(ks: JsonObject): FluxKustomizeOptions {
 /** The target of a Flux Kustomization: `kustomize build` of its path, with the kustomization Flux writes there (generated when there is none). */
 export function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string, sources: FluxSources): Target[] {
   const name = str(at(ks, 'metadata', 'name'));
-  const path = cleanPath(str(at(ks, 'spec', 'path')) ?? '.');
-  if (!name || path === null || (path !== '' && !snapshot.hasDir(path))) return [];
+  const { source, root } = kustomizationSource(ks, sources);
+  const path = cleanPath(posix.join(root, str(at(ks, 'spec', 'path')) ?? '.'));
+  // A source not evaluated is listed with its reason, whatever its path.
+  if (!name || path === null || (path !== '' && !snapshot.hasDir(path) && !source.unevaluated)) return [];
   const flux = fluxOptions(ks);
   return [
     {
@@ -102,7 +124,7 @@ export function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string, sou
       renderer: 'kustomize',
       namespace: flux.targetNamespace ?? 'default',
       declaredBy: declaration(ks, name, file),
-      source: referencedSource(at(ks, 'spec', 'sourceRef'), ks, sources),
+      source,
       flux,
       // spec.prune is a required boolean: absent is false, and nothing is garbage-collected.
       ...(at(ks, 'spec', 'prune') === true ? {} : { prune: false as const }),

@@ -23,6 +23,7 @@ export function repositoryURLs(known: Set<string>, targets: Target[]): Set<strin
 export function foreignSource(target: Target, known: Set<string>): string | null {
   const source = target.source;
   if (!source) return null;
+  if (source.unevaluated) return source.unevaluated;
   const named = source.name ? ` ${source.name}` : '';
   if (source.kind !== 'git' && source.kind !== 'GitRepository') return `source is ${source.kind}${named}, not this repository`;
   if (!source.url) {

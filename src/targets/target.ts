@@ -104,6 +104,8 @@ export interface TargetSource {
   name?: string;
   /** Its URL, when the repository defines the source object (Flux) or names it (Argo CD). */
   url?: string;
+  /** Why what the source holds cannot be told from the repository (an artifact built in a way not evaluated). */
+  unevaluated?: string;
 }
 
 /** A declaration seen in the repository that safe-deploy does not render, and why. */

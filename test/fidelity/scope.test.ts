@@ -230,3 +230,55 @@ spec:
     expect(json.targets.map((t) => `${t.name} ${t.changes.map((c) => `${c.action} ${c.kind}/${c.name}`).join()}`)).toEqual(['apps update Application/web']);
   });
 });
+
+describe('Flux ExternalArtifacts of an ArtifactGenerator (Flux 2.7 monorepo layout)', () => {
+  const generator = (copies: string) => `apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  sources:
+    - {alias: monorepo, kind: GitRepository, name: flux-system}
+  artifacts:
+    - name: apps
+      originRevision: "@monorepo"
+      copy:
+${copies}`;
+  const layout = (copies: string) => ({
+    'clusters/production/flux-system/gotk-sync.yaml': gitRepository('flux-system', 'https://github.com/acme/fleet'),
+    'clusters/production/artifacts.yaml': generator(copies),
+    'clusters/production/apps.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 1h
+  sourceRef: {kind: ExternalArtifact, name: apps}
+  path: ./production
+  prune: true
+`,
+    'apps/base/kustomization.yaml': 'resources: [settings.yaml]\n',
+    'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'info' }),
+    'apps/production/kustomization.yaml': 'resources: [../base]\nnamePrefix: prod-\n',
+  });
+  const wholeDirectories = '        - {from: "@monorepo/apps/base/**", to: "@artifact/base/"}\n        - {from: "@monorepo/apps/production/**", to: "@artifact/production/"}\n';
+
+  it('renders the artifact path from the directory the generator copies: ./production of the artifact is apps/production', () => {
+    repo = new TestRepo();
+    const base = repo.commit(layout(wholeDirectories));
+    const json = review(base, repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'debug' }) }));
+    // `kubectl kustomize apps/production`: the base ConfigMap with the overlay's prefix.
+    expect(json.targets.map((t) => `${t.name} ${t.path} ${t.declaredBy?.file}`)).toEqual(['apps apps/production clusters/production/apps.yaml']);
+    expect(json.targets[0]!.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name} ${JSON.stringify(c.fields)}`)).toEqual([
+      'update ConfigMap shop/prod-settings [{"path":"data.level","before":"info","after":"debug"}]',
+    ]);
+  });
+
+  it('lists an artifact whose layout it does not evaluate as not rendered', () => {
+    repo = new TestRepo();
+    const filtered = '        - {from: "@monorepo/apps/**", to: "@artifact/", exclude: ["*.md"]}\n';
+    const base = repo.commit(layout(filtered));
+    const json = review(base, repo.commit({ 'clusters/production/apps.yaml': layout(filtered)['clusters/production/apps.yaml'].replace('1h', '30m') }));
+    expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual([
+      'apps: ArtifactGenerator flux-system builds artifact apps in a way safe-deploy does not evaluate (only whole directories of one source, "@source/dir/**" → "@artifact/dir/")',
+    ]);
+  });
+});
