@@ -200,14 +200,14 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const changed = await changedFiles(request.repo, forkPoint, headSha);
     trace('config');
     const known = knownRepository([...(config.repoURLs ?? []), ...(request.repoURLs ?? []), ...(await remoteURLs(request.repo))]);
-    const { targets: planned, notRendered } = await planTargets(config, base, head, changed, known);
-    trace(`plan (${planned.length} affected)`);
-    const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     const limits: Limits = {
       timeoutMs: (config.render.timeoutSeconds ?? DEFAULT_LIMITS.timeoutMs / 1000) * 1000,
       maxOutputBytes: (config.render.maxOutputMB ?? DEFAULT_LIMITS.maxOutputBytes / 2 ** 20) * 2 ** 20,
       maxMemoryBytes: (config.render.maxMemoryMB ?? DEFAULT_LIMITS.maxMemoryBytes / 2 ** 20) * 2 ** 20,
     };
+    const { targets: planned, notRendered } = await planTargets(config, base, head, changed, known, limits);
+    trace(`plan (${planned.length} affected)`);
+    const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     // Many kustomize targets render in a few batched builds, into the render cache.
     await Promise.all([
       prerender(base, targets.flatMap((t) => (t.base ? [t.base] : [])), limits),

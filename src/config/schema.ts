@@ -40,10 +40,19 @@ const excludeSchema = z.strictObject({
   path: z.string().min(1).optional(),
 });
 
+/** A cluster Argo CD knows (its cluster secret): what the ApplicationSet cluster generator lists. */
+const clusterSchema = z.strictObject({
+  server: z.string().min(1).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
 export const configSchema = z.strictObject({
   targets: z.array(targetSchema).optional(),
   /** The URLs Argo CD and Flux know this repository by, when the platform's own do not match them. */
   repoURLs: z.array(z.string().min(1)).optional(),
+  /** Clusters by name, as Argo CD's cluster secrets name them. */
+  clusters: z.record(z.string().min(1), clusterSchema).optional(),
   policies: z
     .strictObject({
       rules: z.record(z.string(), severityOrOff).default({}),

@@ -2,16 +2,21 @@
 // Argo CD Applications and Flux Kustomizations. Which of them render from this
 // repository is decided by targets/scope; plain directories are added per change by targets/plan.
 import { isObject, type JsonObject } from '../core/resource.js';
+import { renderTarget } from '../render/index.js';
+import { DEFAULT_LIMITS, type Limits } from '../render/sandbox.js';
 import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { readYaml, readYamlFile } from '../util/yaml-read.js';
 import { applicationExternal, applicationTargets, isApplication } from './argocd.js';
+import { isApplicationSet } from './appset/applicationset.js';
+import type { ClusterEntry } from './appset/generators.js';
 import { detectRenderer } from './detect.js';
 import { isArtifactGenerator } from './flux-artifacts.js';
 import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
+import { applicationSetTargets, childTargets, writtenObjects, type GeneratedOptions } from './generated.js';
 import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
 import { at, declaration, str } from './object-fields.js';
-import { MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
+import { isGenerated, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
 
 const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'source.extensions.fluxcd.io', 'helm.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;
@@ -66,11 +71,21 @@ interface Declared {
   file: string;
 }
 
+/** Files that name a declaring API group: what git finds without the process reading every manifest. */
+function declaringFiles(snapshot: Snapshot): Promise<string[]> {
+  return remembered(grepped, snapshot.sha, async () => (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort());
+}
+
+/** A file under a Helm chart's templates/: a template, whatever it parses as; the chart's render declares. */
+function isChartTemplate(snapshot: Snapshot, file: string): boolean {
+  const match = /^(?:(.*)\/)?templates\//.exec(file);
+  return match !== null && snapshot.files.has(match[1] ? `${match[1]}/Chart.yaml` : 'Chart.yaml');
+}
+
 /** The objects of a revision that may declare targets or name their sources, with their files. */
 function declaringObjects(snapshot: Snapshot): Promise<Declared[]> {
   return remembered(declaring, snapshot.sha, async () => {
-    // git finds the few files that can declare anything, without the process reading every manifest.
-    const candidates = (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort();
+    const candidates = (await declaringFiles(snapshot)).filter((f) => !isChartTemplate(snapshot, f));
     // A file that cannot be read or parsed (a Helm template, say) declares nothing; its own target reports any error.
     const documents = await Promise.all(
       candidates.map(async (file) => {
@@ -114,8 +129,8 @@ async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
   return all;
 }
 
-/** Declarations of a revision whose objects come from outside any repository (charts of a Helm repository). */
-export async function discoverExternal(snapshot: Snapshot): Promise<NotRendered[]> {
+/** Declarations whose objects come from outside any repository: charts of a Helm repository (Argo CD sources, HelmReleases). */
+async function externalDeclarations(snapshot: Snapshot): Promise<NotRendered[]> {
   const declared = await declaringObjects(snapshot);
   const sources = fluxSources(declared);
   const found = await Promise.all(
@@ -131,18 +146,44 @@ export async function discoverExternal(snapshot: Snapshot): Promise<NotRendered[
 }
 
 /**
+ * Declarations of a revision not rendered from it: charts of a Helm repository,
+ * ApplicationSets that cannot be evaluated, app-of-apps cycles.
+ */
+export async function discoverNotRendered(snapshot: Snapshot, options: DiscoveryOptions = {}): Promise<NotRendered[]> {
+  return [...(await externalDeclarations(snapshot)), ...(await discovery(snapshot, options)).notRendered];
+}
+
+/** What discovery needs from the review: the config's clusters, this repository's URLs, render limits. */
+export interface DiscoveryOptions {
+  clusters?: Record<string, ClusterEntry>;
+  known?: Set<string>;
+  limits?: Limits;
+}
+
+interface Discovery {
+  targets: Target[];
+  notRendered: NotRendered[];
+}
+
+/**
  * Every target of a revision except plain directories. A directory that an
  * Application or Flux Kustomization deploys is that declaration's target rather
  * than a target of its own.
  */
-export function discoverTargets(snapshot: Snapshot, declarations?: Promise<Target[]>): Promise<Target[]> {
-  return remembered(discovered, snapshot.sha, () => discover(snapshot, declarations));
+export async function discoverTargets(snapshot: Snapshot, options: DiscoveryOptions = {}, declarations?: Promise<Target[]>): Promise<Target[]> {
+  return (await discovery(snapshot, options, declarations)).targets;
+}
+
+function discovery(snapshot: Snapshot, options: DiscoveryOptions, declarations?: Promise<Target[]>): Promise<Discovery> {
+  const key = JSON.stringify([snapshot.sha, options.clusters ?? null, [...(options.known ?? [])].sort(), options.limits ?? DEFAULT_LIMITS, declarations ? 'given' : '']);
+  return remembered(discovered, key, () => discover(snapshot, options, declarations));
 }
 
 // Discovery by commit: a server reviews the same base for push after push.
 const MAX_REMEMBERED = 16;
-const discovered = new Map<string, Promise<Target[]>>();
+const discovered = new Map<string, Promise<Discovery>>();
 const declaring = new Map<string, Promise<Declared[]>>();
+const grepped = new Map<string, Promise<string[]>>();
 
 /** The promise remembered for a commit, made by `make` when there is none; a failure is not remembered. */
 function remembered<T>(cache: Map<string, Promise<T>>, sha: string, make: () => Promise<T>): Promise<T> {
@@ -156,18 +197,53 @@ function remembered<T>(cache: Map<string, Promise<T>>, sha: string, make: () => 
   return found;
 }
 
-async function discover(snapshot: Snapshot, declarations?: Promise<Target[]>): Promise<Target[]> {
-  const [declared, roots, charts] = await Promise.all([declarations ?? declaredTargets(snapshot), kustomizeRoots(snapshot), helmCharts(snapshot)]);
-  const claimed = new Set(declared.map((t) => `${t.renderer}:${t.path}`));
+const place = (t: Target): string => `${t.renderer}:${t.path}`;
+const declaredObject = (t: Target): string => `${t.declaredBy?.kind}|${t.declaredBy?.namespace ?? ''}|${t.name}|${t.declaredBy?.file}`;
+
+async function discover(snapshot: Snapshot, options: DiscoveryOptions, declarations?: Promise<Target[]>): Promise<Discovery> {
+  const [direct, roots, charts, objects, files] = await Promise.all([
+    declarations ?? declaredTargets(snapshot),
+    kustomizeRoots(snapshot),
+    helmCharts(snapshot),
+    declaringObjects(snapshot),
+    declaringFiles(snapshot),
+  ]);
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const generatedOptions: GeneratedOptions = {
+    clusters: options.clusters ?? {},
+    known: options.known ?? new Set(),
+    limits,
+    render: (target) => renderTarget(snapshot, target, limits),
+  };
+  const appsets = await Promise.all(objects.filter(({ object }) => isApplicationSet(object)).map(({ object, file }) => applicationSetTargets(snapshot, object, file, generatedOptions)));
+  const declared = [...direct, ...appsets.flatMap((a) => a.targets)];
+  const unclaimed = (claims: Target[], targets: Target[]) => {
+    const claimed = new Set(claims.map(place));
+    return targets.filter((t) => !claimed.has(place(t)));
+  };
   // Flux generates a kustomization over a path without one: the kustomizations below it are its resources.
   const generated = declared.filter((t) => t.flux && kustomizationFile(snapshot, repoDir(t.path)) === null).map((t) => repoDir(t.path));
   const inGenerated = (t: Target) => generated.some((dir) => dir === '' || t.path === dir || t.path.startsWith(`${dir}/`));
-  const found = [...roots, ...charts].filter((t) => !claimed.has(`${t.renderer}:${t.path}`) && !(t.renderer === 'kustomize' && inGenerated(t)));
+  const found = unclaimed(declared, [...roots, ...charts]).filter((t) => !(t.renderer === 'kustomize' && inGenerated(t)));
+  const children = await childTargets(snapshot, [...declared, ...found], new Set(files), writtenObjects(objects.map((o) => o.object)), fluxSources(objects), generatedOptions);
+  // An object a parent renders differently from its file (a kustomize patch) is applied as rendered.
+  const rendered = new Set(children.targets.map(declaredObject));
   // Keyed by identity, never by name: a declaration named like another target is a target of its own.
   // The same declaration twice in one file: the later one is what applying the file leaves.
   const byIdentity = new Map<string, Target>();
-  for (const target of [...declared, ...found]) byIdentity.set(targetIdentity(target), target);
-  return [...byIdentity.values()];
+  for (const target of [...declared.filter((t) => !rendered.has(declaredObject(t))), ...children.targets, ...unclaimed(children.targets, found)]) {
+    byIdentity.set(targetIdentity(target), target);
+  }
+  return { targets: [...byIdentity.values()], notRendered: [...appsets.flatMap((a) => a.notRendered), ...children.notRendered] };
+}
+
+/** Targets of a revision that come from evaluating something: ApplicationSets, templated declarations, app of apps. */
+async function generates(snapshot: Snapshot, targets: Target[]): Promise<boolean> {
+  if (targets.some(isGenerated)) return true;
+  const objects = await declaringObjects(snapshot);
+  if (objects.some(({ object }) => isApplicationSet(object))) return true;
+  const parsed = new Set(objects.map((o) => o.file));
+  return (await declaringFiles(snapshot)).some((file) => !parsed.has(file) || targets.some((t) => t.renderer !== 'plain' && t.path !== '.' && file.startsWith(`${t.path}/`)));
 }
 
 const DISCOVERY_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|requirements\.yaml)$/;
@@ -177,7 +253,9 @@ const DISCOVERY_FILES = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml|r
  * can change discovery (no kustomization, chart or Application/Flux file
  * changed on either side): most changes touch only manifests and values.
  */
-export async function discoverHead(base: Snapshot, baseTargets: Target[], head: Snapshot, changed: string[]): Promise<Target[]> {
+export async function discoverHead(base: Snapshot, baseTargets: Target[], head: Snapshot, changed: string[], options: DiscoveryOptions = {}): Promise<Target[]> {
+  // What is generated may change with any file (a new directory, a chart's values): all of it is evaluated again.
+  if (await generates(base, baseTargets)) return discoverTargets(head, options);
   const declarationFiles = new Set(baseTargets.flatMap((t) => (t.declaredBy ? [t.declaredBy.file] : [])));
   const manifests = changed.filter((file) => MANIFEST_EXTENSIONS.test(file));
   const texts = await Promise.all(
@@ -185,10 +263,10 @@ export async function discoverHead(base: Snapshot, baseTargets: Target[], head: 
   );
   const declarationsChanged =
     changed.some((file) => declarationFiles.has(file)) || texts.some((text) => DECLARATION_GROUPS.some((group) => text.includes(group)));
-  if (declarationsChanged) return discoverTargets(head);
+  if (declarationsChanged) return discoverTargets(head, options);
   if (changed.some((file) => DISCOVERY_FILES.test(file))) {
     // Kustomizations or charts changed, Applications did not: their targets are the base's.
-    return discoverTargets(head, Promise.resolve(baseTargets.filter((t) => t.declaredBy)));
+    return discoverTargets(head, options, Promise.resolve(baseTargets.filter((t) => t.declaredBy)));
   }
   return baseTargets;
 }

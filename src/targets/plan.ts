@@ -7,10 +7,11 @@ import { CONFIG_FILE } from '../config/load.js';
 import { plainFiles } from '../render/plain.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
-import { discoverExternal, discoverHead, discoverTargets } from './discover.js';
+import { discoverHead, discoverNotRendered, discoverTargets, type DiscoveryOptions } from './discover.js';
+import type { Limits } from '../render/sandbox.js';
 import { repositoryURLs, splitByRepository } from './scope.js';
 import { targetInputs, type TargetInputs } from './inputs.js';
-import { dirOf, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
+import { dirOf, isGenerated, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
 
 export interface Plan {
   targets: PlannedTarget[];
@@ -135,8 +136,9 @@ function dataOf(sides: Array<Side | undefined>): Set<string> {
 
 /** Same definition and byte-identical inputs (by blob id) on both sides: the render cannot differ. */
 function identical(base: Side, head: Side, baseSnap: Snapshot, headSnap: Snapshot): boolean {
-  const { declaredBy: _b, ...baseDef } = base.target;
-  const { declaredBy: _h, ...headDef } = head.target;
+  // A child's parent may change in ways that leave the child as it was.
+  const { declaredBy: _b, parent: _bp, ...baseDef } = base.target;
+  const { declaredBy: _h, parent: _hp, ...headDef } = head.target;
   if (JSON.stringify(baseDef) !== JSON.stringify(headDef)) return false;
   const files = (side: Side) => [...side.inputs.files].filter((f) => f !== side.target.declaredBy?.file);
   const [a, b] = [files(base), files(head)];
@@ -191,11 +193,19 @@ function distinctNames(planned: PlannedTarget[]): PlannedTarget[] {
  * discovered at base and head, kept when a changed file is among their inputs
  * on either side, unless those inputs are byte-identical at base and head.
  */
-export async function planTargets(config: Config, base: Snapshot, head: Snapshot, changedFiles: string[], repoURLs: Set<string> = new Set()): Promise<Plan> {
+export async function planTargets(
+  config: Config,
+  base: Snapshot,
+  head: Snapshot,
+  changedFiles: string[],
+  repoURLs: Set<string> = new Set(),
+  limits?: Limits,
+): Promise<Plan> {
   const changed = new Set(changedFiles);
   const configured = config.targets !== undefined;
-  const baseFound = configured ? configuredTargets(config, base) : await discoverTargets(base);
-  const headFound = configured ? configuredTargets(config, head) : await discoverHead(base, baseFound, head, changedFiles);
+  const options: DiscoveryOptions = { ...(config.clusters ? { clusters: config.clusters } : {}), ...(repoURLs.size ? { known: repoURLs } : {}), ...(limits ? { limits } : {}) };
+  const baseFound = configured ? configuredTargets(config, base) : await discoverTargets(base, options);
+  const headFound = configured ? configuredTargets(config, head) : await discoverHead(base, baseFound, head, changedFiles, options);
   const known = repositoryURLs(repoURLs, baseFound);
   const baseSplit = splitByRepository(baseFound, known);
   const headSplit = splitByRepository(headFound, known);
@@ -221,7 +231,9 @@ export async function planTargets(config: Config, base: Snapshot, head: Snapshot
     const before = pair.base && withData(pair.base, base, baseData);
     const after = pair.head && withData(pair.head, head, headData);
     const touched = [before, after].some((side) => side && [...side.inputs.files].some((f) => changed.has(f)));
-    if (!touched || (before && after && identical(before, after, base, head))) return;
+    // A generated target's definition comes from files that are not its inputs (a parent's values, a generator's files).
+    const evaluated = [before, after].some((side) => side && isGenerated(side.target));
+    if (!(touched || evaluated) || (before && after && identical(before, after, base, head))) return;
     planned.push({ name: named[i]!.name, base: before?.target ?? null, head: after?.target ?? null });
   });
   if (!configured) {
@@ -232,7 +244,7 @@ export async function planTargets(config: Config, base: Snapshot, head: Snapshot
       planned.push({ name: dir, base: atBase ? withDataFiles(target, base, baseData) : null, head: withDataFiles(target, head, headData) });
     }
   }
-  const external = configured ? [] : [...(await discoverExternal(base)), ...(await discoverExternal(head))];
+  const external = configured ? [] : [...(await discoverNotRendered(base, options)), ...(await discoverNotRendered(head, options))];
   return { targets: distinctNames(planned), notRendered: touchedDeclarations([...baseSplit.foreign, ...headSplit.foreign, ...external], changed) };
 }
 

@@ -82,6 +82,8 @@ export interface Target {
   prune?: false;
   /** Argo CD targets: the Application's sync options and ignoreDifferences. */
   sync?: ArgoSync;
+  /** App of apps: the target whose render declares this one. */
+  parent?: Target;
 }
 
 /** How the target's controller syncs it: Argo CD's model for Applications; Helm hooks wherever Helm renders. */
@@ -94,6 +96,11 @@ export function syncModelOf(target: Target): SyncModel {
     ...(target.renderer === 'helm' && !target.sync ? { helmRelease: true } : {}),
     helmHooks,
   };
+}
+
+/** A target that exists because something was evaluated (an ApplicationSet, a parent's render): its definition may change with any file. */
+export function isGenerated(target: Target): boolean {
+  return target.parent !== undefined || target.declaredBy?.kind === 'ApplicationSet';
 }
 
 /** The source a declaration names: a git repository (Argo CD repoURL, Flux GitRepository) or another kind. */
@@ -122,7 +129,8 @@ export interface NotRendered {
 export function targetIdentity(target: Target): string {
   const d = target.declaredBy;
   // target.name, not d.name: a multi-source Application declares one target per source.
-  return d ? `${d.kind}|${d.namespace ?? ''}|${target.name}|${d.file}` : `${target.renderer}|${target.path}`;
+  const own = d ? `${d.kind}|${d.namespace ?? ''}|${target.name}|${d.file}` : `${target.renderer}|${target.path}`;
+  return target.parent ? `${own}<${targetIdentity(target.parent)}` : own;
 }
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
