@@ -19,7 +19,7 @@ import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
-import { assertRepository, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
+import { assertRepository, branchName, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
@@ -40,6 +40,8 @@ export interface ReviewRequest {
   targets?: string[];
   /** URLs the platform knows this repository by (clone, web, ssh), besides its git remotes and the config's repoURLs. */
   repoURLs?: string[];
+  /** The branch the merge request targets; else the branch `base` names, if it names one. */
+  baseBranch?: string;
 }
 
 type RenderOutcome = { ok: true; resources: Resource[]; notes: string[] } | { ok: false; error: RenderError };
@@ -205,7 +207,8 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
       maxOutputBytes: (config.render.maxOutputMB ?? DEFAULT_LIMITS.maxOutputBytes / 2 ** 20) * 2 ** 20,
       maxMemoryBytes: (config.render.maxMemoryMB ?? DEFAULT_LIMITS.maxMemoryBytes / 2 ** 20) * 2 ** 20,
     };
-    const { targets: planned, notRendered } = await planTargets(config, base, head, changed, known, limits);
+    const baseBranch = request.baseBranch ?? (await branchName(request.repo, request.base));
+    const { targets: planned, notRendered } = await planTargets(config, base, head, changed, known, limits, baseBranch);
     trace(`plan (${planned.length} affected)`);
     const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     // Many kustomize targets render in a few batched builds, into the render cache.

@@ -65,7 +65,8 @@ async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: M
     login: env.SAFE_DEPLOY_GITHUB_LOGIN || 'github-actions[bot]',
     ...(runUrl ? { targetUrl: runUrl } : {}),
   });
-  return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha, repoURLs: [`${server}/${owner}/${name}`] }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
+  const baseBranch = env.GITHUB_BASE_REF ? { baseBranch: env.GITHUB_BASE_REF } : {};
+  return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha, repoURLs: [`${server}/${owner}/${name}`], ...baseBranch }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
 }
 
 function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): MergeRequestJob | null {
@@ -89,7 +90,8 @@ function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): Me
     currentUser(api),
   );
   const baseSha = required(env, 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'run in a merge request pipeline');
-  return { session, code: { repo, baseSha, headSha, repoURLs: ciRepoURLs(env) }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
+  const baseBranch = env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME ? { baseBranch: env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME } : {};
+  return { session, code: { repo, baseSha, headSha, repoURLs: ciRepoURLs(env), ...baseBranch }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
 }
 
 /** The URLs the CI job's project is known by (its checkout's remotes are added by the review itself). */

@@ -118,6 +118,12 @@ export async function reportEarlyFailure(session: MergeRequestSession, error: un
   deps.metrics.reviewed(session.platform, 'error', 0);
 }
 
+/** The branch the merge request targets: the remote's base ref, or what the CI job says. */
+function targetBranch(code: CodeSource): { baseBranch?: string } {
+  const branch = 'baseRef' in code ? /^refs\/heads\/(.+)$/.exec(code.baseRef)?.[1] : code.baseBranch;
+  return branch ? { baseBranch: branch } : {};
+}
+
 /**
  * Reviews one push. `source` may be a function: reading the merge request or a
  * token for its code can fail too, and then the status says so like any failure.
@@ -148,7 +154,7 @@ export async function reviewMergeRequest(
     const repo = 'repo' in code ? code.repo : await fetchCode(deps.mirrors!, code);
     if (!ticket.isCurrent()) throw new Superseded();
     const comments = await session.listComments();
-    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha, repoURLs: code.repoURLs }, deps.records.active(comments, code.headSha, session.key, log)));
+    const result = (held = await (deps.reviewer ?? inProcessReviewer).review({ repo, base: code.baseSha, head: code.headSha, repoURLs: code.repoURLs, ...targetBranch(code) }, deps.records.active(comments, code.headSha, session.key, log)));
     const review = result.review;
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     await deps.onReview?.(result);

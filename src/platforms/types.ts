@@ -64,6 +64,8 @@ export interface LocalCode {
   baseSha: string;
   headSha: string;
   repoURLs: string[];
+  /** The branch the merge request targets, when the CI job says it. */
+  baseBranch?: string;
 }
 
 export type CodeSource = RemoteCode | LocalCode;

@@ -118,6 +118,15 @@ export async function listTree(repo: string, sha: string): Promise<Map<string, T
   return files;
 }
 
+/** The branch a revision names ("main", "origin/main"), or undefined for a commit id, a tag or an expression. */
+export async function branchName(repo: string, revision: string): Promise<string | undefined> {
+  // Named as an argument, a revision starting with "-" would be an option; resolveCommit refuses those already.
+  if (revision.startsWith('-')) return undefined;
+  const full = await git(repo, ['rev-parse', '--symbolic-full-name', revision]).catch(() => '');
+  const branch = /^refs\/(?:heads|remotes\/[^/]+)\/(.+)$/.exec(full.trim())?.[1];
+  return branch === 'HEAD' ? undefined : branch;
+}
+
 /** The fetch URLs of the repository's remotes: the names Argo CD and Flux may know it by. */
 export async function remoteURLs(repo: string): Promise<string[]> {
   const out = await git(repo, ['config', '--get-regexp', '^remote\\..*\\.url$']).catch(() => '');

@@ -5,7 +5,7 @@ import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
 import type { ArgoSync } from '../core/sync/model.js';
-import type { HelmOptions, NotRendered, Target } from './target.js';
+import type { HelmOptions, NotRendered, Target, TargetSource } from './target.js';
 
 function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string): HelmOptions {
   const helm = isObject(source.helm) ? source.helm : {};
@@ -52,6 +52,13 @@ function sourcesOf(app: JsonObject): JsonObject[] {
   return (Array.isArray(many) ? many : [at(app, 'spec', 'source')]).filter(isObject);
 }
 
+/** An Application source's repository and revision: HEAD (or none) follows the default branch, a full commit id is fixed. */
+function gitSource(source: JsonObject): TargetSource {
+  const revision = str(source.targetRevision);
+  const follows = revision === undefined || revision === 'HEAD' ? {} : /^[0-9a-f]{40}$/i.test(revision) ? { pinned: `commit ${revision}` } : { branch: revision };
+  return { kind: 'git', ...(str(source.repoURL) ? { url: str(source.repoURL)! } : {}), ...follows };
+}
+
 /** Targets of one Argo CD Application: one per source with a path in this repository. */
 export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: string): Target[] {
   const name = str(at(app, 'metadata', 'name'));
@@ -77,7 +84,7 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
       namespace,
       declaredBy,
       sync: syncSettings(app),
-      source: { kind: 'git', ...(str(source.repoURL) ? { url: str(source.repoURL)! } : {}) },
+      source: gitSource(source),
     };
     if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name);
     if (renderer === 'kustomize' && (str(kustomize.namePrefix) || str(kustomize.nameSuffix) || images.length)) {

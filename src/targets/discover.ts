@@ -213,7 +213,7 @@ async function discover(snapshot: Snapshot, options: DiscoveryOptions, declarati
     clusters: options.clusters ?? {},
     known: options.known ?? new Set(),
     limits,
-    render: (target) => renderTarget(snapshot, target, limits),
+    render: async (target) => (await renderTarget(snapshot, target, limits)).resources,
   };
   const appsets = await Promise.all(objects.filter(({ object }) => isApplicationSet(object)).map(({ object, file }) => applicationSetTargets(snapshot, object, file, generatedOptions)));
   const declared = [...direct, ...appsets.flatMap((a) => a.targets)];

@@ -35,8 +35,19 @@ export function referencedSource(ref: JsonValue | undefined, referrer: JsonObjec
   const kind = str(at(ref, 'kind')) ?? 'GitRepository';
   const namespace = str(at(ref, 'namespace')) ?? namespaceOf(referrer);
   const name = str(at(ref, 'name')) ?? '';
-  const url = str(at(sources.get(sourceKey(kind, namespace, name)), 'spec', 'url'));
-  return { kind, name: `${namespace}/${name}`, ...(url ? { url } : {}) };
+  const defined = sources.get(sourceKey(kind, namespace, name));
+  const url = str(at(defined, 'spec', 'url'));
+  return { kind, name: `${namespace}/${name}`, ...(url ? { url } : {}), ...(kind === 'GitRepository' ? gitReference(at(defined, 'spec', 'ref')) : {}) };
+}
+
+/** What a GitRepository's spec.ref follows: a branch, or a fixed tag, semver range, commit or ref name. */
+function gitReference(ref: JsonValue | undefined): Pick<TargetSource, 'branch' | 'pinned'> {
+  for (const field of ['commit', 'name', 'semver', 'tag'] as const) {
+    const value = str(at(ref, field));
+    if (value) return { pinned: `${field} ${value}` };
+  }
+  const branch = str(at(ref, 'branch'));
+  return branch ? { branch } : {};
 }
 
 /**

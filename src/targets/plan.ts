@@ -9,7 +9,7 @@ import type { Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
 import { discoverHead, discoverNotRendered, discoverTargets, type DiscoveryOptions } from './discover.js';
 import type { Limits } from '../render/sandbox.js';
-import { repositoryURLs, splitByRepository } from './scope.js';
+import { repositoryScope, splitByRepository } from './scope.js';
 import { targetInputs, type TargetInputs } from './inputs.js';
 import { dirOf, isGenerated, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
 
@@ -200,15 +200,16 @@ export async function planTargets(
   changedFiles: string[],
   repoURLs: Set<string> = new Set(),
   limits?: Limits,
+  baseBranch?: string,
 ): Promise<Plan> {
   const changed = new Set(changedFiles);
   const configured = config.targets !== undefined;
   const options: DiscoveryOptions = { ...(config.clusters ? { clusters: config.clusters } : {}), ...(repoURLs.size ? { known: repoURLs } : {}), ...(limits ? { limits } : {}) };
   const baseFound = configured ? configuredTargets(config, base) : await discoverTargets(base, options);
   const headFound = configured ? configuredTargets(config, head) : await discoverHead(base, baseFound, head, changedFiles, options);
-  const known = repositoryURLs(repoURLs, baseFound);
-  const baseSplit = splitByRepository(baseFound, known);
-  const headSplit = splitByRepository(headFound, known);
+  const scope = repositoryScope(repoURLs, baseBranch, baseFound);
+  const baseSplit = splitByRepository(baseFound, scope);
+  const headSplit = splitByRepository(headFound, scope);
   const [baseTargets, headTargets] = [baseSplit.ours, headSplit.ours];
   const [baseSides, headSides] = await Promise.all([sidesOf(base, baseTargets), sidesOf(head, headTargets)]);
   // Configured targets come from the base config on both sides: the same list.

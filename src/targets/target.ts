@@ -111,6 +111,10 @@ export interface TargetSource {
   name?: string;
   /** Its URL, when the repository defines the source object (Flux) or names it (Argo CD). */
   url?: string;
+  /** The branch the source follows; absent for the repository's default (Argo CD HEAD) or when not said. */
+  branch?: string;
+  /** A fixed revision ("tag v1.2.0", "commit 1a2b…"): no merge changes what it deploys. */
+  pinned?: string;
   /** Why what the source holds cannot be told from the repository (an artifact built in a way not evaluated). */
   unevaluated?: string;
 }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Snapshot } from '../../src/repo/snapshot.js';
-import { discoverExternal, discoverTargets } from '../../src/targets/discover.js';
+import { discoverNotRendered, discoverTargets } from '../../src/targets/discover.js';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
@@ -508,7 +508,7 @@ data:
     const base = repo.commit({ 'clusters/prod/redis.yaml': external });
     snapshot = await Snapshot.open(repo.dir, base);
     expect(await discoverTargets(snapshot)).toEqual([]);
-    expect(await discoverExternal(snapshot)).toEqual([
+    expect(await discoverNotRendered(snapshot)).toEqual([
       {
         name: 'web',
         declaredBy: { kind: 'HelmRelease', namespace: 'flux-system', name: 'web', file: 'clusters/prod/redis.yaml' },
@@ -519,7 +519,7 @@ data:
     // Vendored: the chart of that name and version in the repository is rendered.
     snapshot = await Snapshot.open(repo.dir, repo.commit({ ...chart, 'clusters/prod/redis.yaml': release('HelmRepository', 'web') }));
     expect((await discoverTargets(snapshot)).map((t) => `${t.name} ${t.renderer} ${t.path} ${t.helm?.releaseName}`)).toContain('web helm charts/web shop-web');
-    expect(await discoverExternal(snapshot)).toEqual([]);
+    expect(await discoverNotRendered(snapshot)).toEqual([]);
   });
 
   it('deletes what leaves the build only with spec.prune: true, and never an object marked prune: disabled', () => {

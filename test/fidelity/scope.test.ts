@@ -282,3 +282,63 @@ spec:
     ]);
   });
 });
+
+describe('sources of this repository at another revision', () => {
+  it("a tenant's GitRepository of this repository's URL on another branch is not this merge's to render (Flux multi-tenancy)", () => {
+    repo = new TestRepo();
+    const tenant = (interval: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: dev-team, namespace: apps}
+spec:
+  interval: ${interval}
+  url: https://github.com/acme/fleet
+  ref: {branch: dev-team}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: dev-team, namespace: apps}
+spec:
+  interval: 5m
+  sourceRef: {kind: GitRepository, name: dev-team}
+  prune: true
+`;
+    const base = repo.commit({
+      // As `flux bootstrap` writes it: the source of this repository and the Kustomization that syncs the cluster folder.
+      'clusters/staging/flux-system/gotk-sync.yaml': `${gitRepository('flux-system', 'https://github.com/acme/fleet')}---\n${fluxKustomization('flux-system', './clusters/staging')}`,
+      'tenants/dev-team/sync.yaml': tenant('1m'),
+    });
+    const json = review(base, repo.commit({ 'tenants/dev-team/sync.yaml': tenant('2m') }));
+    // The bootstrap source follows main: the tenant's path "./" is the dev-team branch, which this merge does not touch.
+    expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual(['dev-team: source follows revision dev-team, not branch main']);
+    expect(json.targets.map((t) => `${t.name} ${t.path}`)).toEqual(['tenants/dev-team tenants/dev-team']);
+  });
+
+  it('an Application pinned to a commit, or following another branch than the one merged into, is listed, not rendered', () => {
+    repo = new TestRepo();
+    const app = (name: string, revision: string, replicas: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  source: {repoURL: https://github.com/acme/fleet, path: apps/staging, targetRevision: "${revision}", kustomize: {patches: []}}
+  destination: {namespace: shop}
+  info: [{name: replicas, value: "${replicas}"}]
+`;
+    const files = (replicas: string) => ({
+      'argo/head.yaml': app('follows-head', 'HEAD', replicas),
+      'argo/main.yaml': app('follows-main', 'main', replicas),
+      'argo/release.yaml': app('follows-release', 'release-1.2', replicas),
+      'argo/pinned.yaml': app('pinned', '0123456789abcdef0123456789abcdef01234567', replicas),
+    });
+    const base = repo.commit({ ...multiCluster, ...files('1') });
+    repo.git('branch', 'target', base);
+    const head = repo.commit({ ...files('2'), 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'warn' }) });
+    // Merging into "target": neither "main" nor "release-1.2" is that branch.
+    const json = review('target', head);
+    expect(json.targets.filter((t) => t.declaredBy?.kind === 'Application').map((t) => t.name)).toEqual(['follows-head']);
+    expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`).sort()).toEqual([
+      'follows-main: source follows revision main, not branch target',
+      'follows-release: source follows revision release-1.2, not branch target',
+      'pinned: source is pinned to commit 0123456789abcdef0123456789abcdef01234567: merging does not change what it deploys',
+    ]);
+  });
+});
