@@ -2,6 +2,7 @@
 // ApplicationSet generates, and those a target renders (app of apps), followed to a
 // bounded depth, a cycle refused. A child is declared by the object its parent
 // renders, in the parent's file, and read with the parent's inputs.
+import { availableParallelism } from 'node:os';
 import { isObject, type JsonObject, type JsonValue, type Resource } from '../core/resource.js';
 import type { Snapshot } from '../repo/snapshot.js';
 import type { Limits } from '../render/sandbox.js';
@@ -13,6 +14,7 @@ import { targetInputs } from './inputs.js';
 import { at, declaration, str } from './object-fields.js';
 import { normalizeRepoURL } from './repo-url.js';
 import type { NotRendered, Target } from './target.js';
+import { mapLimit } from '../util/map-limit.js';
 
 export const MAX_APP_DEPTH = 4;
 
@@ -77,17 +79,15 @@ export async function childTargets(
   let level = parents;
   for (let depth = 1; level.length > 0; depth++) {
     const candidates = await Promise.all(
-      level.map(async (t) => (t.renderer !== 'plain' && [...(await targetInputs(snapshot, t)).files].some((f) => declaringFiles.has(f)) ? t : null)),
+      // The file that declares a target is its input, not something it renders.
+      level.map(async (t) => (t.renderer !== 'plain' && [...(await targetInputs(snapshot, t)).files].some((f) => f !== t.declaredBy?.file && declaringFiles.has(f)) ? t : null)),
     );
+    const parents = candidates.filter((t): t is Target => t !== null);
+    // A parent that does not render yields nothing here: its own review reports why.
+    const renders = await mapLimit(parents, Math.max(1, availableParallelism()), (parent) => options.render(parent).catch((): Resource[] => []));
     const next: Target[] = [];
-    for (const parent of candidates.filter((t): t is Target => t !== null)) {
-      let rendered: Resource[];
-      try {
-        rendered = await options.render(parent);
-      } catch {
-        continue; // the parent's own review reports why it does not render
-      }
-      for (const resource of rendered) {
+    for (const [i, parent] of parents.entries()) {
+      for (const resource of renders[i]!) {
         const object = resource.object;
         const file = resource.source?.file ?? (parent.declaredBy?.file ?? parent.path);
         if (direct.has(canonical(object))) continue;
