@@ -64,8 +64,11 @@ export function labelsOf(object: JsonValue | undefined, ...path: string[]): Reco
   return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
 }
 
-/** Whether a LabelSelector (matchLabels + matchExpressions) selects these labels. An empty selector selects everything. */
-export function selects(selector: JsonValue | undefined, labels: Record<string, string>): boolean {
+/**
+ * Whether a LabelSelector (matchLabels + matchExpressions) selects these labels. An empty selector selects
+ * everything; an expression with an unknown operator is what `unknownOperator` says (by default: no match).
+ */
+export function selects(selector: JsonValue | undefined, labels: Record<string, string>, unknownOperator: (operator: string) => boolean = () => false): boolean {
   if (!isObject(selector)) return false;
   const match = labelsOf(selector, 'matchLabels');
   if (!Object.entries(match).every(([k, v]) => labels[k] === v)) return false;
@@ -83,7 +86,7 @@ export function selects(selector: JsonValue | undefined, labels: Record<string, 
       case 'DoesNotExist':
         return !(key in labels);
       default:
-        return false;
+        return unknownOperator(String(e.operator));
     }
   });
 }

@@ -1,6 +1,7 @@
 import type { RendererName, TargetDeclaration } from '../core/model.js';
 import type { JsonObject, JsonValue } from '../core/resource.js';
 import type { ArgoSync, SyncModel } from '../core/sync/model.js';
+import type { FluxSpec } from '../core/flux/kustomization.js';
 
 export interface HelmOptions {
   releaseName?: string;
@@ -29,15 +30,7 @@ export interface ValuesReference {
 }
 
 /** What a Flux Kustomization does around the build of its path (kustomize-controller), written from its spec. */
-export interface FluxKustomizeOptions {
-  /** Set as the kustomization's namespace: it overrides every namespace, it is no default. */
-  targetNamespace?: string;
-  namePrefix?: string;
-  nameSuffix?: string;
-  /** Appended to the path's kustomization (or to the one Flux generates when it has none). */
-  patches?: JsonValue[];
-  images?: JsonObject[];
-  components?: string[];
+export interface FluxKustomizeOptions extends FluxSpec {
   ignoreMissingComponents?: boolean;
   /** Set on every object's own metadata after the build. */
   commonMetadata?: { labels?: JsonObject; annotations?: JsonObject };

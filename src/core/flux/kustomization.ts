@@ -5,10 +5,13 @@
 // patches and components are appended, images merge by name. Pure.
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
 
+/** What a Flux Kustomization's spec writes into the kustomization of its path. */
 export interface FluxSpec {
+  /** Set as the kustomization's namespace: it overrides every namespace, it is no default. */
   targetNamespace?: string;
   namePrefix?: string;
   nameSuffix?: string;
+  /** Appended to the path's kustomization (or to the one Flux generates when it has none). */
   patches?: JsonValue[];
   images?: JsonObject[];
   components?: string[];

@@ -6,6 +6,7 @@
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { isObject, type JsonObject, type JsonValue } from '../../core/resource.js';
+import { selects } from '../../core/pod.js';
 import { RenderError } from '../../errors.js';
 import type { Snapshot } from '../../repo/snapshot.js';
 import { at, str } from '../object-fields.js';
@@ -158,26 +159,10 @@ async function gitParams(git: JsonObject, ctx: GeneratorContext): Promise<Params
   throw new RenderError('git generator: neither directories nor files');
 }
 
+/** A generator's selector: none selects every parameter set; an unknown operator fails the ApplicationSet, as in Argo CD. */
 function selectorMatches(selector: JsonValue | undefined, labels: Record<string, string>): boolean {
-  if (!isObject(selector)) return true;
-  const matchLabels = isObject(selector.matchLabels) ? selector.matchLabels : {};
-  if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === v)) return false;
-  const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions.filter(isObject) : [];
-  return expressions.every((e) => {
-    const key = str(e.key) ?? '';
-    const values = Array.isArray(e.values) ? e.values.map(String) : [];
-    switch (e.operator) {
-      case 'In':
-        return key in labels && values.includes(labels[key]!);
-      case 'NotIn':
-        return !(key in labels) || !values.includes(labels[key]!);
-      case 'Exists':
-        return key in labels;
-      case 'DoesNotExist':
-        return !(key in labels);
-      default:
-        throw new RenderError(`selector: unknown operator ${String(e.operator)}`);
-    }
+  return !isObject(selector) || selects(selector, labels, (operator) => {
+    throw new RenderError(`selector: unknown operator ${operator}`);
   });
 }
 
