@@ -1,6 +1,6 @@
 // The Helm renderer: `helm template` of a chart at one revision, offline, with
 // vendored dependencies only, no plugins or post-renderers, test hooks skipped.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
@@ -112,26 +112,33 @@ function sourceFile(chart: string, snapshot: Snapshot): (comment: string) => str
 
 export async function renderHelm(snapshot: Snapshot, target: Target, limits: Limits): Promise<Resource[]> {
   const tool = await findTool('helm');
+  const archive = target.helm?.chartArchive;
   const chart = repoDir(target.path);
-  if (!snapshot.files.has(chart ? `${chart}/Chart.yaml` : 'Chart.yaml')) throw new RenderError('no Chart.yaml in the chart directory', target.path);
-  await checkVendored(snapshot, chart);
-  await checkSchemas(snapshot, chart);
+  if (!archive) {
+    if (!snapshot.files.has(chart ? `${chart}/Chart.yaml` : 'Chart.yaml')) throw new RenderError('no Chart.yaml in the chart directory', target.path);
+    await checkVendored(snapshot, chart);
+    await checkSchemas(snapshot, chart);
+  }
   const valueFiles = (target.helm?.valueFiles ?? []).map((file) => {
     const path = resolveInRepo(chart, file);
     if (path === null) throw new RenderError(`value file "${file}" points outside the repository; refused`, target.declaredBy?.file ?? target.path);
     if (!snapshot.files.has(path)) throw new RenderError(`value file "${file}" not found`, path);
     return path;
   });
-  await snapshot.materialize([...snapshot.filesUnder(chart), ...valueFiles], chart ? `${chart}/Chart.yaml` : 'Chart.yaml');
+  const declaredIn = target.declaredBy?.file ?? target.path;
+  await snapshot.materialize(archive ? valueFiles : [...snapshot.filesUnder(chart), ...valueFiles], archive ? declaredIn : chart ? `${chart}/Chart.yaml` : 'Chart.yaml');
 
   const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-values-'));
   try {
     const valuesDir = await unguessableDir(scratch);
     await Promise.all([openToRenderer(snapshot.root), openToRenderer(valuesDir)]);
-    const args = [...tool.prefix, releaseNameFor(target), chart || '.', '--namespace', target.namespace, '--skip-tests', '--include-crds'];
+    // The renderer sees the cached archive only as a copy beside the values.
+    const chartArg = archive ? join(valuesDir, 'chart.tgz') : chart || '.';
+    if (archive) await copyFile(archive.file, chartArg);
+    const args = [...tool.prefix, releaseNameFor(target), chartArg, '--namespace', target.namespace, '--skip-tests', '--include-crds'];
     // Without a private network and file system, a schema inside an archive could make helm fetch or read
     // what it names: validation is skipped there (docs/security.md).
-    if (sandboxIsolation().isolation !== 'bwrap' && hasArchivedSubcharts(snapshot, chart)) args.push('--skip-schema-validation');
+    if (sandboxIsolation().isolation !== 'bwrap' && (archive || hasArchivedSubcharts(snapshot, chart))) args.push('--skip-schema-validation');
     if (target.kubernetesVersion) args.push('--kube-version', target.kubernetesVersion.replace(/^v?/, 'v'));
     for (const file of valueFiles) args.push('--values', file);
     const values = target.helm?.valuesFrom ? await releaseValues(snapshot, target) : target.helm?.values;
@@ -154,7 +161,8 @@ export async function renderHelm(snapshot: Snapshot, target: Target, limits: Lim
       if (error instanceof RenderError) throw new RenderError(withoutSchemaValues(error.reason), error.file, error.line);
       throw error;
     });
-    return await parseObjects(output, `${target.path} (helm template)`, target.namespace, { fileFromComment: sourceFile(chart, snapshot) });
+    const fileFromComment = archive ? () => declaredIn : sourceFile(chart, snapshot);
+    return await parseObjects(output, `${archive ? `${archive.chart} ${archive.version}` : target.path} (helm template)`, target.namespace, { fileFromComment });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

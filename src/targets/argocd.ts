@@ -5,15 +5,18 @@ import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { detectRenderer } from './detect.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
 import type { ArgoSync } from '../core/sync/model.js';
-import type { HelmOptions, NotRendered, Target, TargetSource } from './target.js';
+import { cachedChart } from './chart-cache.js';
+import { dirOf, repoDir, type ChartArchive, type HelmOptions, type NotRendered, type Target, type TargetSource } from './target.js';
 
-function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string): HelmOptions {
+function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string, archive?: ChartArchive): HelmOptions {
   const helm = isObject(source.helm) ? source.helm : {};
-  const valueFiles = strings(helm.valueFiles).map((v) => {
+  const valueFiles = strings(helm.valueFiles).flatMap((v) => {
     // "$values/envs/prod.yaml": a file of the source whose ref is "values", taken as this repository.
     const ref = /^\$([^/]+)\/(.*)$/.exec(v);
     const full = ref && refs.has(ref[1]!) ? resolveInRepo(refs.get(ref[1]!)!, ref[2]!) : null;
-    return full === null ? v : relativeTo(chartDir, full);
+    // Other value files of a cached archive are files inside the chart: not modelled.
+    if (full === null) return archive ? [] : [v];
+    return [relativeTo(chartDir, full)];
   });
   const values = isObject(helm.valuesObject) ? helm.valuesObject : str(helm.values);
   const parameters = (Array.isArray(helm.parameters) ? helm.parameters : []).flatMap((p) =>
@@ -27,6 +30,7 @@ function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, str
     ...(valueFiles.length ? { valueFiles } : {}),
     ...(values !== undefined ? { values } : {}),
     ...(parameters.length ? { parameters } : {}),
+    ...(archive ? { chartArchive: archive } : {}),
   };
 }
 
@@ -68,13 +72,17 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
   const sources = sourcesOf(app);
   const refs = new Map<string, string>();
   for (const source of sources) if (str(source.ref)) refs.set(source.ref as string, cleanPath(str(source.path) ?? '') ?? '');
-  const withPath = sources.flatMap((source) => {
+  const withPath = sources.flatMap((source): Array<{ source: JsonObject; path: string; archive?: ChartArchive }> => {
     const raw = str(source.path);
-    const path = raw === undefined || str(source.chart) ? null : cleanPath(raw);
+    const chart = str(source.chart);
+    // A chart of a Helm repository renders from the server's chart cache, when it holds it.
+    const archive = chart ? cachedChart(chart, str(source.targetRevision)) : null;
+    if (archive) return [{ source, path: repoDir(dirOf(file)), archive }];
+    const path = raw === undefined || chart ? null : cleanPath(raw);
     return path !== null && (path === '' ? snapshot.files.size > 0 : snapshot.hasDir(path)) ? [{ source, path }] : [];
   });
-  return withPath.map(({ source, path }, i) => {
-    const renderer = detectRenderer(snapshot, path);
+  return withPath.map(({ source, path, archive }, i) => {
+    const renderer = archive ? 'helm' : detectRenderer(snapshot, path);
     const kustomize = isObject(source.kustomize) ? source.kustomize : {};
     const images = strings(kustomize.images);
     const target: Target = {
@@ -84,9 +92,9 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
       namespace,
       declaredBy,
       sync: syncSettings(app),
-      source: gitSource(source),
+      ...(archive ? {} : { source: gitSource(source) }),
     };
-    if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name);
+    if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name, archive);
     if (renderer === 'kustomize' && (str(kustomize.namePrefix) || str(kustomize.nameSuffix) || images.length)) {
       target.kustomize = {
         ...(str(kustomize.namePrefix) ? { namePrefix: str(kustomize.namePrefix)! } : {}),
@@ -105,7 +113,7 @@ export function applicationExternal(app: JsonObject, file: string): NotRendered[
   if (!name) return [];
   return sourcesOf(app).flatMap((source) => {
     const chart = str(source.chart);
-    if (!chart) return [];
+    if (!chart || cachedChart(chart, str(source.targetRevision))) return [];
     const where = str(source.repoURL) ?? 'a Helm repository';
     const version = str(source.targetRevision);
     return [{ name, declaredBy: declaration(app, name, file), reason: `external chart ${chart}${version ? ` ${version}` : ''} from ${where}, not rendered` }];

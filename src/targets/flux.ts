@@ -6,6 +6,8 @@ import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { readYamlFile } from '../util/yaml-read.js';
 import { artifactEntry, artifactLayout, isArtifactGenerator } from './flux-artifacts.js';
+import { cachedChart } from './chart-cache.js';
+import { versionMatches } from './chart-version.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
 import type { FluxKustomizeOptions, Target, TargetSource, ValuesReference } from './target.js';
 
@@ -181,7 +183,7 @@ async function vendoredChart(snapshot: Snapshot, chart: string, wanted: string |
   for (const file of files.sort()) {
     try {
       const meta = await readYamlFile(await snapshot.readText(file, 1024 * 1024), file);
-      if (isObject(meta) && meta.name === chart && (!wanted || meta.version === wanted)) return parentDir(file);
+      if (isObject(meta) && meta.name === chart && versionMatches(String(meta.version ?? ''), wanted)) return parentDir(file);
     } catch {
       // An unreadable Chart.yaml is no candidate.
     }
@@ -205,15 +207,19 @@ export async function helmReleaseTarget(snapshot: Snapshot, release: JsonObject,
   const from = referencedSource(origin.sourceRef, origin.holder, sources);
   // A chart vendored into the repository renders from here, whatever repository it was published in.
   const source: TargetSource | undefined = PATH_SOURCES.has(sourceKind) ? from : undefined;
-  const path = source ? cleanPath(origin.chart) : await vendoredChart(snapshot, origin.chart, origin.version);
-  if (!source && path === null) {
+  const vendored = source ? cleanPath(origin.chart) : await vendoredChart(snapshot, origin.chart, origin.version);
+  const archive = source || vendored !== null ? null : cachedChart(origin.chart, origin.version);
+  if (!source && vendored === null && !archive) {
     return { external: `external chart ${origin.chart}${origin.version ? ` ${origin.version}` : ''} from ${sourceKind} ${from.url ?? from.name}, not rendered` };
   }
-  if (path === null || !snapshot.files.has(path ? `${path}/Chart.yaml` : 'Chart.yaml')) return null;
+  // A cached archive has no directory here: the target is its declaration's.
+  const path = archive ? parentDir(file) : vendored;
+  if (path === null || (!archive && !snapshot.files.has(path ? `${path}/Chart.yaml` : 'Chart.yaml'))) return null;
   const values = at(release, 'spec', 'values');
   const valuesFrom = valuesReferences(at(release, 'spec', 'valuesFrom'), release);
   // valuesFiles of a Git or Bucket source are paths of the source, as the repository's.
-  const valueFiles = origin.valuesFiles.flatMap((f) => {
+  // (A cached archive's valuesFiles are files of the archive: not modelled.)
+  const valueFiles = archive ? [] : origin.valuesFiles.flatMap((f) => {
     const full = cleanPath(f);
     return full === null ? [] : [relativeTo(path!, full)];
   });
@@ -230,6 +236,7 @@ export async function helmReleaseTarget(snapshot: Snapshot, release: JsonObject,
         ...(valueFiles.length ? { valueFiles } : {}),
         ...(isObject(values) ? { values } : {}),
         ...(valuesFrom.length ? { valuesFrom } : {}),
+        ...(archive ? { chartArchive: archive } : {}),
       },
     },
   };

@@ -22,7 +22,8 @@ export async function targetInputs(snapshot: Snapshot, target: Target): Promise<
       for (const file of plainFiles(snapshot, target)) files.add(file);
       break;
     case 'helm':
-      for (const file of snapshot.filesUnder(dir)) data.add(file);
+      // A cached chart archive is no file of the repository: only the declaration and its values are.
+      if (!target.helm?.chartArchive) for (const file of snapshot.filesUnder(dir)) data.add(file);
       for (const file of target.helm?.valueFiles ?? []) {
         const path = resolveInRepo(dir, file);
         if (path !== null) data.add(path);

@@ -13,6 +13,17 @@ export interface HelmOptions {
   parameters?: Array<{ name: string; value: string; forceString?: boolean }>;
   /** A Flux HelmRelease's valuesFrom, merged in order before `values` (read when rendering: they may be secret). */
   valuesFrom?: ValuesReference[];
+  /** A repository chart's archive from the server's chart cache, rendered instead of a chart directory. */
+  chartArchive?: ChartArchive;
+}
+
+/** An archive of the chart cache (SAFE_DEPLOY_CHART_CACHE). */
+export interface ChartArchive {
+  /** Absolute path on the server; never shown. */
+  file: string;
+  chart: string;
+  version: string;
+  identity: string;
 }
 
 /** A ConfigMap or Secret a Flux object reads values from, found in the repository when `file` is set. */
