@@ -11,7 +11,7 @@ import { isApplicationSet } from './appset/applicationset.js';
 import type { ClusterEntry } from './appset/generators.js';
 import { detectRenderer } from './detect.js';
 import { isArtifactGenerator } from './flux-artifacts.js';
-import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, type FluxSources } from './flux.js';
+import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, valuesReferencesOf, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
 import { applicationSetTargets, childTargets, writtenObjects, type GeneratedOptions } from './generated.js';
 import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
@@ -266,7 +266,19 @@ export async function discoverHead(base: Snapshot, baseTargets: Target[], head: 
   if (declarationsChanged) return discoverTargets(head, options);
   if (changed.some((file) => DISCOVERY_FILES.test(file))) {
     // Kustomizations or charts changed, Applications did not: their targets are the base's.
-    return discoverTargets(head, options, Promise.resolve(baseTargets.filter((t) => t.declaredBy)));
+    return discoverTargets(head, options, relocated(head, baseTargets.filter((t) => t.declaredBy)));
   }
-  return baseTargets;
+  return relocated(head, baseTargets);
+}
+
+/**
+ * Base targets for the head, their ConfigMap and Secret references looked up again
+ * in the head: a values source may be new, moved or gone without any declaration changing.
+ */
+async function relocated(head: Snapshot, targets: Target[]): Promise<Target[]> {
+  const copies = targets.map((t) => (valuesReferencesOf(t).length ? structuredClone(t) : t));
+  const referring = copies.filter((t, i) => t !== targets[i]);
+  for (const ref of referring.flatMap(valuesReferencesOf)) delete ref.file;
+  await locateValuesReferences(head, referring);
+  return copies;
 }

@@ -74,7 +74,7 @@ describe('the chart cache', () => {
   it('lists the chart as external without a cache, or when the cache lacks the version', () => {
     const base = repo.commit({ 'apps/podinfo.yaml': release('3.x', 1) });
     const head = repo.commit({ 'apps/podinfo.yaml': release('3.x', 2) });
-    for (const env of [{}, { SAFE_DEPLOY_CHART_CACHE: cache }]) {
+    for (const env of [{}, { SAFE_DEPLOY_CHART_CACHE: cache }] as Array<Record<string, string>>) {
       const json = review(base, head, env);
       expect(json.targets.filter((t) => t.renderer === 'helm')).toEqual([]);
       expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual(['podinfo: external chart podinfo 3.x from HelmRepository podinfo/podinfo, not rendered']);

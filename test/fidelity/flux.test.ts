@@ -406,6 +406,20 @@ ${substituteFrom}`,
     expect(notice[0]!.message).toContain('empty string');
   });
 
+  it('finds a substituteFrom ConfigMap that first appears at head, in a new file, with no declaration changed', () => {
+    repo = new TestRepo();
+    const base = repo.commit({
+      'clusters/prod/flux-system/gotk-sync.yaml': gitRepository,
+      'clusters/prod/apps.yaml': kustomization('apps', '  path: ./apps\n  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n'),
+      'apps/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {cluster: "${CLUSTER}"}\n',
+    });
+    // At base the ConfigMap is nowhere: ${CLUSTER} stays as written. At head a new file defines it.
+    const head = repo.commit({ 'clusters/prod/vars.yaml': vars('prod-eu') });
+    const { json } = review(base, head);
+    const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
+    expect(target.changes.map((c) => [c.name, c.fields])).toEqual([['settings', [{ path: 'data.cluster', before: '${CLUSTER}', after: 'prod-eu' }]]]);
+  });
+
   it('shows a changed Secret value as a changed marker, never the values', () => {
     repo = new TestRepo();
     const base = repo.commit(layout(known));
