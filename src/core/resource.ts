@@ -88,6 +88,26 @@ export function displayName(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): s
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }
 
+const HOOK_ANNOTATIONS = ['argocd.argoproj.io/hook', 'helm.sh/hook'];
+
+/**
+ * A hook named only by generateName ("db-migrate-") gets a new name at each sync;
+ * it is known here as "db-migrate-*" (no real name has a "*"). Other objects need a
+ * name: apply refuses generateName.
+ */
+function generatedHookName(metadata: JsonObject): string | null {
+  const prefix = metadata.generateName;
+  const annotations = metadata.annotations;
+  const hook = isObject(annotations) && HOOK_ANNOTATIONS.some((key) => typeof annotations[key] === 'string');
+  return hook && typeof prefix === 'string' && prefix ? `${prefix}*` : null;
+}
+
+/** The name an object is known by: metadata.name, or a hook's generateName with "*". */
+export function objectName(metadata: JsonValue | undefined): string | null {
+  if (!isObject(metadata)) return null;
+  return typeof metadata.name === 'string' && metadata.name ? metadata.name : generatedHookName(metadata);
+}
+
 /**
  * Builds a Resource from a parsed object, or returns null when the value is not a
  * Kubernetes object (no apiVersion/kind or no name). Namespaced kinds without a
@@ -98,7 +118,7 @@ export function toResource(value: unknown, defaultNamespace: string, source?: So
   const { apiVersion, kind, metadata } = value;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) return null;
   if (!isObject(metadata)) return null;
-  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : null;
+  const name = objectName(metadata);
   if (name === null) return null;
   const namespace = isClusterScoped(apiVersion, kind)
     ? null

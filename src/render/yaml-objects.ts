@@ -1,7 +1,7 @@
 // Kubernetes objects out of a YAML (or JSON) stream, each with its line, read the
 // way kubectl reads a manifest file, within bounded memory and time.
 import { RenderError } from '../errors.js';
-import { isObject, toResource, type JsonObject, type Resource } from '../core/resource.js';
+import { isObject, objectName, toResource, type JsonObject, type Resource } from '../core/resource.js';
 import { readYaml } from '../util/yaml-read.js';
 import { kubectlSegments } from './json-stream.js';
 
@@ -30,7 +30,7 @@ function missingFields(object: JsonObject): string[] {
   return [
     ...(typeof object.apiVersion === 'string' && object.apiVersion ? [] : ['apiVersion']),
     ...(typeof object.kind === 'string' && object.kind ? [] : ['kind']),
-    ...(isObject(metadata) && typeof metadata.name === 'string' && metadata.name ? [] : ['metadata.name']),
+    ...(objectName(metadata) !== null ? [] : ['metadata.name']),
   ];
 }
 

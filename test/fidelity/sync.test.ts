@@ -111,6 +111,17 @@ describe('Argo CD hooks', () => {
     expect(stdout).not.toContain('the sync is rejected');
   });
 
+  it('shows a hook named by generateName, created anew at every sync, as "db-migrate-*"', () => {
+    // Argo CD creates a generateName hook under a new name at each sync (kubectl apply could not: it needs a name).
+    const generated = (image: string) => migrationJob(image, ARGO_PRESYNC).replace('  name: db-migrate\n', '  generateName: db-migrate-\n');
+    const base = repo.commit({ 'argo/shop.yaml': application('shop', 'deploy/shop'), 'deploy/shop/migrate.yaml': generated('1.0.0') });
+    const { json } = review(base, repo.commit({ 'deploy/shop/migrate.yaml': generated('1.1.0') }));
+    expect(json.verdict).toBe('pass');
+    const changes = json.targets[0].changes as ChangeJson[];
+    expect(changes).toMatchObject([{ action: 'replace', kind: 'Job', namespace: 'shop', name: 'db-migrate-*', fields: [{ path: 'spec.template.spec.containers[name=migrate].image' }] }]);
+    expect(changes[0]!.hook).toMatchObject({ phases: ['PreSync'], runsAtSync: true });
+  });
+
   it('keeps the immutable-field error for the same Job when no Argo CD Application deploys it', () => {
     const base = repo.commit({ 'deploy/shop/migrate.yaml': migrationJob('1.0.0', ARGO_PRESYNC) });
     const head = repo.commit({ 'deploy/shop/migrate.yaml': migrationJob('1.1.0', ARGO_PRESYNC) });
