@@ -197,11 +197,12 @@ function hookRun(change: Change): Impact | null {
     return { type: 'not-rolled-out', message: `A ${kind}: it runs ${when}, so this change takes effect at no sync.` };
   }
   const sync = argo ? 'sync' : 'helm upgrade';
+  const replaced = change.hookReplacesLive ? ` It was no hook until now: the ${change.kind} in the cluster is deleted first.` : '';
   return {
     type: 'recreate',
     message:
       `Re-created at every ${sync} as a ${kind} (delete policy ${hook.deletePolicies.join(', ')}): the new ${change.kind} is created and runs, ` +
-      'never updated in place, so no field of it is refused.',
+      `never updated in place, so no field of it is refused.${replaced}`,
   };
 }
 
@@ -263,7 +264,8 @@ export function workloadsSelectedBy(pdb: JsonObject, namespace: string | null, r
 function downtime(change: Change, objects: TargetObjects): Impact | null {
   const before = change.base?.object;
   const after = change.head?.object;
-  if (deletesObject(change) && before) {
+  // A hook taking an object's place is re-created at once: its run is the hook impact's.
+  if (change.action === 'delete' && deletesObject(change) && before) {
     if (change.kind === 'Pod') return { type: 'downtime', message: 'The pod is deleted.' };
     if (change.kind === 'Job' || change.kind === 'CronJob') return { type: 'downtime', message: `The ${change.kind} and its pods are deleted; running work stops.` };
     if (change.kind === 'DaemonSet') return { type: 'downtime', message: 'The DaemonSet is deleted: its pod on every node stops.' };

@@ -32,6 +32,8 @@ export interface Change {
   immutableFields?: string[];
   /** Set when the controller runs the object as a hook: created anew at each sync, never updated in place. */
   hook?: Hook;
+  /** An object that was no hook becomes one: the sync deletes the live object before it creates the hook. */
+  hookReplacesLive?: true;
   /** false: a deletion the controller does not carry out (Prune=false, a hook): the object is left in the cluster. */
   prune?: false;
   /** Argo CD sync options that change how the object is written ("Replace=true", "Force=true", "ServerSideApply=true"). */

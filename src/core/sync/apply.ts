@@ -23,6 +23,8 @@ export function applySync(changes: Change[], model: SyncModel): Change[] {
         change.action = hook.runsAtSync ? 'replace' : 'update';
         if (hook.runsAtSync) change.previousName = change.name;
         else delete change.previousName;
+        // gitops-engine and Helm look the hook up by name: the ordinary object in its place is deleted.
+        if (hook.runsAtSync && !hookOf(change.base!.object, model)) change.hookReplacesLive = true;
       }
       // Hooks are not pruned: one left by an earlier sync goes only by its delete policy.
       if (change.action === 'delete') change.prune = false;
@@ -55,7 +57,7 @@ function leftByController(object: JsonObject, model: SyncModel): boolean {
   return model.helmRelease === true && annotation(HELM_RESOURCE_POLICY) === 'keep';
 }
 
-/** Whether applying the change deletes the object from the cluster. */
+/** Whether applying the change deletes the (base) object from the cluster. */
 export function deletesObject(change: Change): boolean {
-  return change.action === 'delete' && change.prune !== false;
+  return (change.action === 'delete' && change.prune !== false) || change.hookReplacesLive === true;
 }

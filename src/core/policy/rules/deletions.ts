@@ -41,8 +41,8 @@ export const crdDeleted: Rule = {
   check: ({ changes }) =>
     changes.flatMap((c) => {
       if (c.kind !== 'CustomResourceDefinition' || !c.base) return [];
-      if (c.prune === false) return [];
-      if (c.action === 'delete') return [{ resource: c.base, message: `CustomResourceDefinition ${c.name} is deleted: every object of this kind goes with it.` }];
+      if (deletesObject(c)) return [{ resource: c.base, message: `CustomResourceDefinition ${c.name} is deleted: every object of this kind goes with it.` }];
+      if (c.action === 'delete') return [];
       const after = servedVersions(c.head?.object);
       const removed = [...servedVersions(c.base.object)].filter((v) => !after.has(v));
       return removed.length
