@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
-import { mapStrings, mergeValues, setValuePath } from '../core/flux/values.js';
+import { mapScalars, mergeValues, setValuePath } from '../core/flux/values.js';
 import { isObject, type JsonObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
@@ -61,7 +61,7 @@ async function checkVendored(snapshot: Snapshot, chart: string): Promise<void> {
  * A HelmRelease's values as helm-controller composes them: valuesFrom in order
  * (a key's YAML merged, or its text set at targetPath), spec.values last. A source
  * the repository does not define readably is left out (the review notes it); the
- * strings of a Secret's values reach the chart only as markers.
+ * strings and numbers of a Secret's values reach the chart only as markers.
  */
 async function releaseValues(snapshot: Snapshot, target: Target): Promise<JsonObject> {
   let values: JsonObject = {};
@@ -86,7 +86,7 @@ async function releaseValues(snapshot: Snapshot, target: Target): Promise<JsonOb
       // The parser's message may quote the values.
       throw new RenderError(`valuesFrom ${ref.kind}/${ref.name} key "${key}" is not valid YAML`, ref.file);
     }
-    if (isObject(parsed)) values = mergeValues(values, mapStrings(parsed, mask) as JsonObject);
+    if (isObject(parsed)) values = mergeValues(values, (found.secret ? mapScalars(parsed, mask) : parsed) as JsonObject);
   }
   const own = target.helm?.values;
   return isObject(own) ? mergeValues(values, own) : values;

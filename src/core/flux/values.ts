@@ -62,10 +62,13 @@ export function setValuePath(values: JsonObject, path: string, raw: string): Jso
   return out;
 }
 
-/** Every string of a value replaced (secret values: the chart sees markers, never them). */
-export function mapStrings(value: JsonValue, replace: (text: string, key: string) => string, key = ''): JsonValue {
-  if (typeof value === 'string') return replace(value, key);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, replace, key));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, replace, k)]));
+/**
+ * Every string and number of a value replaced, as text (secret values: the chart sees
+ * markers, never them; a numeric PIN is as secret as a password).
+ */
+export function mapScalars(value: JsonValue, replace: (text: string, key: string) => string, key = ''): JsonValue {
+  if (typeof value === 'string' || typeof value === 'number') return replace(String(value), key);
+  if (Array.isArray(value)) return value.map((v) => mapScalars(v, replace, key));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapScalars(v, replace, k)]));
   return value;
 }
