@@ -7,7 +7,7 @@ import { executeGoTemplates } from '../../render/go-template.js';
 import type { Limits } from '../../render/sandbox.js';
 import { at, str, strings } from '../object-fields.js';
 import { fasttemplate } from './fasttemplate.js';
-import { generatorParams, NotEvaluable, renderPerSet, type Engine, type GeneratorContext } from './generators.js';
+import { checkSize, generatorParams, NotEvaluable, renderPerSet, type Engine, type GeneratorContext } from './generators.js';
 
 export type AppSetContext = Omit<GeneratorContext, 'goTemplate' | 'engine'> & { limits: Limits };
 
@@ -47,6 +47,8 @@ export async function expandApplicationSet(appset: JsonObject, context: AppSetCo
   try {
     for (const generator of (Array.isArray(spec.generators) ? spec.generators : []).filter(isObject)) {
       const sets = await generatorParams(generator, ctx);
+      // Several generators each within the limit would still add up.
+      checkSize(applications.length + sets.length);
       const own = at(generator, Object.keys(generator).find((k) => k !== 'selector') ?? '', 'template');
       const merged = isObject(own) ? fillEmpty(own, template) : template;
       // A generator with no parameters leaves the template as written (RenderTemplateParams).

@@ -48,9 +48,9 @@ export function generatorKind(generator: JsonObject): string | undefined {
   return Object.keys(generator).find((k) => k !== 'selector' && k !== 'template' && generator[k] !== null);
 }
 
-function checkSize(sets: Params[]): Params[] {
-  if (sets.length > MAX_PARAM_SETS) throw new RenderError(`generators produce ${sets.length} parameter sets, over the limit of ${MAX_PARAM_SETS}`);
-  return sets;
+/** Each parameter set makes an Application, a target to render: their number is bounded. */
+export function checkSize(count: number): void {
+  if (count > MAX_PARAM_SETS) throw new RenderError(`generators produce ${count} parameter sets, over the limit of ${MAX_PARAM_SETS}`);
 }
 
 /** Go's path.Match (git directories), or git's pathspec glob where "*" crosses "/" (git files). */
@@ -132,7 +132,8 @@ async function gitParams(git: JsonObject, ctx: GeneratorContext): Promise<Params
   if (Array.isArray(git.directories)) {
     const rules = git.directories.filter(isObject).map((d) => ({ match: matcher(str(d.path) ?? '', false), exclude: d.exclude === true }));
     const dirs = gitDirectories(snapshot).filter((dir) => rules.some((r) => !r.exclude && r.match(dir)) && !rules.some((r) => r.exclude && r.match(dir)));
-    return withValues(checkSize(dirs.map((dir) => pathParams(dir, ctx, prefix))), git.values, ctx);
+    checkSize(dirs.length);
+    return withValues(dirs.map((dir) => pathParams(dir, ctx, prefix)), git.values, ctx);
   }
   if (Array.isArray(git.files)) {
     const rules = git.files.filter(isObject).map((f) => ({ match: matcher(str(f.path) ?? '', true), exclude: f.exclude === true }));
@@ -154,7 +155,8 @@ async function gitParams(git: JsonObject, ctx: GeneratorContext): Promise<Params
         sets.push({ ...own, ...pathParams(dir, ctx, prefix, file) });
       }
     }
-    return withValues(checkSize(sets), git.values, ctx);
+    checkSize(sets.length);
+    return withValues(sets, git.values, ctx);
   }
   throw new RenderError('git generator: neither directories nor files');
 }
@@ -229,7 +231,10 @@ async function matrixParams(matrix: JsonObject, ctx: GeneratorContext, depth: nu
   const templated = JSON.stringify(children[1]).includes('{{');
   const seconds = templated ? await renderPerSet(children[1]!, first, ctx.engine) : first.map(() => children[1]!);
   for (const [i, a] of first.entries()) {
-    for (const b of await generatorParams(seconds[i]!, ctx, depth + 1)) {
+    const second = await generatorParams(seconds[i]!, ctx, depth + 1);
+    // The product is checked as it grows: two lists of a thousand would make a million sets.
+    checkSize(out.length + second.length);
+    for (const b of second) {
       if (ctx.goTemplate) {
         out.push(mergeOverride(mergeOverride({}, b), a));
         continue;
@@ -242,7 +247,7 @@ async function matrixParams(matrix: JsonObject, ctx: GeneratorContext, depth: nu
       out.push(combined);
     }
   }
-  return checkSize(out);
+  return out;
 }
 
 async function mergeParams(merge: JsonObject, ctx: GeneratorContext, depth: number): Promise<Params[]> {
@@ -296,6 +301,7 @@ export async function generatorParams(generator: JsonObject, ctx: GeneratorConte
     default:
       throw new NotEvaluable(`${kind} generator is not evaluable offline`);
   }
+  checkSize(sets.length);
   if (!generator.selector) return sets;
   return sets.filter((set) => selectorMatches(generator.selector, Object.fromEntries(Object.entries(flatten(set)).map(([k, v]) => [k, goFormat(v)]))));
 }

@@ -1,0 +1,52 @@
+// ApplicationSets that would make a target of every one of thousands of generated
+// Applications, each rendered at both sides: a list generator and several generators
+// are bounded like the git and matrix ones, and the ApplicationSet is listed as not
+// rendered with the reason.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { configMap } from '../helpers/manifests.js';
+
+let repo: TestRepo;
+afterEach(() => repo.dispose());
+
+const list = (from: number, count: number) =>
+  `    - list:\n        elements:\n${Array.from({ length: count }, (_, i) => `          - {name: e${from + i}}`).join('\n')}\n`;
+
+const appset = (name: string, generators: string) => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  generators:
+${generators}  template:
+    metadata: {name: '${name}-{{name}}'}
+    spec:
+      project: default
+      source: {repoURL: https://git.example.com/gitops.git, path: apps/web}
+      destination: {server: https://kubernetes.default.svc, namespace: '{{name}}'}
+`;
+
+interface ReviewJson {
+  targets: Array<{ name: string; declaredBy?: { name: string } }>;
+  notRendered?: Array<{ name: string; reason: string }>;
+}
+
+describe('ApplicationSets that generate thousands of Applications', () => {
+  it('a list of 1,001 elements, or two lists of 600, are not generated; 1,000 are', () => {
+    repo = new TestRepo();
+    const base = repo.commit({ 'apps/web/cm.yaml': configMap('web', { a: '1' }) });
+    const head = repo.commit({
+      'argo/long.yaml': appset('long', list(0, 1001)),
+      'argo/two.yaml': appset('two', list(0, 600) + list(600, 600)),
+      'argo/fits.yaml': appset('fits', list(0, 1000)),
+    });
+    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const json = JSON.parse(result.stdout) as ReviewJson;
+    expect(json.notRendered).toEqual([
+      { name: 'long', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'long', file: 'argo/long.yaml' }, reason: 'not generated: generators produce 1001 parameter sets, over the limit of 1000' },
+      { name: 'two', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'two', file: 'argo/two.yaml' }, reason: 'not generated: generators produce 1200 parameter sets, over the limit of 1000' },
+    ]);
+    const generated = json.targets.filter((t) => t.declaredBy?.name !== undefined).map((t) => t.declaredBy!.name);
+    expect(generated.filter((n) => n === 'fits')).toHaveLength(1000);
+    expect(generated.filter((n) => n !== 'fits')).toEqual([]);
+  });
+});
