@@ -17,6 +17,8 @@ import type { NotRendered, Target } from './target.js';
 import { mapLimit } from '../util/map-limit.js';
 
 export const MAX_APP_DEPTH = 4;
+// Each child is a target rendered at both sides: a template loop must not make a review of thousands.
+export const MAX_APP_CHILDREN = 1000;
 
 export interface GeneratedOptions {
   clusters: Record<string, ClusterEntry>;
@@ -47,6 +49,8 @@ export async function applicationSetTargets(snapshot: Snapshot, appset: JsonObje
     notRendered: [],
   };
 }
+
+const declares = (object: JsonObject): boolean => isApplication(object) || isFluxKustomization(object) || isApplicationSet(object);
 
 /** Targets an object rendered by `parent` declares (Application, ApplicationSet, Flux Kustomization). */
 async function declaredBy(snapshot: Snapshot, object: JsonObject, file: string, sources: FluxSources, options: GeneratedOptions): Promise<Generated> {
@@ -87,10 +91,19 @@ export async function childTargets(
     const renders = await mapLimit(parents, Math.max(1, availableParallelism()), (parent) => options.render(parent).catch((): Resource[] => []));
     const next: Target[] = [];
     for (const [i, parent] of parents.entries()) {
+      let over = 0;
       for (const resource of renders[i]!) {
         const object = resource.object;
         const file = resource.source?.file ?? (parent.declaredBy?.file ?? parent.path);
         if (direct.has(canonical(object))) continue;
+        if (out.targets.length >= MAX_APP_CHILDREN) {
+          // Not even expanded: one line for the parent says what is left out.
+          if (declares(object) && over++ === 0) {
+            const name = str(at(object, 'metadata', 'name')) ?? '';
+            out.notRendered.push({ name, declaredBy: declaration(object, name, file), reason: `app of apps: over ${MAX_APP_CHILDREN} children in all; this one and the rest of ${parent.name}'s are not followed` });
+          }
+          continue;
+        }
         const found = await declaredBy(snapshot, object, file, sources, options);
         out.notRendered.push(...found.notRendered);
         for (const child of found.targets) {

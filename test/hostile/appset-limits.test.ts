@@ -2,6 +2,9 @@
 // Applications, each rendered at both sides: a list generator and several generators
 // are bounded like the git and matrix ones, and the ApplicationSet is listed as not
 // rendered with the reason.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
@@ -25,6 +28,19 @@ ${generators}  template:
       destination: {server: https://kubernetes.default.svc, namespace: '{{name}}'}
 `;
 
+/** The review JSON, written to a file: a thousand targets are more than a pipe's buffer. */
+function review(base: string, head: string): ReviewJson {
+  const dir = mkdtempSync(join(tmpdir(), 'safe-deploy-limits-'));
+  try {
+    const out = join(dir, 'review.json');
+    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', '--out', out]);
+    if (result.status === 2) throw new Error(result.stderr);
+    return JSON.parse(readFileSync(out, 'utf8')) as ReviewJson;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 interface ReviewJson {
   targets: Array<{ name: string; declaredBy?: { name: string } }>;
   notRendered?: Array<{ name: string; reason: string }>;
@@ -39,8 +55,7 @@ describe('ApplicationSets that generate thousands of Applications', () => {
       'argo/two.yaml': appset('two', list(0, 600) + list(600, 600)),
       'argo/fits.yaml': appset('fits', list(0, 1000)),
     });
-    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
-    const json = JSON.parse(result.stdout) as ReviewJson;
+    const json = review(base, head);
     expect(json.notRendered).toEqual([
       { name: 'long', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'long', file: 'argo/long.yaml' }, reason: 'not generated: generators produce 1001 parameter sets, over the limit of 1000' },
       { name: 'two', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'two', file: 'argo/two.yaml' }, reason: 'not generated: generators produce 1200 parameter sets, over the limit of 1000' },
@@ -48,5 +63,36 @@ describe('ApplicationSets that generate thousands of Applications', () => {
     const generated = json.targets.filter((t) => t.declaredBy?.name !== undefined).map((t) => t.declaredBy!.name);
     expect(generated.filter((n) => n === 'fits')).toHaveLength(1000);
     expect(generated.filter((n) => n !== 'fits')).toEqual([]);
+  });
+});
+
+describe('an app of apps whose parent renders thousands of Applications', () => {
+  it('follows 1,000 children in all and lists the parent\'s rest as not followed, in one line', () => {
+    repo = new TestRepo();
+    const base = repo.commit({ 'apps/web/cm.yaml': configMap('web', { a: '1' }) });
+    const head = repo.commit({
+      'parent/Chart.yaml': 'apiVersion: v2\nname: parent\nversion: 0.1.0\n',
+      // A loop of four lines: without a bound, 100,000 children would each be rendered at both sides.
+      'parent/templates/apps.yaml': `{{- range $i := until 1200 }}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: child-{{ $i }}, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/gitops.git, path: apps/web}
+  destination: {server: https://kubernetes.default.svc, namespace: n{{ $i }}}
+{{- end }}
+`,
+    });
+    const json = review(base, head);
+    expect(json.targets.filter((t) => t.name.startsWith('child-'))).toHaveLength(1000);
+    expect(json.notRendered).toEqual([
+      {
+        name: 'child-1000',
+        declaredBy: { kind: 'Application', namespace: 'argocd', name: 'child-1000', file: 'parent/templates/apps.yaml' },
+        reason: "app of apps: over 1000 children in all; this one and the rest of parent's are not followed",
+      },
+    ]);
   });
 });
