@@ -25,7 +25,7 @@ import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
 import { knownRepository } from './targets/repo-url.js';
-import { syncModelOf, type Target } from './targets/target.js';
+import { syncModelOf, type NotRendered, type Target } from './targets/target.js';
 import { mapLimit } from './util/map-limit.js';
 import { tracer } from './util/trace.js';
 
@@ -170,6 +170,12 @@ function admit(reviewed: TargetReview[], custom: PolicySet): void {
   }
 }
 
+/** A declaration that fails at head (or past a limit) is a target that does not render: nothing it deploys can be predicted. */
+function failedDeclaration(entry: NotRendered): Finding {
+  const { kind, file } = entry.declaredBy;
+  return renderFailedFinding(`${kind} ${entry.name}`, entry.reason, file);
+}
+
 /**
  * Takes every known secret value out of the review's free text: render errors
  * (a renderer may echo its inputs) and the messages of findings and impacts.
@@ -227,7 +233,7 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     admit(reviewed, custom);
     trace('admission policies');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
-    const findings = reviewed.flatMap((r) => r.findings);
+    const findings = [...reviewed.flatMap((r) => r.findings), ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));
     return {
       verdict: verdictOf(results, findings),

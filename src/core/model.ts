@@ -110,7 +110,7 @@ export interface Review {
   /** Renderer binaries used, e.g. "helm v4.1.0"; shown in the footer. */
   tools: string[];
   /** Declarations the change touches that are not rendered from this repository (another repository, an external chart…). */
-  notRendered?: Array<{ name: string; declaredBy: TargetDeclaration; reason: string }>;
+  notRendered?: Array<{ name: string; declaredBy: TargetDeclaration; reason: string; failed?: true }>;
   /** Active overrides for the head commit, listed in the comment. */
   overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

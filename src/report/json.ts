@@ -63,7 +63,7 @@ export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string
     targets: review.targets.map(targetJson),
     findings: sortFindings(review.findings).map(findingJson),
     ...(review.notRendered?.length
-      ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason })) }
+      ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason, ...(n.failed ? { failed: true } : {}) })) }
       : {}),
   };
 }

@@ -13,7 +13,7 @@ import { detectRenderer } from './detect.js';
 import { isArtifactGenerator } from './flux-artifacts.js';
 import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, valuesReferencesOf, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
-import { applicationSetTargets, childTargets, writtenObjects, type GeneratedOptions } from './generated.js';
+import { applicationSetTargets, childTargets, writtenObjects, type Generated, type GeneratedOptions } from './generated.js';
 import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
 import { at, declaration, str } from './object-fields.js';
 import { isGenerated, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
@@ -215,7 +215,9 @@ async function discover(snapshot: Snapshot, options: DiscoveryOptions, declarati
     limits,
     render: async (target) => (await renderTarget(snapshot, target, limits)).resources,
   };
-  const appsets = await Promise.all(objects.filter(({ object }) => isApplicationSet(object)).map(({ object, file }) => applicationSetTargets(snapshot, object, file, generatedOptions)));
+  const appsets = withinTotal(
+    await Promise.all(objects.filter(({ object }) => isApplicationSet(object)).map(({ object, file }) => applicationSetTargets(snapshot, object, file, generatedOptions))),
+  );
   const declared = [...direct, ...appsets.flatMap((a) => a.targets)];
   const unclaimed = (claims: Target[], targets: Target[]) => {
     const claimed = new Set(claims.map(place));
@@ -235,6 +237,21 @@ async function discover(snapshot: Snapshot, options: DiscoveryOptions, declarati
     byIdentity.set(targetIdentity(target), target);
   }
   return { targets: [...byIdentity.values()], notRendered: [...appsets.flatMap((a) => a.notRendered), ...children.notRendered] };
+}
+
+/** How many Applications all ApplicationSets of a revision may generate together: each is bounded, their number is not. */
+export const MAX_GENERATED_TARGETS = 5000;
+
+/** ApplicationSets expanded in order until the total is reached; the others are failed declarations. */
+export function withinTotal(appsets: Generated[]): Generated[] {
+  let total = 0;
+  return appsets.map((appset) => {
+    total += appset.targets.length;
+    if (total <= MAX_GENERATED_TARGETS || appset.targets.length === 0) return appset;
+    const declaredBy = appset.targets[0]!.declaredBy!;
+    const reason = `not generated: the repository's ApplicationSets generate over ${MAX_GENERATED_TARGETS} Applications together`;
+    return { targets: [], notRendered: [...appset.notRendered, { name: declaredBy.name, declaredBy, reason, failed: true }] };
+  });
 }
 
 /** Targets of a revision that come from evaluating something: ApplicationSets, templated declarations, app of apps. */

@@ -43,7 +43,7 @@ export async function applicationSetTargets(snapshot: Snapshot, appset: JsonObje
     return options.known.size === 0 ? true : normalized !== null && options.known.has(normalized);
   };
   const expansion = await expandApplicationSet(appset, { snapshot, clusters: options.clusters, isThisRepository, limits: options.limits });
-  if ('reason' in expansion) return { targets: [], notRendered: [{ name, declaredBy, reason: expansion.reason }] };
+  if ('reason' in expansion) return { targets: [], notRendered: [{ name, declaredBy, reason: expansion.reason, ...(expansion.failed ? { failed: true as const } : {}) }] };
   return {
     targets: expansion.applications.flatMap((app) => applicationTargets(snapshot, app, file).map((t) => ({ ...t, declaredBy }))),
     notRendered: [],
@@ -100,7 +100,7 @@ export async function childTargets(
           // Not even expanded: one line for the parent says what is left out.
           if (declares(object) && over++ === 0) {
             const name = str(at(object, 'metadata', 'name')) ?? '';
-            out.notRendered.push({ name, declaredBy: declaration(object, name, file), reason: `app of apps: over ${MAX_APP_CHILDREN} children in all; this one and the rest of ${parent.name}'s are not followed` });
+            out.notRendered.push({ name, declaredBy: declaration(object, name, file), reason: `app of apps: over ${MAX_APP_CHILDREN} children in all; this one and the rest of ${parent.name}'s are not followed`, failed: true });
           }
           continue;
         }
@@ -113,7 +113,7 @@ export async function childTargets(
             const names = [...ancestors, withParent].map((t) => t.declaredBy ? `${t.declaredBy.kind} ${t.name}` : t.path);
             out.notRendered.push({ name: child.name, declaredBy: child.declaredBy!, reason: `app of apps cycle refused: ${names.join(' → ')}` });
           } else if (depth > MAX_APP_DEPTH) {
-            out.notRendered.push({ name: child.name, declaredBy: child.declaredBy!, reason: `app of apps deeper than ${MAX_APP_DEPTH} levels, not followed` });
+            out.notRendered.push({ name: child.name, declaredBy: child.declaredBy!, reason: `app of apps deeper than ${MAX_APP_DEPTH} levels, not followed`, failed: true });
           } else {
             out.targets.push(withParent);
             next.push(withParent);

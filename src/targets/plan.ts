@@ -245,8 +245,20 @@ export async function planTargets(
       planned.push({ name: dir, base: atBase ? withDataFiles(target, base, baseData) : null, head: withDataFiles(target, head, headData) });
     }
   }
-  const external = configured ? [] : [...(await discoverNotRendered(base, options)), ...(await discoverNotRendered(head, options))];
-  return { targets: distinctNames(planned), notRendered: touchedDeclarations([...baseSplit.foreign, ...headSplit.foreign, ...external], changed) };
+  const [baseOthers, headOthers] = configured ? [[], []] : await Promise.all([discoverNotRendered(base, options), discoverNotRendered(head, options)]);
+  const listed = touchedDeclarations([...baseSplit.foreign, ...headSplit.foreign, ...baseOthers, ...headOthers], changed);
+  return { targets: distinctNames(planned), notRendered: [...listed.filter((n) => !n.failed), ...newlyFailed(baseOthers, headOthers)] };
+}
+
+const declarationKey = (entry: NotRendered) => `${entry.declaredBy.kind}|${entry.declaredBy.namespace ?? ''}|${entry.name}|${entry.declaredBy.file}`;
+
+/**
+ * Declarations that fail at head but not at base, whichever file changed: a new
+ * directory can push an ApplicationSet past a limit without touching it.
+ */
+function newlyFailed(base: NotRendered[], head: NotRendered[]): NotRendered[] {
+  const before = new Set(base.filter((n) => n.failed).map(declarationKey));
+  return [...new Map(head.filter((n) => n.failed && !before.has(declarationKey(n))).map((n) => [declarationKey(n), n])).values()];
 }
 
 /** Declarations not rendered whose file the change touches, each once: the others are not news. */
@@ -254,8 +266,7 @@ function touchedDeclarations(all: NotRendered[], changed: Set<string>): NotRende
   const seen = new Map<string, NotRendered>();
   for (const entry of all) {
     // The head's reason when both sides have one: what merging leaves.
-    const key = `${entry.declaredBy.kind}|${entry.declaredBy.namespace ?? ''}|${entry.name}|${entry.declaredBy.file}`;
-    if (changed.has(entry.declaredBy.file)) seen.set(key, entry);
+    if (changed.has(entry.declaredBy.file)) seen.set(declarationKey(entry), entry);
   }
   return [...seen.values()];
 }

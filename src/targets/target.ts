@@ -128,6 +128,8 @@ export interface NotRendered {
   name: string;
   declaredBy: TargetDeclaration;
   reason: string;
+  /** The declaration fails at this revision, or is past a limit: what it deploys cannot be predicted. */
+  failed?: true;
 }
 
 /**

@@ -42,9 +42,14 @@ function review(base: string, head: string): ReviewJson {
 }
 
 interface ReviewJson {
+  verdict: string;
   targets: Array<{ name: string; declaredBy?: { name: string } }>;
-  notRendered?: Array<{ name: string; reason: string }>;
+  findings: Array<{ rule: string; severity: string; target: string }>;
+  notRendered?: Array<{ name: string; reason: string; failed?: true }>;
 }
+
+/** A limit never passes a change it did not look at: past one, the declaration fails the review. */
+const failedDeclarations = (json: ReviewJson) => json.findings.filter((f) => f.rule === 'render-failed').map((f) => `${f.severity} ${f.target}`);
 
 describe('ApplicationSets that generate thousands of Applications', () => {
   it('a list of 1,001 elements, or two lists of 600, are not generated; 1,000 are', () => {
@@ -57,9 +62,11 @@ describe('ApplicationSets that generate thousands of Applications', () => {
     });
     const json = review(base, head);
     expect(json.notRendered).toEqual([
-      { name: 'long', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'long', file: 'argo/long.yaml' }, reason: 'not generated: generators produce 1001 parameter sets, over the limit of 1000' },
-      { name: 'two', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'two', file: 'argo/two.yaml' }, reason: 'not generated: generators produce 1200 parameter sets, over the limit of 1000' },
+      { name: 'long', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'long', file: 'argo/long.yaml' }, reason: 'not generated: generators produce 1001 parameter sets, over the limit of 1000', failed: true },
+      { name: 'two', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'two', file: 'argo/two.yaml' }, reason: 'not generated: generators produce 1200 parameter sets, over the limit of 1000', failed: true },
     ]);
+    expect(json.verdict).toBe('fail');
+    expect(failedDeclarations(json)).toEqual(['error ApplicationSet long', 'error ApplicationSet two']);
     const generated = json.targets.filter((t) => t.declaredBy?.name !== undefined).map((t) => t.declaredBy!.name);
     expect(generated.filter((n) => n === 'fits')).toHaveLength(1000);
     expect(generated.filter((n) => n !== 'fits')).toEqual([]);
@@ -92,7 +99,10 @@ spec:
         name: 'child-1000',
         declaredBy: { kind: 'Application', namespace: 'argocd', name: 'child-1000', file: 'parent/templates/apps.yaml' },
         reason: "app of apps: over 1000 children in all; this one and the rest of parent's are not followed",
+        failed: true,
       },
     ]);
+    expect(json.verdict).toBe('fail');
+    expect(failedDeclarations(json)).toEqual(['error Application child-1000']);
   });
 });

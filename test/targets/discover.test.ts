@@ -180,3 +180,21 @@ describe('skipping identical inputs', () => {
     expect(JSON.parse(result.stdout).targets.map((t: { name: string }) => t.name)).toEqual(['cfg-prod', 'argo']);
   });
 });
+
+describe('the Applications all ApplicationSets generate together', () => {
+  it('are bounded: past the total, an ApplicationSet is a failed declaration, not a silent omission', async () => {
+    const { MAX_GENERATED_TARGETS, withinTotal } = await import('../../src/targets/discover.js');
+    repo = new TestRepo();
+    const declaredBy = (name: string) => ({ kind: 'ApplicationSet', namespace: 'argocd', name, file: `argo/${name}.yaml` });
+    const appset = (name: string, count: number) => ({
+      targets: Array.from({ length: count }, (_, i) => ({ name: `${name}-${i}`, path: 'apps/web', renderer: 'plain' as const, namespace: 'web', declaredBy: declaredBy(name) })),
+      notRendered: [],
+    });
+    const half = MAX_GENERATED_TARGETS / 2;
+    const [a, b, c] = withinTotal([appset('a', half), appset('b', half), appset('c', 1)]);
+    expect([a!.targets.length, b!.targets.length, c!.targets.length]).toEqual([half, half, 0]);
+    expect(c!.notRendered).toEqual([
+      { name: 'c', declaredBy: declaredBy('c'), reason: `not generated: the repository's ApplicationSets generate over ${MAX_GENERATED_TARGETS} Applications together`, failed: true },
+    ]);
+  });
+});

@@ -11,7 +11,8 @@ import { checkSize, generatorParams, NotEvaluable, renderPerSet, type Engine, ty
 
 export type AppSetContext = Omit<GeneratorContext, 'goTemplate' | 'engine'> & { limits: Limits };
 
-export type Expansion = { applications: JsonObject[] } | { reason: string };
+/** The generated Applications, or why there are none; `failed` when the controller itself fails on it (or a limit stops it). */
+export type Expansion = { applications: JsonObject[] } | { reason: string; failed?: true };
 
 export const isApplicationSet = (object: JsonValue): object is JsonObject =>
   isObject(object) && typeof object.apiVersion === 'string' && object.apiVersion.startsWith('argoproj.io/') && object.kind === 'ApplicationSet';
@@ -57,15 +58,15 @@ export async function expandApplicationSet(appset: JsonObject, context: AppSetCo
     }
   } catch (error) {
     if (error instanceof NotEvaluable) return { reason: error.message };
-    if (error instanceof RenderError) return { reason: `not generated: ${error.message}` };
+    if (error instanceof RenderError) return { reason: `not generated: ${error.message}`, failed: true };
     throw error;
   }
   const names = new Set<string>();
   const out: JsonObject[] = [];
   for (const app of applications) {
     const name = str(at(app, 'metadata', 'name'));
-    if (!name) return { reason: 'not generated: an Application of the template has no name' };
-    if (names.has(name)) return { reason: `not generated: two Applications would be named ${name}` };
+    if (!name) return { reason: 'not generated: an Application of the template has no name', failed: true };
+    if (names.has(name)) return { reason: `not generated: two Applications would be named ${name}`, failed: true };
     names.add(name);
     const metadata = isObject(app.metadata) ? app.metadata : {};
     // The controller creates every Application in the ApplicationSet's namespace.
