@@ -3,7 +3,8 @@
 // git files flattened without goTemplate, the cluster generator from the config.
 // Expected values are written by hand from Argo CD's documented behaviour.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { TestRepo } from '../helpers/git-repo.js';
+import { reviewJson } from '../helpers/gitops.js';
 
 let repo: TestRepo;
 afterEach(() => repo?.dispose());
@@ -13,11 +14,7 @@ interface ReviewJson {
   notRendered?: Array<{ name: string; reason: string }>;
 }
 
-function review(base: string, head: string): ReviewJson {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
-  if (result.status === 2) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as ReviewJson;
-}
+const review = (base: string, head: string) => reviewJson<ReviewJson>(repo, base, head);
 
 const appset = (spec: string) => `apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

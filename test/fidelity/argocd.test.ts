@@ -3,7 +3,8 @@
 // directory, named and placed as Argo CD's documented generator and template
 // semantics make the generated Applications deploy them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { TestRepo } from '../helpers/git-repo.js';
+import { reviewJson } from '../helpers/gitops.js';
 
 let repo: TestRepo;
 afterEach(() => repo?.dispose());
@@ -19,11 +20,7 @@ interface ReviewJson {
   notRendered?: Array<{ name: string; declaredBy: { kind: string; name: string; file: string }; reason: string }>;
 }
 
-function review(base: string, head: string): ReviewJson {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
-  if (result.status === 2) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as ReviewJson;
-}
+const review = (base: string, head: string) => reviewJson<ReviewJson>(repo, base, head);
 
 const URL = 'https://github.com/acme/fleet.git';
 const configMap = (name: string, data: Record<string, string>) =>

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Snapshot } from '../../src/repo/snapshot.js';
 import { discoverNotRendered, discoverTargets } from '../../src/targets/discover.js';
+import { gitRepository as fluxSource } from '../helpers/gitops.js';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
@@ -74,16 +75,7 @@ spec:
     name: flux-system
 ${spec}`;
 
-const gitRepository = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: https://git.example.com/platform/fleet.git
-  ref: {branch: main}
-`;
+const gitRepository = fluxSource();
 
 const web = (image = 'registry.example.com/web:1.0.0') => `apiVersion: apps/v1
 kind: Deployment

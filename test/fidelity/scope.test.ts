@@ -4,6 +4,7 @@
 // hand: what `kubectl kustomize` prints for each overlay.
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { gitRepository, reviewJson } from '../helpers/gitops.js';
 
 let repo: TestRepo;
 afterEach(() => repo?.dispose());
@@ -14,11 +15,7 @@ interface ReviewJson {
   notRendered?: Array<{ name: string; declaredBy: { kind: string; file: string }; reason: string }>;
 }
 
-function review(base: string, head: string, extra: string[] = []): ReviewJson {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', ...extra]);
-  if (result.status === 2) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as ReviewJson;
-}
+const review = (base: string, head: string, extra: string[] = []) => reviewJson<ReviewJson>(repo, base, head, extra);
 
 const fluxKustomization = (name: string, path: string, source = 'flux-system') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -30,14 +27,6 @@ spec:
   sourceRef: {kind: GitRepository, name: ${source}}
 `;
 
-const gitRepository = (name: string, url: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: ${name}, namespace: flux-system}
-spec:
-  interval: 1m
-  url: ${url}
-  ref: {branch: main}
-`;
 
 const configMap = (name: string, namespace: string, data: Record<string, string>) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;

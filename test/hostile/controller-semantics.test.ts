@@ -3,6 +3,7 @@
 // a declaration that says, only at head, not to prune or to ignore a field. What
 // the base does not allow is judged as the base would deploy it.
 import { afterEach, describe, expect, it } from 'vitest';
+import { gitRepository as fluxSource } from '../helpers/gitops.js';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
@@ -94,14 +95,7 @@ describe('an Argo CD target', () => {
   });
 });
 
-const gitRepository = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  url: https://git.example.com/platform/fleet.git
-  ref: {branch: main}
-`;
+const gitRepository = fluxSource();
 const fluxKustomization = (prune: boolean) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: apps, namespace: flux-system}

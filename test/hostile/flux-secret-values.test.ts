@@ -3,6 +3,7 @@
 // valuesFrom or a Kustomization's substituteFrom. No value of the Secret appears in
 // the review, whatever its YAML type; a change of it still shows.
 import { afterEach, describe, expect, it } from 'vitest';
+import { gitRepository as fluxSource } from '../helpers/gitops.js';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
@@ -11,14 +12,7 @@ afterEach(() => repo.dispose());
 const PIN = '48213907';
 const PASSWORD = 'correct-horse-battery';
 
-const gitRepository = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  url: https://git.example.com/platform/fleet.git
-  ref: {branch: main}
-`;
+const gitRepository = fluxSource();
 
 const secret = (pin: string) => `apiVersion: v1
 kind: Secret
