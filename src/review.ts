@@ -76,6 +76,8 @@ interface TargetReview {
   policies: PolicySettings;
   /** Secret values of either side's render or render inputs: never shown in any message. */
   secrets: string[];
+  /** Findings at base that the change fixes. */
+  resolved?: number;
 }
 
 /**
@@ -120,6 +122,7 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
       target: name,
       message: `Target ${name} did not render at base (${before.error.message}); all its objects are shown as new.`,
       overridden: false,
+      introduced: true,
     });
   }
   const incompleteSeverity = policies.rules[renderIncomplete.id] ?? renderIncomplete.defaultSeverity;
@@ -136,9 +139,10 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   if (notes.length) result.notes = notes;
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
-  findings.push(...evaluatePolicies(context, policies));
+  const judgedPolicies = evaluatePolicies(context, policies);
+  findings.push(...judgedPolicies.findings);
   trace('diffed and judged');
-  return { result, findings, objects, policies, secrets };
+  return { result, findings, objects, policies, secrets, resolved: judgedPolicies.resolved };
 }
 
 /**
@@ -236,13 +240,15 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const findings = [...reviewed.flatMap((r) => r.findings), ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));
     return {
-      verdict: verdictOf(results, findings),
+      verdict: verdictOf(results, findings, config.policies.blockOn),
       base: baseSha,
       head: headSha,
       mergeBase: forkPoint,
       summary: summarize(results),
       targets: results,
       findings,
+      resolved: reviewed.reduce((sum, r) => sum + (r.resolved ?? 0), 0),
+      blockOn: config.policies.blockOn,
       tools: await toolVersions(results),
       ...(notRendered.length ? { notRendered } : {}),
     };

@@ -58,8 +58,9 @@ export const configSchema = z.strictObject({
       rules: z.record(z.string(), severityOrOff).default({}),
       exclude: z.array(excludeSchema).default([]),
       custom: z.array(repoPath).default([]),
+      blockOn: z.enum(['introduced', 'all']).default('introduced'),
     })
-    .default({ rules: {}, exclude: [], custom: [] }),
+    .default({ rules: {}, exclude: [], custom: [], blockOn: 'introduced' }),
   render: z
     .strictObject({
       timeoutSeconds: z.number().positive().max(3600).optional(),

@@ -64,6 +64,8 @@ export interface Finding {
   file?: string;
   line?: number;
   overridden: boolean;
+  /** False when the finding already held at base (an inherited finding); by default it does not count for the verdict. */
+  introduced: boolean;
 }
 
 /** The object that declares a target (an Argo CD Application, a Flux Kustomization) and its file. */
@@ -97,6 +99,8 @@ export interface Summary {
   replaced: number;
 }
 
+export type BlockOn = 'introduced' | 'all';
+
 export interface Review {
   verdict: 'pass' | 'fail';
   /** Full SHAs as given (base) and reviewed (head). */
@@ -111,6 +115,10 @@ export interface Review {
   tools: string[];
   /** Declarations the change touches that are not rendered from this repository (another repository, an external chart…). */
   notRendered?: Array<{ name: string; declaredBy: TargetDeclaration; reason: string; failed?: true }>;
+  /** Findings that held at base on a changed object and no longer hold at head. */
+  resolved?: number;
+  /** Which findings count for the verdict (policies.blockOn of the base revision's config); absent means introduced. */
+  blockOn?: BlockOn;
   /** Active overrides for the head commit, listed in the comment. */
   overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

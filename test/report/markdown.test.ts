@@ -13,6 +13,7 @@ const finding = (overrides: Partial<Finding> = {}): Finding => ({
   file: 'deploy/shop/web.yaml',
   line: 3,
   overridden: false,
+  introduced: true,
   ...overrides,
 });
 

@@ -1,10 +1,12 @@
 // Runs the catalog on a target and applies the base revision's settings:
 // per-rule severity or off, excludes, and the per-object ignore annotation.
+// Rules that judge objects run on both sides, so a finding that already held
+// before the change is told apart as inherited.
 import picomatch from 'picomatch';
-import type { Finding, Severity } from '../model.js';
+import type { Change, Finding, Severity } from '../model.js';
 import { isObject, type Resource } from '../resource.js';
 import { CATALOG } from './catalog.js';
-import type { RuleContext, Violation } from './rule.js';
+import type { Rule, RuleContext, Violation } from './rule.js';
 
 export const IGNORE_ANNOTATION = 'safe-deploy.dev/ignore';
 
@@ -66,6 +68,7 @@ function toFinding(rule: string, severity: Severity, target: string, v: Violatio
     ...(resource.source?.file ? { file: resource.source.file } : {}),
     ...(resource.source?.line ? { line: resource.source.line } : {}),
     overridden: false,
+    introduced: true,
   };
 }
 
@@ -80,9 +83,46 @@ export function settle(rule: string, severity: Severity, target: string, violati
   return excluded(finding, settings.exclude) ? null : finding;
 }
 
-/** Findings of every enabled rule on one target. */
-export function evaluatePolicies(context: RuleContext, settings: PolicySettings): Finding[] {
-  return CATALOG.flatMap((rule) =>
-    (settings.rules[rule.id] === 'off' ? [] : rule.check(context)).flatMap((v) => settle(rule.id, rule.defaultSeverity, context.target, v, settings) ?? []),
-  );
+export interface PolicyOutcome {
+  findings: Finding[];
+  /** Findings that held at base on a changed object and no longer hold at head. */
+  resolved: number;
+}
+
+/** The changed objects as they were: each change that keeps its object, with the base side in the head's place. */
+function asBefore(changes: Change[]): Change[] {
+  return changes.flatMap((c) => (c.base && c.head ? [{ ...c, head: c.base }] : []));
+}
+
+/**
+ * A finding's identity across the two sides: its rule, its object's change
+ * (one change joins a renamed or moved object's two sides) and its subject.
+ */
+function identities(rule: Rule, violations: Violation[], changeOf: Map<Resource, number>): string[] {
+  return violations.map((v) => `${rule.id}\0${changeOf.get(v.resource) ?? -1}\0${v.subject ?? ''}`);
+}
+
+/** Findings of every enabled rule on one target, each introduced by the change or inherited from base. */
+export function evaluatePolicies(context: RuleContext, settings: PolicySettings): PolicyOutcome {
+  const changeOf = new Map<Resource, number>();
+  context.changes.forEach((c, i) => [c.base, c.head].forEach((r) => r && changeOf.set(r, i)));
+  const before: RuleContext = { ...context, changes: asBefore(context.changes) };
+  const findings: Finding[] = [];
+  let resolved = 0;
+  for (const rule of CATALOG) {
+    if (settings.rules[rule.id] === 'off') continue;
+    const settled = (v: Violation) => settle(rule.id, rule.defaultSeverity, context.target, v, settings);
+    const now = rule.check(context);
+    const held = rule.judgesObjects ? rule.check(before) : [];
+    const heldKeys = identities(rule, held, changeOf);
+    const nowKeys = identities(rule, now, changeOf);
+    const wasHeld = new Set(heldKeys);
+    now.forEach((v, i) => {
+      const finding = settled(v);
+      if (finding) findings.push(wasHeld.has(nowKeys[i]!) ? { ...finding, introduced: false } : finding);
+    });
+    const still = new Set(nowKeys);
+    resolved += heldKeys.filter((key, i) => !still.has(key) && settled(held[i]!) !== null).length;
+  }
+  return { findings, resolved };
 }

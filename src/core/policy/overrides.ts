@@ -25,5 +25,5 @@ export function overrideCovers(override: Override, finding: Finding): boolean {
 export function applyOverrides(review: Review, overrides: Override[]): Review {
   if (overrides.length === 0) return review;
   const findings = review.findings.map((f) => (!f.overridden && f.rule !== 'render-failed' && overrides.some((o) => overrideCovers(o, f)) ? { ...f, overridden: true } : f));
-  return { ...review, findings, verdict: verdictOf(review.targets, findings), overrides };
+  return { ...review, findings, verdict: verdictOf(review.targets, findings, review.blockOn), overrides };
 }

@@ -22,5 +22,6 @@ export function renderFailedFinding(target: string, message: string, file?: stri
     ...(file ? { file } : {}),
     ...(line ? { line } : {}),
     overridden: false,
+    introduced: true,
   };
 }

@@ -18,5 +18,5 @@ export const renderIncomplete: Rule = {
 /** One finding per target for what its render could not settle, or none; `severity` as configured. */
 export function renderIncompleteFinding(target: string, notes: string[], severity: Finding['severity'], file?: string): Finding | null {
   if (notes.length === 0) return null;
-  return { rule: renderIncomplete.id, severity, target, message: `Target ${target}: ${notes.join('; ')}.`, ...(file ? { file } : {}), overridden: false };
+  return { rule: renderIncomplete.id, severity, target, message: `Target ${target}: ${notes.join('; ')}.`, ...(file ? { file } : {}), overridden: false, introduced: true };
 }

@@ -16,6 +16,8 @@ export interface Violation {
   /** The object the finding is about (head side, or base for deletions): gives identity, file and line. */
   resource: Resource;
   message: string;
+  /** What on the object the finding is about (a container, an env var…), where one object can have several findings of a rule. */
+  subject?: string;
 }
 
 export interface RuleContext {
@@ -31,11 +33,16 @@ export interface RuleContext {
 
 export interface Rule extends RuleInfo {
   check(context: RuleContext): Violation[];
+  /**
+   * The rule judges objects as they are (through touched()), so a finding may
+   * have held before the change; rules without it judge the change itself.
+   */
+  judgesObjects?: true;
 }
 
 const touchedCache = new WeakMap<Change[], Array<{ change: Change; resource: Resource }>>();
 
-/** Objects the change creates or changes, as they will be: what static rules judge (old debt never blocks). */
+/** Objects the change creates or changes, as they will be: what static rules judge. */
 export function touched(context: RuleContext): Array<{ change: Change; resource: Resource }> {
   let list = touchedCache.get(context.changes);
   if (!list) touchedCache.set(context.changes, (list = context.changes.flatMap((change) => (change.head ? [{ change, resource: change.head }] : []))));

@@ -1,10 +1,15 @@
-import type { Finding, Review, Severity, TargetResult } from '../model.js';
+import type { BlockOn, Finding, Review, Severity, TargetResult } from '../model.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, notice: 2 };
 
-/** Fail exactly when an error finding is not overridden, or a target fails to render at head. */
-export function verdictOf(targets: TargetResult[], findings: Finding[]): Review['verdict'] {
-  const blocking = findings.some((f) => f.severity === 'error' && !f.overridden);
+/** Whether a finding counts for the verdict: by default only what the change introduces does. */
+export function counts(finding: Finding, blockOn: BlockOn = 'introduced'): boolean {
+  return blockOn === 'all' || finding.introduced;
+}
+
+/** Fail exactly when a counting error finding is not overridden, or a target fails to render at head. */
+export function verdictOf(targets: TargetResult[], findings: Finding[], blockOn?: BlockOn): Review['verdict'] {
+  const blocking = findings.some((f) => f.severity === 'error' && !f.overridden && counts(f, blockOn));
   return blocking || targets.some((t) => t.status === 'error') ? 'fail' : 'pass';
 }
 

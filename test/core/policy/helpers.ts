@@ -16,7 +16,7 @@ export interface Run {
 export function evaluate(base: JsonObject[], head: JsonObject[], settings: Partial<PolicySettings> = {}, kubernetesVersion?: string): Run {
   const [b, h] = [base.map((o) => res(o)), head.map((o) => res(o))];
   const changes = analyzeImpacts(diffResources(b, h), { base: b, head: h });
-  const findings = evaluatePolicies(
+  const { findings } = evaluatePolicies(
     { target: 't', changes, base: b, head: h, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
     { rules: {}, exclude: [], ...settings },
   );

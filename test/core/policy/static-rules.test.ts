@@ -42,7 +42,7 @@ describe('static rules', () => {
 
   it('secret-in-env: literal secret-like values fire without repeating the value; references and harmless names do not', () => {
     const run = evaluate([], [withContainer({ env: [{ name: 'DB_PASSWORD', value: 'hunter2' }, { name: 'API_KEY', value: 'abc' }, { name: 'LOG_LEVEL', value: 'info' }] })]);
-    expect(run.of('secret-in-env')).toEqual(['container app of Deployment web sets DB_PASSWORD, API_KEY to a literal value.']);
+    expect(run.of('secret-in-env')).toEqual(['container app of Deployment web sets DB_PASSWORD to a literal value.', 'container app of Deployment web sets API_KEY to a literal value.']);
     expect(JSON.stringify(run.findings)).not.toMatch(/hunter2|"abc"/);
     const fine = [
       { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },

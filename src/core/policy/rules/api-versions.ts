@@ -52,6 +52,7 @@ function check(context: RuleContext, stage: 'removed' | 'deprecated'): Violation
 
 export const apiRemoved: Rule = {
   id: 'api-removed',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: "An apiVersion removed in the target's Kubernetes version",
   explanation:
@@ -63,6 +64,7 @@ export const apiRemoved: Rule = {
 
 export const apiDeprecated: Rule = {
   id: 'api-deprecated',
+  judgesObjects: true,
   defaultSeverity: 'warning',
   summary: "An apiVersion deprecated in the target's Kubernetes version",
   explanation:

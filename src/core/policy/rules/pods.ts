@@ -6,14 +6,20 @@ import { isObject, type JsonObject, type Resource } from '../../resource.js';
 import { touched, type Rule, type RuleContext, type Violation } from '../rule.js';
 
 /** Each container of each pod-running object the change creates or changes. */
-function eachContainer(context: RuleContext, check: (c: Container, r: Resource, pod: JsonObject) => string | null): Violation[] {
+function podContainers(context: RuleContext): Array<{ c: Container; resource: Resource; pod: JsonObject }> {
   return touched(context).flatMap(({ resource }) => {
     const pod = podSpec(resource.kind, resource.object);
-    if (!pod) return [];
-    return containers(pod).flatMap((c) => {
-      const message = check(c, resource, pod);
-      return message ? [{ resource, message }] : [];
-    });
+    return pod ? containers(pod).map((c) => ({ c, resource, pod })) : [];
+  });
+}
+
+/** Names a container among its pod's (init containers apart: they may share a name with a container). */
+const containerSubject = (c: Container) => `${c.init ? 'init ' : ''}${c.name}`;
+
+function eachContainer(context: RuleContext, check: (c: Container, r: Resource, pod: JsonObject) => string | null): Violation[] {
+  return podContainers(context).flatMap(({ c, resource, pod }) => {
+    const message = check(c, resource, pod);
+    return message ? [{ resource, message, subject: containerSubject(c) }] : [];
   });
 }
 
@@ -30,6 +36,7 @@ const where = (c: Container, r: Resource) => `${c.init ? 'init container' : 'con
 
 export const imageTagMutable: Rule = {
   id: 'image-tag-mutable',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: 'An image with no tag or `latest`',
   explanation:
@@ -49,6 +56,7 @@ const DANGEROUS_CAPABILITIES = new Set(['SYS_ADMIN', 'NET_ADMIN', 'ALL']);
 
 export const privilegedContainer: Rule = {
   id: 'privileged-container',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: 'Privileged, or added SYS_ADMIN/NET_ADMIN/ALL capabilities',
   explanation:
@@ -67,6 +75,7 @@ export const privilegedContainer: Rule = {
 
 export const hostNamespace: Rule = {
   id: 'host-namespace',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: 'hostNetwork, hostPID or hostIPC',
   explanation:
@@ -81,6 +90,7 @@ export const hostNamespace: Rule = {
 
 export const hostPath: Rule = {
   id: 'host-path',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: 'A hostPath volume',
   explanation:
@@ -99,25 +109,31 @@ const NOT_A_SECRET = /[_-](file|path|dir|url|uri|endpoint|host|name|ttl|expiry|e
 
 export const secretInEnv: Rule = {
   id: 'secret-in-env',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: 'A literal value in env whose name looks like a secret (password, token, key, …)',
   explanation:
     'A secret written as a literal env value sits in the repository history, in every render and in the object itself, readable by ' +
     'anyone who can read the Deployment. Put it in a Secret (or an external secret store) and use valueFrom.secretKeyRef.',
+  // One finding per variable, so a secret added next to an old one is told apart from it.
   check: (context) =>
-    eachContainer(context, (c, r) => {
+    podContainers(context).flatMap(({ c, resource }) => {
       const env = Array.isArray(c.spec.env) ? c.spec.env.filter(isObject) : [];
-      const names = env
+      return env
         .filter((e) => typeof e.name === 'string' && SECRET_NAME.test(e.name) && !NOT_A_SECRET.test(e.name))
         .filter((e) => typeof e.value === 'string' && e.value !== '' && !/^\$\([A-Za-z_][A-Za-z0-9_]*\)$/.test(e.value))
-        .map((e) => String(e.name));
-      // The value itself is never repeated.
-      return names.length ? `${where(c, r)} sets ${names.join(', ')} to a literal value.` : null;
+        .map((e) => ({
+          resource,
+          // The value itself is never repeated.
+          message: `${where(c, resource)} sets ${String(e.name)} to a literal value.`,
+          subject: `${containerSubject(c)} ${String(e.name)}`,
+        }));
     }),
 };
 
 export const selectorMismatch: Rule = {
   id: 'selector-mismatch',
+  judgesObjects: true,
   defaultSeverity: 'error',
   summary: 'A workload selector that does not match its pod template labels',
   explanation:
@@ -135,6 +151,7 @@ export const selectorMismatch: Rule = {
 
 export const resourcesMissing: Rule = {
   id: 'resources-missing',
+  judgesObjects: true,
   defaultSeverity: 'warning',
   summary: 'A container without CPU/memory requests or a memory limit',
   explanation:
@@ -156,6 +173,7 @@ export const resourcesMissing: Rule = {
 
 export const probesMissing: Rule = {
   id: 'probes-missing',
+  judgesObjects: true,
   defaultSeverity: 'warning',
   summary: 'A container of a long-running workload without a readiness probe',
   explanation:
@@ -175,6 +193,7 @@ function nonRoot(security: JsonObject | undefined): boolean | undefined {
 
 export const runAsRoot: Rule = {
   id: 'run-as-root',
+  judgesObjects: true,
   defaultSeverity: 'notice',
   summary: 'runAsNonRoot is not set',
   explanation:
