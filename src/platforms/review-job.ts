@@ -36,9 +36,9 @@ export const NO_CHANGES_TITLE = 'No Kubernetes changes';
 const LEVEL: Record<string, Annotation['level']> = { error: 'failure', warning: 'warning', notice: 'notice' };
 
 
-/** "2 errors, 3 warnings" — or the counts of changes when nothing is found. */
+/** "2 errors, 3 warnings" of the findings the change introduces — or the counts of changes when nothing is found. */
 export function statusTitle(review: ReviewDigest): string {
-  const open = review.findings.filter((f) => !f.overridden);
+  const open = review.findings.filter((f) => !f.overridden && f.introduced);
   const counts = (['error', 'warning', 'notice'] as const).map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(([, n]) => n);
   const failed = review.targets.filter((t) => t.status === 'error').length;
   const parts = counts.map(([s, n]) => plural(n, s));
@@ -55,7 +55,8 @@ export function statusTitle(review: ReviewDigest): string {
 
 function annotations(review: ReviewDigest): Annotation[] {
   return sortFindings(review.findings)
-    .filter((f) => f.file && f.line && !f.overridden)
+    // Findings already present at base are not the change's doing: no annotation on its diff.
+    .filter((f) => f.file && f.line && !f.overridden && f.introduced)
     .map((f) => ({ file: f.file!, line: f.line!, level: LEVEL[f.severity]!, title: f.rule, message: f.message }));
 }
 

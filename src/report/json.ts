@@ -50,6 +50,7 @@ function findingJson(f: Finding) {
     file: f.file ?? null,
     line: f.line ?? null,
     overridden: f.overridden,
+    introduced: f.introduced,
   };
 }
 
@@ -62,6 +63,7 @@ export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string
     summary: { ...review.summary },
     targets: review.targets.map(targetJson),
     findings: sortFindings(review.findings).map(findingJson),
+    ...(review.resolved ? { resolved: review.resolved } : {}),
     ...(review.notRendered?.length
       ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason, ...(n.failed ? { failed: true } : {}) })) }
       : {}),

@@ -49,9 +49,11 @@ const IMPACT_LABEL: Record<Impact['type'], string> = {
 function countsLine(review: Review): string {
   const { created, updated, replaced, deleted } = review.summary;
   const parts = [`${created} created`, `${updated} updated`, `${replaced} replaced`, `${deleted} deleted`];
-  const bySeverity = (s: Severity) => review.findings.filter((f) => f.severity === s && !f.overridden).length;
+  const bySeverity = (s: Severity) => review.findings.filter((f) => f.severity === s && !f.overridden && f.introduced).length;
   const findings = (['error', 'warning', 'notice'] as const).filter((s) => bySeverity(s) > 0).map((s) => plural(bySeverity(s), s));
-  return `**${parts.join(' · ')}** in ${plural(review.targets.length, 'target')}${findings.length ? ` · ${findings.join(', ')}` : ''}`;
+  const inherited = review.findings.filter((f) => !f.introduced).length;
+  const before = [...(inherited ? [`${inherited} already present`] : []), ...(review.resolved ? [`${review.resolved} resolved`] : [])];
+  return `**${parts.join(' · ')}** in ${plural(review.targets.length, 'target')}${[findings.join(', '), ...before].filter(Boolean).map((s) => ` · ${s}`).join('')}`;
 }
 
 function header(review: Review, marker: boolean): string[] {
@@ -111,15 +113,28 @@ function sourceCell(f: Finding, options: MarkdownOptions): string {
   return url ? `[${label}](${url})` : label;
 }
 
-function findingsTable(review: Review, maxRows: number, options: MarkdownOptions): string[] {
-  if (review.findings.length === 0) return [];
-  const rows = sortFindings(review.findings).slice(0, maxRows);
-  const lines = ['', '### Findings', '', '| Severity | Rule | Resource | Message | Source |', '| --- | --- | --- | --- | --- |'];
-  for (const f of rows) {
+function tableOf(findings: Finding[], options: MarkdownOptions): string[] {
+  const lines = ['| Severity | Rule | Resource | Message | Source |', '| --- | --- | --- | --- | --- |'];
+  for (const f of findings) {
     const severity = f.overridden ? `~~${f.severity}~~ overridden` : `${SEVERITY_ICON[f.severity]} ${f.severity}`;
     lines.push(`| ${severity} | ${ruleCell(f.rule, options)} | ${resourceCell(f)} | ${escapeText(f.message)} | ${sourceCell(f, options)} |`);
   }
-  const hidden = review.findings.length - rows.length;
+  return lines;
+}
+
+/** Findings the change introduces in the table; those already present at base folded away below it. */
+function findingsTable(review: Review, maxRows: number, options: MarkdownOptions): string[] {
+  if (review.findings.length === 0) return [];
+  const sorted = sortFindings(review.findings);
+  const introduced = sorted.filter((f) => f.introduced).slice(0, maxRows);
+  const all = sorted.filter((f) => !f.introduced);
+  const inherited = all.slice(0, Math.max(0, maxRows - introduced.length));
+  const lines = introduced.length ? ['', '### Findings', '', ...tableOf(introduced, options)] : [];
+  if (all.length) {
+    const summary = `<details><summary>Already present before this change (${all.length})</summary>`;
+    lines.push('', summary, '', '_These held at base too; they count for the verdict only with `policies.blockOn: all`._', '', ...tableOf(inherited, options), '', '</details>');
+  }
+  const hidden = review.findings.length - introduced.length - inherited.length;
   if (hidden > 0) lines.push('', `_${plural(hidden, 'more finding')} not shown for size: see the check run or \`--format json\`._`);
   return lines;
 }

@@ -20,9 +20,39 @@ describe('policy engine', () => {
       file: 'test.yaml',
       line: 1,
       overridden: false,
+      introduced: true,
     });
     const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: {} };
     expect(evaluate([pvc], []).findings[0]).toMatchObject({ rule: 'pvc-deleted', file: 'test.yaml', namespace: 'default' });
+  });
+
+  it('tells findings that held at base (inherited) from those the change introduces, by object and subject', () => {
+    const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
+    const before = goodDeployment('web', { container: { env: env({ DB_PASSWORD: 'hunter2', PAYPAL_URL: 'https://a' }) } });
+    const after = goodDeployment('web', { container: { env: env({ DB_PASSWORD: 'hunter2', PAYPAL_URL: 'https://b', API_TOKEN: 'x' }) } });
+    const run = evaluate([before], [after]);
+    expect(run.findings.map((f) => [f.message, f.introduced])).toEqual([
+      ['container app of Deployment web sets DB_PASSWORD to a literal value.', false],
+      ['container app of Deployment web sets API_TOKEN to a literal value.', true],
+    ]);
+    expect(run.resolved).toBe(0);
+    const fixed = goodDeployment('web', { container: { env: env({ PAYPAL_URL: 'https://b' }) } });
+    expect(evaluate([before], [fixed])).toMatchObject({ findings: [], resolved: 1 });
+  });
+
+  it('follows a renamed object: a finding it carried along stays inherited', () => {
+    const moved = { ...latest, metadata: { name: 'web', namespace: 'shop-v2' } };
+    const run = evaluate([latest], [moved]);
+    expect(run.findings.filter((f) => f.rule === 'image-tag-mutable').map((f) => [f.namespace, f.introduced])).toEqual([['shop-v2', false]]);
+  });
+
+  it('counts only introduced errors for the verdict unless blockOn is all', () => {
+    const target = { name: 't', path: 't', renderer: 'plain' as const, status: 'ok' as const, changes: [] };
+    const bumped = goodDeployment('web', { container: { image: 'nginx:latest', env: [{ name: 'MODE', value: 'fast' }] } });
+    const inherited = evaluate([latest], [bumped]).findings;
+    expect(inherited.map((f) => [f.rule, f.introduced])).toContainEqual(['image-tag-mutable', false]);
+    expect(verdictOf([target], inherited)).toBe('pass');
+    expect(verdictOf([target], inherited, 'all')).toBe('fail');
   });
 
   it('takes per-rule severities and turns rules off', () => {

@@ -7,6 +7,8 @@ import { res } from '../../helpers/resources.js';
 
 export interface Run {
   findings: Finding[];
+  /** findings at base that no longer hold */
+  resolved: number;
   /** rule ids that fired, in order */
   rules: string[];
   /** messages of one rule */
@@ -16,11 +18,11 @@ export interface Run {
 export function evaluate(base: JsonObject[], head: JsonObject[], settings: Partial<PolicySettings> = {}, kubernetesVersion?: string): Run {
   const [b, h] = [base.map((o) => res(o)), head.map((o) => res(o))];
   const changes = analyzeImpacts(diffResources(b, h), { base: b, head: h });
-  const { findings } = evaluatePolicies(
+  const { findings, resolved } = evaluatePolicies(
     { target: 't', changes, base: b, head: h, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
     { rules: {}, exclude: [], ...settings },
   );
-  return { findings, rules: findings.map((f) => f.rule), of: (rule) => findings.filter((f) => f.rule === rule).map((f) => f.message) };
+  return { findings, resolved, rules: findings.map((f) => f.rule), of: (rule) => findings.filter((f) => f.rule === rule).map((f) => f.message) };
 }
 
 /** A Deployment that passes every static rule; `patch` merges into its container and pod spec. */

@@ -1,0 +1,108 @@
+// Findings that judge the change: a finding that already held at base is
+// inherited, listed apart and (by default) not counted for the verdict.
+// Expected values are written by hand from the manifests of each repository.
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, TestRepo } from '../helpers/git-repo.js';
+import { reviewJson } from '../helpers/gitops.js';
+
+let repo: TestRepo;
+afterEach(() => repo?.dispose());
+
+interface ReviewJson {
+  verdict: string;
+  resolved?: number;
+  findings: Array<{ rule: string; namespace?: string | null; name?: string; message: string; introduced: boolean }>;
+}
+
+/** A Deployment that passes every static rule but those its `container` and `init` lines provoke. */
+const deployment = (name: string, container: string, init = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      securityContext: {runAsNonRoot: true}
+${init}      containers:
+        - name: app
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
+${container}`;
+
+const payments = (paypal: string, password = '          - {name: DB_PASSWORD, value: hunter2}\n') =>
+  deployment('payments', `          image: registry.example.com/payments:1.0.0\n          env:\n${password}          - {name: PAYPAL_URL, value: ${paypal}}\n`);
+
+const summary = (json: ReviewJson) => json.findings.map((f) => `${f.rule} ${f.introduced ? 'introduced' : 'inherited'}: ${f.message}`);
+
+/** Two commits; `markdown` runs the review as the comment is written. */
+function review(base: Record<string, string>, head: Record<string, string | null>) {
+  repo = new TestRepo();
+  const from = repo.commit(base);
+  const to = repo.commit(head);
+  return { from, to, markdown: () => runCli(['review', '--repo', repo.dir, '--base', from, '--head', to, '--format', 'markdown']) };
+}
+
+describe('introduced and inherited findings', () => {
+  it('a literal DB_PASSWORD that has been there for years does not block a PAYPAL_URL change; it is listed as already present', () => {
+    const { from, to, markdown } = review({ 'deploy/payments.yaml': payments('https://api.paypal.com') }, { 'deploy/payments.yaml': payments('https://api-m.paypal.com') });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('pass');
+    expect(summary(json)).toEqual(['secret-in-env inherited: container app of Deployment payments sets DB_PASSWORD to a literal value.']);
+    const comment = markdown();
+    expect(comment.status).toBe(0);
+    expect(comment.stdout).toContain('## ✅ safe-deploy: safe to merge');
+    expect(comment.stdout).toContain('1 updated · 0 replaced · 0 deleted** in 1 target · 1 already present');
+    expect(comment.stdout).not.toContain('### Findings');
+    expect(comment.stdout).toMatch(/<details><summary>Already present before this change \(1\)<\/summary>[\s\S]*<code>secret-in-env<\/code>[\s\S]*<\/details>/);
+  });
+
+  it('bumping an image next to an unchanged busybox:latest init container passes, the init container inherited', () => {
+    const init = '      initContainers:\n        - {name: wait, image: busybox:latest, command: [sh, -c, "true"]}\n';
+    const server = (tag: string) => deployment('argocd-server', `          image: quay.io/argoproj/argocd:${tag}\n`, init);
+    const { from, to } = review({ 'argocd/server.yaml': server('v2.13.0') }, { 'argocd/server.yaml': server('v2.13.1') });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('pass');
+    expect(summary(json)).toEqual(['image-tag-mutable inherited: init container wait of Deployment argocd-server uses busybox:latest.']);
+  });
+
+  it('a new secret next to the old one is introduced and blocks', () => {
+    const both = '          - {name: DB_PASSWORD, value: hunter2}\n          - {name: API_TOKEN, value: t0k3n}\n';
+    const { from, to } = review({ 'deploy/payments.yaml': payments('https://a') }, { 'deploy/payments.yaml': payments('https://a', both) });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('fail');
+    expect(summary(json)).toEqual([
+      'secret-in-env inherited: container app of Deployment payments sets DB_PASSWORD to a literal value.',
+      'secret-in-env introduced: container app of Deployment payments sets API_TOKEN to a literal value.',
+    ]);
+  });
+
+  it('a finding the change fixes is counted as resolved', () => {
+    const fromSecret = '          - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}\n';
+    const { from, to, markdown } = review({ 'deploy/payments.yaml': payments('https://a') }, { 'deploy/payments.yaml': payments('https://a', fromSecret) });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json).toMatchObject({ verdict: 'pass', findings: [], resolved: 1 });
+    expect(markdown().stdout).toContain('1 updated · 0 replaced · 0 deleted** in 1 target · 1 resolved');
+  });
+
+  it('an object kustomize moves to another namespace keeps its old finding inherited', () => {
+    const web = deployment('web', '          image: nginx:latest\n');
+    const kustomization = (namespace: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources: [web.yaml]\n`;
+    const { from, to } = review({ 'apps/web/web.yaml': web, 'apps/web/kustomization.yaml': kustomization('shop') }, { 'apps/web/kustomization.yaml': kustomization('shop-v2') });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    const image = json.findings.filter((f) => f.rule === 'image-tag-mutable');
+    expect(image).toEqual([expect.objectContaining({ namespace: 'shop-v2', name: 'web', introduced: false, message: 'container app of Deployment web uses nginx:latest.' })]);
+  });
+
+  it('policies.blockOn: all fails on an inherited error', () => {
+    const config = 'policies:\n  blockOn: all\n';
+    const { from, to } = review(
+      { '.safe-deploy.yml': config, 'deploy/payments.yaml': payments('https://api.paypal.com') },
+      { 'deploy/payments.yaml': payments('https://api-m.paypal.com') },
+    );
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('fail');
+    expect(summary(json)).toEqual(['secret-in-env inherited: container app of Deployment payments sets DB_PASSWORD to a literal value.']);
+  });
+});
