@@ -2,7 +2,7 @@
 // status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
 import type { OverrideRecords } from '../commands/override-record.js';
-import { sortFindings } from '../core/policy/verdict.js';
+import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { RenderError, UserError } from '../errors.js';
 import { COMMENT_MARKER, commentPreamble } from '../report/markdown.js';
 import type { MirrorCache } from '../repo/mirror.js';
@@ -36,9 +36,9 @@ export const NO_CHANGES_TITLE = 'No Kubernetes changes';
 const LEVEL: Record<string, Annotation['level']> = { error: 'failure', warning: 'warning', notice: 'notice' };
 
 
-/** "2 errors, 3 warnings" of the findings the change introduces — or the counts of changes when nothing is found. */
+/** "2 errors, 3 warnings" of the findings that count for the verdict — or the counts of changes when nothing is found. */
 export function statusTitle(review: ReviewDigest): string {
-  const open = review.findings.filter((f) => !f.overridden && f.introduced);
+  const open = review.findings.filter((f) => !f.overridden && countsForVerdict(f, review.blockOn));
   const counts = (['error', 'warning', 'notice'] as const).map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(([, n]) => n);
   const failed = review.targets.filter((t) => t.status === 'error').length;
   const parts = counts.map(([s, n]) => plural(n, s));

@@ -2,7 +2,7 @@
 // collapsible section per target with a diff block per object, footer.
 import type { Change, Finding, Impact, Review, Severity, TargetResult } from '../core/model.js';
 import { findRule } from '../core/policy/catalog.js';
-import { sortFindings } from '../core/policy/verdict.js';
+import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
 import { plural } from '../core/plural.js';
@@ -49,7 +49,7 @@ const IMPACT_LABEL: Record<Impact['type'], string> = {
 function countsLine(review: Review): string {
   const { created, updated, replaced, deleted } = review.summary;
   const parts = [`${created} created`, `${updated} updated`, `${replaced} replaced`, `${deleted} deleted`];
-  const bySeverity = (s: Severity) => review.findings.filter((f) => f.severity === s && !f.overridden && f.introduced).length;
+  const bySeverity = (s: Severity) => review.findings.filter((f) => f.severity === s && !f.overridden && countsForVerdict(f, review.blockOn)).length;
   const findings = (['error', 'warning', 'notice'] as const).filter((s) => bySeverity(s) > 0).map((s) => plural(bySeverity(s), s));
   const inherited = review.findings.filter((f) => !f.introduced).length;
   const before = [...(inherited ? [`${inherited} already present`] : []), ...(review.resolved ? [`${review.resolved} resolved`] : [])];

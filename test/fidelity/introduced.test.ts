@@ -97,12 +97,16 @@ describe('introduced and inherited findings', () => {
 
   it('policies.blockOn: all fails on an inherited error', () => {
     const config = 'policies:\n  blockOn: all\n';
-    const { from, to } = review(
+    const { from, to, markdown } = review(
       { '.safe-deploy.yml': config, 'deploy/payments.yaml': payments('https://api.paypal.com') },
       { 'deploy/payments.yaml': payments('https://api-m.paypal.com') },
     );
     const json = reviewJson<ReviewJson>(repo, from, to);
     expect(json.verdict).toBe('fail');
     expect(summary(json)).toEqual(['secret-in-env inherited: container app of Deployment payments sets DB_PASSWORD to a literal value.']);
+    const comment = markdown();
+    expect(comment.status).toBe(1);
+    expect(comment.stdout).toContain('## ❌ safe-deploy: this merge is blocked');
+    expect(comment.stdout).toContain('in 1 target · 1 error · 1 already present');
   });
 });
