@@ -109,4 +109,22 @@ describe('introduced and inherited findings', () => {
     expect(comment.stdout).toContain('## ❌ safe-deploy: this merge is blocked');
     expect(comment.stdout).toContain('in 1 target · 1 error · 1 already present');
   });
+  it('a second host namespace, a capability or a hostPath added next to an old one is introduced: each is a finding of its own', () => {
+    const agent = (hostPID: boolean, caps: string, extraVolume: boolean) =>
+      deployment('agent', `          image: registry.example.com/agent:1.0.0\n          securityContext: {capabilities: {add: [${caps}]}}\n`).replace(
+        '      securityContext: {runAsNonRoot: true}\n',
+        `      securityContext: {runAsNonRoot: true}\n      hostNetwork: true\n${hostPID ? '      hostPID: true\n' : ''}      volumes:\n        - {name: logs, hostPath: {path: /var/log}}\n${extraVolume ? '        - {name: sock, hostPath: {path: /var/run/docker.sock}}\n' : ''}`,
+      );
+    const { from, to } = review({ 'deploy/agent.yaml': agent(false, 'NET_ADMIN', false) }, { 'deploy/agent.yaml': agent(true, 'NET_ADMIN, SYS_ADMIN', true) });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('fail');
+    expect(summary(json).filter((line) => /host-|privileged/.test(line)).sort()).toEqual([
+      'host-namespace inherited: Deployment agent sets hostNetwork.',
+      'host-namespace introduced: Deployment agent sets hostPID.',
+      'host-path inherited: Deployment agent mounts hostPath logs (/var/log).',
+      'host-path introduced: Deployment agent mounts hostPath sock (/var/run/docker.sock).',
+      'privileged-container inherited: container app of Deployment agent adds capability NET_ADMIN.',
+      'privileged-container introduced: container app of Deployment agent adds capability SYS_ADMIN.',
+    ]);
+  });
 });

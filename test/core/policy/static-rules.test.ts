@@ -26,13 +26,13 @@ describe('static rules', () => {
   it('privileged-container: privileged or dangerous capabilities fire; NET_BIND_SERVICE does not', () => {
     expect(evaluate([], [withContainer({ securityContext: { privileged: true } })]).of('privileged-container')).toEqual(['container app of Deployment web is privileged.']);
     expect(evaluate([], [withContainer({ securityContext: { capabilities: { add: ['NET_BIND_SERVICE', 'CAP_SYS_ADMIN'] } } })]).of('privileged-container')).toEqual([
-      'container app of Deployment web adds capabilities CAP_SYS_ADMIN.',
+      'container app of Deployment web adds capability CAP_SYS_ADMIN.',
     ]);
     expect(evaluate([], [withContainer({ securityContext: { capabilities: { add: ['NET_BIND_SERVICE'] }, privileged: false } })]).rules).toEqual([]);
   });
 
   it('host-namespace and host-path fire on host access; emptyDir does not', () => {
-    expect(evaluate([], [withPod({ hostNetwork: true, hostPID: true })]).of('host-namespace')).toEqual(['Deployment web sets hostNetwork, hostPID.']);
+    expect(evaluate([], [withPod({ hostNetwork: true, hostPID: true })]).of('host-namespace')).toEqual(['Deployment web sets hostNetwork.', 'Deployment web sets hostPID.']);
     expect(evaluate([], [withPod({ hostNetwork: false })]).rules).toEqual([]);
     expect(evaluate([], [withPod({ volumes: [{ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }] })]).of('host-path')).toEqual([
       'Deployment web mounts hostPath sock (/var/run/docker.sock).',

@@ -16,19 +16,24 @@ function podContainers(context: RuleContext): Array<{ c: Container; resource: Re
 /** Names a container among its pod's (init containers apart: they may share a name with a container). */
 const containerSubject = (c: Container) => `${c.init ? 'init ' : ''}${c.name}`;
 
-function eachContainer(context: RuleContext, check: (c: Container, r: Resource, pod: JsonObject) => string | null): Violation[] {
-  return podContainers(context).flatMap(({ c, resource, pod }) => {
-    const message = check(c, resource, pod);
-    return message ? [{ resource, message, subject: containerSubject(c) }] : [];
-  });
+/** What a check finds: one message, or one per item (each a subject of its own, so a new item is a new finding). */
+type Found = string | null | Array<{ message: string; item: string }>;
+
+function violations(resource: Resource, found: Found, subject?: string): Violation[] {
+  if (found === null) return [];
+  if (typeof found === 'string') return [{ resource, message: found, ...(subject !== undefined ? { subject } : {}) }];
+  return found.map(({ message, item }) => ({ resource, message, subject: subject === undefined ? item : `${subject} ${item}` }));
+}
+
+function eachContainer(context: RuleContext, check: (c: Container, r: Resource, pod: JsonObject) => Found): Violation[] {
+  return podContainers(context).flatMap(({ c, resource, pod }) => violations(resource, check(c, resource, pod), containerSubject(c)));
 }
 
 /** Each pod spec of the objects the change creates or changes. */
-function eachPod(context: RuleContext, check: (pod: JsonObject, r: Resource) => string | null): Violation[] {
+function eachPod(context: RuleContext, check: (pod: JsonObject, r: Resource) => Found): Violation[] {
   return touched(context).flatMap(({ resource }) => {
     const pod = podSpec(resource.kind, resource.object);
-    const message = pod ? check(pod, resource) : null;
-    return message ? [{ resource, message }] : [];
+    return pod ? violations(resource, check(pod, resource)) : [];
   });
 }
 
@@ -66,10 +71,11 @@ export const privilegedContainer: Rule = {
   check: (context) =>
     eachContainer(context, (c, r) => {
       const security = isObject(c.spec.securityContext) ? c.spec.securityContext : {};
-      if (security.privileged === true) return `${where(c, r)} is privileged.`;
+      const privileged = security.privileged === true ? [{ message: `${where(c, r)} is privileged.`, item: 'privileged' }] : [];
       const added = at(security, 'capabilities', 'add');
       const bad = (Array.isArray(added) ? added.map(String) : []).filter((cap) => DANGEROUS_CAPABILITIES.has(cap.replace(/^CAP_/, '').toUpperCase()));
-      return bad.length ? `${where(c, r)} adds capabilities ${bad.join(', ')}.` : null;
+      // Privileged says it all; otherwise each dangerous capability is a finding of its own.
+      return privileged.length ? privileged : bad.map((cap) => ({ message: `${where(c, r)} adds capability ${cap}.`, item: cap }));
     }),
 };
 
@@ -84,7 +90,7 @@ export const hostNamespace: Rule = {
   check: (context) =>
     eachPod(context, (pod, r) => {
       const shared = ['hostNetwork', 'hostPID', 'hostIPC'].filter((f) => pod[f] === true);
-      return shared.length ? `${r.kind} ${r.name} sets ${shared.join(', ')}.` : null;
+      return shared.map((field) => ({ message: `${r.kind} ${r.name} sets ${field}.`, item: field }));
     }),
 };
 
@@ -100,7 +106,7 @@ export const hostPath: Rule = {
     eachPod(context, (pod, r) => {
       const volumes = Array.isArray(pod.volumes) ? pod.volumes.filter(isObject) : [];
       const paths = volumes.filter((v) => isObject(v.hostPath)).map((v) => `${String(v.name)} (${String(at(v, 'hostPath', 'path'))})`);
-      return paths.length ? `${r.kind} ${r.name} mounts hostPath ${paths.join(', ')}.` : null;
+      return paths.map((path) => ({ message: `${r.kind} ${r.name} mounts hostPath ${path}.`, item: path }));
     }),
 };
 
