@@ -11,7 +11,7 @@ import { isApplicationSet } from './appset/applicationset.js';
 import type { ClusterEntry } from './appset/generators.js';
 import { detectRenderer } from './detect.js';
 import { isArtifactGenerator } from './flux-artifacts.js';
-import { fluxTarget, helmReleaseTarget, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, valuesReferencesOf, type FluxSources } from './flux.js';
+import { fluxTarget, helmReleaseTarget, type HelmReleaseResult, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, valuesReferencesOf, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
 import { applicationSetTargets, childTargets, writtenObjects, type Generated, type GeneratedOptions } from './generated.js';
 import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
@@ -110,39 +110,53 @@ function fluxSources(declared: Declared[]): FluxSources {
   return sources;
 }
 
+interface Released {
+  object: JsonObject;
+  file: string;
+  release: HelmReleaseResult | null;
+}
+
+/**
+ * Every HelmRelease of a revision with what it renders from, worked out once per
+ * commit: finding a vendored chart reads every Chart.yaml of the repository.
+ */
+function helmReleases(snapshot: Snapshot): Promise<Released[]> {
+  return remembered(releases, snapshot.sha, async () => {
+    const declared = await declaringObjects(snapshot);
+    const sources = fluxSources(declared);
+    return Promise.all(
+      declared
+        .filter(({ object }) => isHelmRelease(object))
+        .map(async ({ object, file }) => ({ object, file, release: await helmReleaseTarget(snapshot, object, file, sources) })),
+    );
+  });
+}
+
 async function declaredTargets(snapshot: Snapshot): Promise<Target[]> {
-  const declared = await declaringObjects(snapshot);
+  const [declared, released] = await Promise.all([declaringObjects(snapshot), helmReleases(snapshot)]);
   const sources = fluxSources(declared);
-  const targets = await Promise.all(
-    declared.map(async ({ object, file }) => {
+  const all = [
+    ...declared.flatMap(({ object, file }) => {
       if (isApplication(object)) return applicationTargets(snapshot, object, file);
       if (isFluxKustomization(object)) return fluxTarget(snapshot, object, file, sources);
-      if (isHelmRelease(object)) {
-        const release = await helmReleaseTarget(snapshot, object, file, sources);
-        return release && 'target' in release ? [release.target] : [];
-      }
       return [];
     }),
-  );
-  const all = targets.flat();
+    ...released.flatMap(({ release }) => (release && 'target' in release ? [release.target] : [])),
+  ];
   await locateValuesReferences(snapshot, all);
   return all;
 }
 
 /** Declarations whose objects come from outside any repository: charts of a Helm repository (Argo CD sources, HelmReleases). */
 async function externalDeclarations(snapshot: Snapshot): Promise<NotRendered[]> {
-  const declared = await declaringObjects(snapshot);
-  const sources = fluxSources(declared);
-  const found = await Promise.all(
-    declared.map(async ({ object, file }): Promise<NotRendered[]> => {
-      if (isApplication(object)) return applicationExternal(object, file);
-      if (!isHelmRelease(object)) return [];
-      const release = await helmReleaseTarget(snapshot, object, file, sources);
+  const [declared, released] = await Promise.all([declaringObjects(snapshot), helmReleases(snapshot)]);
+  return [
+    ...declared.flatMap(({ object, file }) => (isApplication(object) ? applicationExternal(object, file) : [])),
+    ...released.flatMap(({ object, file, release }) => {
       const name = str(at(object, 'metadata', 'name'))!;
       return release && 'external' in release ? [{ name, declaredBy: declaration(object, name, file), reason: release.external }] : [];
     }),
-  );
-  return found.flat();
+  ];
 }
 
 /**
@@ -183,6 +197,7 @@ function discovery(snapshot: Snapshot, options: DiscoveryOptions, declarations?:
 const MAX_REMEMBERED = 16;
 const discovered = new Map<string, Promise<Discovery>>();
 const declaring = new Map<string, Promise<Declared[]>>();
+const releases = new Map<string, Promise<Released[]>>();
 const grepped = new Map<string, Promise<string[]>>();
 
 /** The promise remembered for a commit, made by `make` when there is none; a failure is not remembered. */
