@@ -2,9 +2,9 @@
 // archives as `helm pull` names them, made here with the real `helm package`.
 // Expected objects are what `helm template` prints for the chart written below.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findTool } from '../../src/render/tools.js';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
@@ -94,5 +94,21 @@ spec:
     expect(json.targets.filter((t) => t.renderer === 'helm').map((t) => t.changes)).toMatchObject([
       [{ action: 'update', kind: 'ConfigMap', namespace: 'web', name: 'podinfo', fields: [{ path: 'data.replicas', before: '1', after: '2' }] }],
     ]);
+  });
+  it('a chart name that climbs out of the cache names no archive there', () => {
+    // The cache lists its own directory; an archive next to it is out of reach whatever the name says.
+    const outside = join(cache, '..', `outside-${Date.now()}`);
+    mkdirSync(outside);
+    try {
+      copyFileSync(join(cache, 'podinfo-1.0.0.tgz'), join(outside, 'podinfo-1.0.0.tgz'));
+      const named = (chart: string, replicas: number) => release('1.0.0', replicas).replace('chart: podinfo', `chart: "${chart}"`);
+      const chart = `../${basename(outside)}/podinfo`;
+      const base = repo.commit({ 'apps/podinfo.yaml': named(chart, 1) });
+      const json = review(base, repo.commit({ 'apps/podinfo.yaml': named(chart, 2) }), { SAFE_DEPLOY_CHART_CACHE: cache });
+      expect(json.targets.filter((t) => t.renderer === 'helm')).toEqual([]);
+      expect(json.notRendered?.map((n) => n.reason)).toEqual([`external chart ${chart} 1.0.0 from HelmRepository podinfo/podinfo, not rendered`]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
