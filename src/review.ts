@@ -7,7 +7,7 @@ import { analyzeImpacts, type TargetObjects } from './core/impact.js';
 import type { Finding, Review, TargetResult } from './core/model.js';
 import { admitChanges } from './core/policy/admission/evaluate.js';
 import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './core/policy/admission/policies.js';
-import { evaluatePolicies, settle, type PolicySettings } from './core/policy/engine.js';
+import { asBefore, compareSides, evaluatePolicies, identityAcrossSides, settle, type PolicySettings } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
 import { verdictOf } from './core/policy/verdict.js';
@@ -148,29 +148,38 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
 /**
  * Admission of every change by the ValidatingAdmissionPolicies of policies.custom
  * and by those the renders themselves deploy (the cluster would enforce them).
+ * A violation the base objects already had under the base's policies is inherited.
  */
 function admit(reviewed: TargetReview[], custom: PolicySet): void {
   const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
   const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
   const rendered = readPolicySet(heads);
+  const renderedBefore = readPolicySet(bases);
   const set = mergePolicySets(custom, rendered.set);
-  if (set.policies.length === 0 && rendered.problems.length === 0) return;
-  const clusterPolicies = new Set(rendered.set.policies);
+  const setBefore = mergePolicySets(custom, renderedBefore.set);
+  if (set.policies.length === 0 && setBefore.policies.length === 0 && rendered.problems.length === 0) return;
+  const clusterPolicies = new Set([...rendered.set.policies, ...renderedBefore.set.policies]);
   const context = {
     namespaces: new Map([...bases, ...heads].filter((r) => r.kind === 'Namespace').map((r) => [r.name, r])),
     plurals: crdPlurals([...bases, ...heads]),
   };
+  const prefix = (policy: Policy) => (clusterPolicies.has(policy) ? 'enforced by the cluster: ' : '');
   for (const review of reviewed) {
     if (!review.result || review.result.status !== 'ok') continue;
     const target = review.result.name;
     const invalid = rendered.problems
       .filter((p) => review.objects?.head.includes(p.resource))
       .map((p) => ({ rule: `policy:${p.resource.name}`, severity: 'error' as const, resource: p.resource, message: `the API server would reject this policy: ${p.message}` }));
-    const prefix = (policy: Policy) => (clusterPolicies.has(policy) ? 'enforced by the cluster: ' : '');
-    for (const violation of [...invalid, ...admitChanges(review.result.changes, set, context, prefix)]) {
-      const finding = settle(violation.rule, violation.severity, target, violation, review.policies);
-      if (finding) review.findings.push(finding);
-    }
+    const { changes } = review.result;
+    const identity = identityAcrossSides(changes);
+    const outcome = compareSides(
+      [...invalid, ...admitChanges(changes, set, context, prefix)],
+      admitChanges(asBefore(changes), setBefore, context, prefix),
+      (v) => identity(v.rule, v),
+      (v) => settle(v.rule, v.severity, target, v, review.policies),
+    );
+    review.findings.push(...outcome.findings);
+    review.resolved = (review.resolved ?? 0) + outcome.resolved;
   }
 }
 

@@ -29,12 +29,18 @@ const review = (base: string, head: string) => {
 describe('custom policies from the base revision', () => {
   it('judge the change, not the head’s version of themselves', () => {
     const base = repo.commit({ '.safe-deploy.yml': 'policies:\n  custom: [policies]\n', 'policies/owner.yaml': ownerPolicy(), 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
-    // The head tries to weaken the policy and changes a Deployment that breaks it.
-    const head = repo.commit({ 'policies/owner.yaml': ownerPolicy('true'), 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 }) });
+    // The head tries to weaken the policy, changes a Deployment that broke it already and adds one that breaks it.
+    const head = repo.commit({
+      'policies/owner.yaml': ownerPolicy('true'),
+      'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 }),
+      'deploy/api/deploy.yaml': deployment('api', { namespace: 'shop' }),
+    });
     const { status, json } = review(base, head);
     expect(status).toBe(1);
+    const owner = { rule: 'policy:require-owner', severity: 'error', kind: 'Deployment', message: 'every Deployment needs an owner label', line: 1 };
     expect(json.findings).toEqual([
-      expect.objectContaining({ rule: 'policy:require-owner', severity: 'error', kind: 'Deployment', name: 'web', message: 'every Deployment needs an owner label', file: 'deploy/web/deploy.yaml', line: 1 }),
+      expect.objectContaining({ ...owner, name: 'api', file: 'deploy/api/deploy.yaml', introduced: true }),
+      expect.objectContaining({ ...owner, name: 'web', file: 'deploy/web/deploy.yaml', introduced: false }),
     ]);
   });
 

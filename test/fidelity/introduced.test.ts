@@ -127,4 +127,60 @@ describe('introduced and inherited findings', () => {
       'privileged-container introduced: container app of Deployment agent adds capability SYS_ADMIN.',
     ]);
   });
+
+  describe('custom admission policies follow the same split', () => {
+    const policy = (name: string, resources: string, expression: string, message: string, operations = '[CREATE, UPDATE]') => `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: ${name}}
+spec:
+  matchConstraints:
+    resourceRules:
+      - {apiGroups: ["*"], apiVersions: ["*"], operations: ${operations}, resources: [${resources}]}
+  validations:
+    - expression: "${expression}"
+      message: ${message}
+`;
+    const teamLabel = policy('team-label', 'configmaps', "has(object.metadata.labels) && 'team' in object.metadata.labels", 'every ConfigMap needs a team label');
+    const noScaleDown = policy('no-scale-down', 'deployments', 'object.spec.replicas >= oldObject.spec.replicas', 'replicas may not go down', '[UPDATE]');
+    const config = 'policies:\n  custom: [policies]\n';
+    const generated = (level: string) =>
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nconfigMapGenerator:\n  - name: app-config\n    literals: [LOG_LEVEL=${level}]\n`;
+
+    it('a ConfigMap whose hash suffix changes keeps its old violation inherited', () => {
+      const { from, to } = review(
+        { '.safe-deploy.yml': config, 'policies/team.yaml': teamLabel, 'apps/config/kustomization.yaml': generated('info') },
+        { 'apps/config/kustomization.yaml': generated('debug') },
+      );
+      const json = reviewJson<ReviewJson>(repo, from, to);
+      expect(json.verdict).toBe('pass');
+      expect(json.findings).toEqual([expect.objectContaining({ rule: 'policy:team-label', kind: 'ConfigMap', name: expect.stringMatching(/^app-config-[a-z0-9]{10}$/), message: 'every ConfigMap needs a team label', introduced: false })]);
+    });
+
+    it('a rule on the transition (oldObject) is introduced by the change', () => {
+      const scaled = (replicas: number) => payments('https://a').replace('replicas: 2', `replicas: ${replicas}`);
+      const { from, to } = review({ '.safe-deploy.yml': config, 'policies/scale.yaml': noScaleDown, 'deploy/payments.yaml': scaled(4) }, { 'deploy/payments.yaml': scaled(3) });
+      const json = reviewJson<ReviewJson>(repo, from, to);
+      expect(json.verdict).toBe('fail');
+      expect(summary(json).filter((line) => line.startsWith('policy:'))).toEqual(['policy:no-scale-down introduced: replicas may not go down']);
+    });
+
+    it('a label added by the change resolves the old violation', () => {
+      const labelled = (labels: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings${labels}}\ndata: {LOG_LEVEL: info}\n`;
+      const { from, to } = review(
+        { '.safe-deploy.yml': config, 'policies/team.yaml': teamLabel, 'deploy/settings.yaml': labelled('') },
+        { 'deploy/settings.yaml': labelled(', labels: {team: payments}') },
+      );
+      expect(reviewJson<ReviewJson>(repo, from, to)).toMatchObject({ verdict: 'pass', findings: [], resolved: 1 });
+    });
+
+    it('a policy the change deploys to the cluster is new: an old object it rejects is introduced', () => {
+      const labelled = (level: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {LOG_LEVEL: ${level}}\n`;
+      const { from, to } = review({ 'deploy/settings.yaml': labelled('info') }, { 'deploy/settings.yaml': labelled('debug'), 'cluster/team.yaml': teamLabel });
+      const json = reviewJson<ReviewJson>(repo, from, to);
+      expect(json.verdict).toBe('fail');
+      expect(summary(json).filter((line) => line.startsWith('policy:'))).toEqual([
+        'policy:team-label introduced: enforced by the cluster: every ConfigMap needs a team label',
+      ]);
+    });
+  });
 });

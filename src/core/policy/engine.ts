@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 import type { Change, Finding, Severity } from '../model.js';
 import { isObject, type Resource } from '../resource.js';
 import { CATALOG } from './catalog.js';
-import type { Rule, RuleContext, Violation } from './rule.js';
+import type { RuleContext, Violation } from './rule.js';
 
 export const IGNORE_ANNOTATION = 'safe-deploy.dev/ignore';
 
@@ -90,7 +90,7 @@ export interface PolicyOutcome {
 }
 
 /** The changed objects as they were: each change that keeps its object, with the base side in the head's place. */
-function asBefore(changes: Change[]): Change[] {
+export function asBefore(changes: Change[]): Change[] {
   return changes.flatMap((c) => (c.base && c.head ? [{ ...c, head: c.base }] : []));
 }
 
@@ -98,31 +98,47 @@ function asBefore(changes: Change[]): Change[] {
  * A finding's identity across the two sides: its rule, its object's change
  * (one change joins a renamed or moved object's two sides) and its subject.
  */
-function identities(rule: Rule, violations: Violation[], changeOf: Map<Resource, number>): string[] {
-  return violations.map((v) => `${rule.id}\0${changeOf.get(v.resource) ?? -1}\0${v.subject ?? ''}`);
+export function identityAcrossSides(changes: Change[]): (rule: string, violation: Violation) => string {
+  const changeOf = new Map<Resource, number>();
+  changes.forEach((c, i) => [c.base, c.head].forEach((r) => r && changeOf.set(r, i)));
+  return (rule, v) => `${rule}\0${changeOf.get(v.resource) ?? -1}\0${v.subject ?? ''}`;
+}
+
+/**
+ * The findings of `now` (the head's violations), each marked inherited when a
+ * violation of the same identity held at base, and the count of base
+ * violations the change fixes.
+ */
+export function compareSides<V extends Violation>(now: V[], held: V[], identity: (v: V) => string, settled: (v: V) => Finding | null): PolicyOutcome {
+  const heldKeys = held.map(identity);
+  const nowKeys = now.map(identity);
+  const wasHeld = new Set(heldKeys);
+  const still = new Set(nowKeys);
+  const findings = now.flatMap((v, i) => {
+    const finding = settled(v);
+    if (!finding) return [];
+    return [wasHeld.has(nowKeys[i]!) ? { ...finding, introduced: false } : finding];
+  });
+  const resolved = heldKeys.filter((key, i) => !still.has(key) && settled(held[i]!) !== null).length;
+  return { findings, resolved };
 }
 
 /** Findings of every enabled rule on one target, each introduced by the change or inherited from base. */
 export function evaluatePolicies(context: RuleContext, settings: PolicySettings): PolicyOutcome {
-  const changeOf = new Map<Resource, number>();
-  context.changes.forEach((c, i) => [c.base, c.head].forEach((r) => r && changeOf.set(r, i)));
+  const identity = identityAcrossSides(context.changes);
   const before: RuleContext = { ...context, changes: asBefore(context.changes) };
   const findings: Finding[] = [];
   let resolved = 0;
   for (const rule of CATALOG) {
     if (settings.rules[rule.id] === 'off') continue;
-    const settled = (v: Violation) => settle(rule.id, rule.defaultSeverity, context.target, v, settings);
-    const now = rule.check(context);
-    const held = rule.judgesObjects ? rule.check(before) : [];
-    const heldKeys = identities(rule, held, changeOf);
-    const nowKeys = identities(rule, now, changeOf);
-    const wasHeld = new Set(heldKeys);
-    now.forEach((v, i) => {
-      const finding = settled(v);
-      if (finding) findings.push(wasHeld.has(nowKeys[i]!) ? { ...finding, introduced: false } : finding);
-    });
-    const still = new Set(nowKeys);
-    resolved += heldKeys.filter((key, i) => !still.has(key) && settled(held[i]!) !== null).length;
+    const outcome = compareSides(
+      rule.check(context),
+      rule.judgesObjects ? rule.check(before) : [],
+      (v) => identity(rule.id, v),
+      (v) => settle(rule.id, rule.defaultSeverity, context.target, v, settings),
+    );
+    findings.push(...outcome.findings);
+    resolved += outcome.resolved;
   }
   return { findings, resolved };
 }

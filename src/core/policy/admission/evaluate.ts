@@ -213,7 +213,9 @@ export function admitChanges(changes: Change[], set: PolicySet, context: Admissi
         if (!verdicts.length) continue;
         const severity = binding.validationActions.map((a) => SEVERITY[a]).sort((a, b) => RANK[a] - RANK[b])[0]!;
         for (const verdict of verdicts) {
-          findings.push({ rule: `policy:${policy.name}`, severity, resource: request.subject, message: `${prefix(policy)}${scrub(verdict.message)}` });
+          const message = `${prefix(policy)}${scrub(verdict.message)}`;
+          // The validation's message tells one violation of a policy from another on the same object.
+          findings.push({ rule: `policy:${policy.name}`, severity, resource: request.subject, message, subject: message });
         }
       }
     }
