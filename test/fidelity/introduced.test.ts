@@ -78,6 +78,23 @@ describe('introduced and inherited findings', () => {
     ]);
   });
 
+  it('a new literal value for an old secret variable is a new secret in the history: introduced', () => {
+    const rotated = '          - {name: DB_PASSWORD, value: correct-horse}\n';
+    const { from, to } = review({ 'deploy/payments.yaml': payments('https://a') }, { 'deploy/payments.yaml': payments('https://a', rotated) });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('fail');
+    expect(summary(json)).toEqual(['secret-in-env introduced: container app of Deployment payments sets DB_PASSWORD to a literal value.']);
+    expect(json.resolved).toBe(1);
+  });
+
+  it('another image on a mutable tag in the same container is introduced', () => {
+    const web = (image: string) => deployment('web', `          image: ${image}\n`);
+    const { from, to } = review({ 'deploy/web.yaml': web('nginx:latest') }, { 'deploy/web.yaml': web('ghcr.io/example/proxy:latest') });
+    const json = reviewJson<ReviewJson>(repo, from, to);
+    expect(json.verdict).toBe('fail');
+    expect(summary(json)).toEqual(['image-tag-mutable introduced: container app of Deployment web uses ghcr.io/example/proxy:latest.']);
+  });
+
   it('a finding the change fixes is counted as resolved', () => {
     const fromSecret = '          - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}\n';
     const { from, to, markdown } = review({ 'deploy/payments.yaml': payments('https://a') }, { 'deploy/payments.yaml': payments('https://a', fromSecret) });

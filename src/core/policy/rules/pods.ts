@@ -1,5 +1,6 @@
 // Static rules on what pods run: images, privileges, host access, secrets in
 // env, resources, probes. They judge only objects the change creates or changes.
+import { createHash } from 'node:crypto';
 import { parseImage } from '../../images.js';
 import { at, containers, labelsOf, LONG_RUNNING, podSpec, selects, type Container } from '../../pod.js';
 import { isObject, type JsonObject, type Resource } from '../../resource.js';
@@ -53,7 +54,8 @@ export const imageTagMutable: Rule = {
       const image = String(c.spec.image ?? '');
       const ref = parseImage(image);
       if (ref.digest || (ref.tag && ref.tag !== 'latest')) return null;
-      return `${where(c, r)} uses ${image || 'no image'}${ref.tag ? '' : ' (no tag: latest)'}.`;
+      // Another repository on a mutable tag is other code: a finding of its own.
+      return [{ message: `${where(c, r)} uses ${image || 'no image'}${ref.tag ? '' : ' (no tag: latest)'}.`, item: ref.repository }];
     }),
 };
 
@@ -132,7 +134,8 @@ export const secretInEnv: Rule = {
           resource,
           // The value itself is never repeated.
           message: `${where(c, resource)} sets ${String(e.name)} to a literal value.`,
-          subject: `${containerSubject(c)} ${String(e.name)}`,
+          // A new value is a new secret in the repository's history; the subject keeps only its digest, and never leaves the engine.
+          subject: `${containerSubject(c)} ${String(e.name)} ${createHash('sha256').update(String(e.value)).digest('hex')}`,
         }));
     }),
 };
