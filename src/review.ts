@@ -10,6 +10,8 @@ import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './c
 import { asBefore, compareSides, evaluatePolicies, identityAcrossSides, settle, type PolicySettings } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
+import { judgeSchemas, schemaInvalid } from './core/policy/schema-invalid.js';
+import { crdSchemas } from './core/schema/crds.js';
 import { verdictOf } from './core/policy/verdict.js';
 import { crdPlurals, type Resource } from './core/resource.js';
 import { secretScrubber, secretValuesOf } from './core/secrets.js';
@@ -20,6 +22,7 @@ import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
+import { loadBuiltinSchemas } from './schema/packages.js';
 import { assertRepository, branchName, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
@@ -78,6 +81,8 @@ interface TargetReview {
   secrets: string[];
   /** Findings at base that the change fixes. */
   resolved?: number;
+  /** The target's Kubernetes version, when it names one. */
+  kubernetesVersion?: string;
 }
 
 /**
@@ -142,7 +147,7 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const judgedPolicies = evaluatePolicies(context, policies);
   findings.push(...judgedPolicies.findings);
   trace('diffed and judged');
-  return { result, findings, objects, policies, secrets, resolved: judgedPolicies.resolved };
+  return { result, findings, objects, policies, secrets, resolved: judgedPolicies.resolved, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
 }
 
 /**
@@ -180,6 +185,40 @@ function admit(reviewed: TargetReview[], custom: PolicySet): void {
     );
     review.findings.push(...outcome.findings);
     review.resolved = (review.resolved ?? 0) + outcome.resolved;
+  }
+}
+
+/**
+ * The API server's validation of every object a change leaves: against the
+ * built-in schemas, or the CRD any render of the review declares. A problem the
+ * object already had at base is inherited. Kinds no schema covers are said once
+ * per review, on the first target that has them.
+ */
+async function validateSchemas(reviewed: TargetReview[]): Promise<void> {
+  const judged = reviewed.filter((r) => r.result?.status === 'ok' && r.policies.rules[schemaInvalid.id] !== 'off' && r.result.changes.length > 0);
+  const objects = judged.flatMap((r) => r.result!.changes.flatMap((c) => [c.base, c.head])).filter((r): r is Resource => r !== undefined && r !== null);
+  // The packages load only when there is something to validate.
+  if (objects.length === 0) return;
+  const builtins = await loadBuiltinSchemas(objects.map((r) => r.apiVersion));
+  const crds = crdSchemas(reviewed.flatMap((r) => [...(r.objects?.base ?? []), ...(r.objects?.head ?? [])]));
+  const said = new Set<string>();
+  for (const review of judged) {
+    const result = review.result!;
+    const { changes } = result;
+    const now = judgeSchemas(changes, builtins, crds, review.kubernetesVersion);
+    const held = judgeSchemas(asBefore(changes), builtins, crds, review.kubernetesVersion);
+    const identity = identityAcrossSides(changes);
+    const outcome = compareSides(
+      now.violations,
+      held.violations,
+      (v) => identity(schemaInvalid.id, v),
+      (v) => settle(schemaInvalid.id, v.severity, result.name, v, review.policies),
+    );
+    review.findings.push(...outcome.findings);
+    review.resolved = (review.resolved ?? 0) + outcome.resolved;
+    const notes = [...new Set(now.notValidated)].filter((kind) => !said.has(kind));
+    notes.forEach((kind) => said.add(kind));
+    if (notes.length) result.notes = [...(result.notes ?? []), ...notes.map((kind) => `Not validated: ${kind}`)];
   }
 }
 
@@ -245,6 +284,8 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     trace('render, diff, rules');
     admit(reviewed, custom);
     trace('admission policies');
+    await validateSchemas(reviewed);
+    trace('schema validation');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));

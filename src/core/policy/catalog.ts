@@ -2,6 +2,7 @@
 import { renderFailed } from './render-failed.js';
 import { renderIncomplete } from './render-incomplete.js';
 import type { Rule } from './rule.js';
+import { schemaInvalid } from './schema-invalid.js';
 import { apiDeprecated, apiRemoved } from './rules/api-versions.js';
 import {
   configNotRolledOut,
@@ -29,6 +30,7 @@ import { rbacEscalation } from './rules/rbac.js';
 export const CATALOG: readonly Rule[] = [
   renderFailed,
   renderIncomplete,
+  schemaInvalid,
   namespaceDeleted,
   crdDeleted,
   pvcDeleted,

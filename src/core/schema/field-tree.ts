@@ -1,0 +1,77 @@
+// The field names a schema declares, as one tree both sources (built-in
+// models, CRD schemas) answer to, and the one walker that finds the fields an
+// object sets that the schema does not declare: what the API server's strict
+// field validation rejects as `unknown field`.
+import { distance } from 'fastest-levenshtein';
+import { isObject, type JsonValue } from '../resource.js';
+import { dottedPath, type PathSegment } from './path.js';
+
+export type FieldTree =
+  /** Anything goes below (a RawExtension, preserved unknown fields). */
+  | { kind: 'any' }
+  /** A scalar: its type is the validator's business; `format` as the schema gives it (int32…). */
+  | { kind: 'leaf'; format?: string }
+  | { kind: 'list'; item: () => FieldTree }
+  | { kind: 'map'; value: () => FieldTree }
+  /** A struct: the names it declares; `open` when it keeps unknown fields too. */
+  | { kind: 'struct'; field: (name: string) => FieldTree | undefined; names: () => readonly string[]; open?: boolean };
+
+export const ANY: FieldTree = { kind: 'any' };
+export const LEAF: FieldTree = { kind: 'leaf' };
+
+export interface UnknownField {
+  path: string;
+  /** A declared sibling the name is a likely typo of. */
+  suggestion?: string;
+}
+
+/** The declared name `name` most likely misspells: same letters in another case, or a small edit away. */
+export function typoOf(name: string, names: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const limit = name.length <= 4 ? 1 : 2;
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of names) {
+    const d = candidate.toLowerCase() === lower ? 0 : distance(name, candidate);
+    if (d <= limit && (!best || d < best.distance)) best = { name: candidate, distance: d };
+  }
+  return best?.name;
+}
+
+/** The node a path leads to, if the tree declares it. */
+export function nodeAt(tree: FieldTree, segments: readonly PathSegment[]): FieldTree | undefined {
+  let at: FieldTree | undefined = tree;
+  for (const s of segments) {
+    if (!at) return undefined;
+    if (at.kind === 'list' && typeof s === 'number') at = at.item();
+    else if (at.kind === 'map' && typeof s === 'string') at = at.value();
+    else if (at.kind === 'struct' && typeof s === 'string') at = at.field(s);
+    else return undefined;
+  }
+  return at;
+}
+
+/** Every field of `value` that `tree` does not declare, depth first, in document order. */
+export function unknownFields(value: JsonValue, tree: FieldTree, path: PathSegment[] = []): UnknownField[] {
+  const found: UnknownField[] = [];
+  const walk = (v: JsonValue, t: FieldTree, at: PathSegment[]): void => {
+    if (t.kind === 'list' && Array.isArray(v)) {
+      const item = t.item();
+      v.forEach((x, i) => walk(x, item, [...at, i]));
+    } else if (t.kind === 'map' && isObject(v)) {
+      const inner = t.value();
+      for (const [key, x] of Object.entries(v)) walk(x, inner, [...at, key]);
+    } else if (t.kind === 'struct' && isObject(v)) {
+      for (const [key, x] of Object.entries(v)) {
+        const child = t.field(key);
+        if (child) walk(x, child, [...at, key]);
+        else if (!t.open) {
+          const suggestion = typoOf(key, t.names());
+          found.push({ path: dottedPath([...at, key]), ...(suggestion ? { suggestion } : {}) });
+        }
+      }
+    }
+    // Shape mismatches (a string where a struct belongs) are type errors: the validator reports them.
+  };
+  walk(value, tree, path);
+  return found;
+}
