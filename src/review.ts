@@ -200,13 +200,16 @@ async function validateSchemas(reviewed: TargetReview[]): Promise<void> {
   // The packages load only when there is something to validate.
   if (objects.length === 0) return;
   const builtins = await loadBuiltinSchemas(objects.map((r) => r.apiVersion));
-  const crds = crdSchemas(reviewed.flatMap((r) => [...(r.objects?.base ?? []), ...(r.objects?.head ?? [])]));
+  const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
+  const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
+  // Each side is validated against its own CRDs first: a CRD the change tightens introduces its CRs' problems.
+  const crds = { head: crdSchemas([...bases, ...heads]), base: crdSchemas([...heads, ...bases]) };
   const said = new Set<string>();
   for (const review of judged) {
     const result = review.result!;
     const { changes } = result;
-    const now = judgeSchemas(changes, builtins, crds, review.kubernetesVersion);
-    const held = judgeSchemas(asBefore(changes), builtins, crds, review.kubernetesVersion);
+    const now = judgeSchemas(changes, builtins, crds.head, review.kubernetesVersion);
+    const held = judgeSchemas(asBefore(changes), builtins, crds.base, review.kubernetesVersion);
     const identity = identityAcrossSides(changes);
     const outcome = compareSides(
       now.violations,

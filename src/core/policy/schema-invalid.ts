@@ -37,7 +37,13 @@ export function judgeSchemas(changes: Change[], builtins: BuiltinSchemas, crds: 
   const violations: SchemaViolation[] = [];
   const notValidated: string[] = [];
   for (const resource of changes.flatMap((c) => (c.head ? [c.head] : []))) {
-    const outcome = validateResource(resource, builtins, crds);
+    let outcome: ReturnType<typeof validateResource>;
+    try {
+      outcome = validateResource(resource, builtins, crds);
+    } catch (error) {
+      // A validator that breaks on an object must not cost the review its other results.
+      outcome = { notValidated: `${resource.apiVersion} ${resource.kind} (validation failed: ${(error as Error).message})` };
+    }
     if ('notValidated' in outcome) {
       notValidated.push(outcome.notValidated);
       continue;
