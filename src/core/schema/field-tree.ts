@@ -25,14 +25,19 @@ export interface UnknownField {
   suggestion?: string;
 }
 
-/** The declared name `name` most likely misspells: same letters in another case, or a small edit away. */
+const letters = (s: string) => [...s.toLowerCase()].sort().join('');
+
+/**
+ * The declared name `name` most likely misspells: the same in another case, one
+ * edit away, or two (on a short name only two letters swapped).
+ */
 export function typoOf(name: string, names: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
-  const limit = name.length <= 4 ? 1 : 2;
   let best: { name: string; distance: number } | undefined;
   for (const candidate of names) {
     const d = candidate.toLowerCase() === lower ? 0 : distance(name, candidate);
-    if (d <= limit && (!best || d < best.distance)) best = { name: candidate, distance: d };
+    const close = d <= 1 || (d === 2 && (name.length > 4 || letters(name) === letters(candidate)));
+    if (close && (!best || d < best.distance)) best = { name: candidate, distance: d };
   }
   return best?.name;
 }
