@@ -30,7 +30,6 @@ import { rbacEscalation } from './rules/rbac.js';
 export const CATALOG: readonly Rule[] = [
   renderFailed,
   renderIncomplete,
-  schemaInvalid,
   namespaceDeleted,
   crdDeleted,
   pvcDeleted,
@@ -39,6 +38,7 @@ export const CATALOG: readonly Rule[] = [
   rbacEscalation,
   apiRemoved,
   apiDeprecated,
+  schemaInvalid,
   imageTagMutable,
   privilegedContainer,
   hostNamespace,

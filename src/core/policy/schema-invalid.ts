@@ -11,11 +11,17 @@ export const schemaInvalid: Rule = {
   defaultSeverity: 'error',
   summary: 'An object the API server would reject: unknown field, wrong type, missing required field, value outside an enum',
   explanation:
-    'The object does not match the OpenAPI schema the API server validates it against (the Kubernetes 1.33 schema for built-in ' +
-    'kinds, the openAPIV3Schema of its CustomResourceDefinition for custom resources): `kubectl apply` and the GitOps controller ' +
-    'fail on it after merge. Fix the field the message names; "did you mean" names the declared field a typo is closest to. ' +
-    'On a target whose kubernetesVersion is newer than 1.33, a field or enum value the 1.33 schema does not know is a warning: ' +
-    'check it against that version. CEL rules of CRDs (x-kubernetes-validations) and validations written in Go are not checked.',
+    'The object does not match the OpenAPI schema the API server validates it against, so `kubectl apply` (strict field ' +
+    'validation, the default since Kubernetes 1.25) and the GitOps controller fail on it after merge; Flux\'s server-side apply ' +
+    'says `field not declared in schema` where kubectl says `unknown field`. Built-in kinds are checked against the Kubernetes 1.33 ' +
+    'schema (types, required fields, enums, formats, unknown fields); custom resources against the openAPIV3Schema of their ' +
+    'CustomResourceDefinition in any render of the review (types, required, enum, pattern, bounds, unknown fields), each side ' +
+    'against its own CRDs. Fix the field the message names; "did you mean" names the declared field a typo is closest to. On a ' +
+    'target whose kubernetesVersion is newer than 1.33 (or that sets none), a field or enum value of a built-in kind the 1.33 ' +
+    'schema does not know is a warning, as a newer API server may know it; a typo of a known field stays an error. Not checked: ' +
+    'CEL rules of CRDs (x-kubernetes-validations), formats of CRD fields, and validations the API server does in Go code beyond ' +
+    'the OpenAPI schema (name syntax, label values, cross-field rules). Kinds no schema covers are listed in the target\'s notes ' +
+    'as "Not validated".',
   // The review validates across targets itself.
   check: () => [],
 };
