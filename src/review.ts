@@ -4,7 +4,7 @@ import { loadCustomPolicies } from './config/custom-policies.js';
 import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { analyzeImpacts, type TargetObjects } from './core/impact.js';
-import type { Finding, Review, TargetResult } from './core/model.js';
+import type { Change, Finding, Review, TargetResult } from './core/model.js';
 import { admitChanges } from './core/policy/admission/evaluate.js';
 import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './core/policy/admission/policies.js';
 import { asBefore, compareSides, evaluatePolicies, identityAcrossSides, settle, type PolicySettings } from './core/policy/engine.js';
@@ -85,6 +85,11 @@ interface TargetReview {
   kubernetesVersion?: string;
 }
 
+/** The objects of both sides of some changes. */
+function sidesOf(changes: Change[]): Resource[] {
+  return changes.flatMap((c) => [c.base, c.head]).flatMap((r) => (r ? [r] : []));
+}
+
 /**
  * The base config's policy settings for one target. Exclusions that name a
  * target were written for the base's targets: a target new at head gets none of
@@ -144,6 +149,8 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   if (notes.length) result.notes = notes;
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
+  // The schema packages start loading while other targets still render; the review validates once all are in.
+  if (policies.rules[schemaInvalid.id] !== 'off' && result.changes.length) void loadBuiltinSchemas(sidesOf(result.changes)).catch(() => undefined);
   const judgedPolicies = evaluatePolicies(context, policies);
   findings.push(...judgedPolicies.findings);
   trace('diffed and judged');
@@ -196,10 +203,10 @@ function admit(reviewed: TargetReview[], custom: PolicySet): void {
  */
 async function validateSchemas(reviewed: TargetReview[]): Promise<void> {
   const judged = reviewed.filter((r) => r.result?.status === 'ok' && r.policies.rules[schemaInvalid.id] !== 'off' && r.result.changes.length > 0);
-  const objects = judged.flatMap((r) => r.result!.changes.flatMap((c) => [c.base, c.head])).filter((r): r is Resource => r !== undefined && r !== null);
+  const objects = judged.flatMap((r) => sidesOf(r.result!.changes));
   // The packages load only when there is something to validate.
   if (objects.length === 0) return;
-  const builtins = await loadBuiltinSchemas(objects.map((r) => r.apiVersion));
+  const builtins = await loadBuiltinSchemas(objects);
   const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
   const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
   // Each side is validated against its own CRDs first: a CRD the change tightens introduces its CRs' problems.

@@ -174,17 +174,22 @@ describe('schema validation of custom resources against the CRDs of the review',
     expect(json.targets.flatMap((t) => t.notes ?? []).filter((n) => n.startsWith('Not validated'))).toEqual([]);
   });
 
-  it('custom resources whose CRD is in no render are not validated, said once per kind', () => {
+  it('custom resources whose CRD is in no render, and kinds the built-in schema lacks, are not validated, said once per kind', () => {
     const monitor = (name: string) => `apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: ${name}}\nspec: {endpointz: []}\n`;
     const json = review(
       { 'apps/web.yaml': deployment('web'), 'more/web.yaml': deployment('other') },
-      { 'apps/monitors.yaml': `${monitor('a')}---\n${monitor('b')}`, 'more/monitor.yaml': monitor('c') },
+      {
+        'apps/monitors.yaml': `${monitor('a')}---\n${monitor('b')}`,
+        'more/monitor.yaml': monitor('c'),
+        // Kinds of a built-in group the 1.33 schema lacks, one of them a name the package has a module of.
+        'more/odd.yaml': 'apiVersion: apps/v1\nkind: DeploymentSpec\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: index\nmetadata: {name: b}\n',
+      },
     );
     expect(schemaFindings(json)).toEqual([]);
     const notes = json.targets.map((t) => [t.name, (t.notes ?? []).filter((n) => n.startsWith('Not validated'))]);
     expect(notes).toEqual([
       ['apps', ['Not validated: monitoring.coreos.com/v1 ServiceMonitor (its CustomResourceDefinition is in no render of this review)']],
-      ['more', []],
+      ['more', ['Not validated: apps/v1 DeploymentSpec (not in the Kubernetes 1.33 schema)', 'Not validated: apps/v1 index (not in the Kubernetes 1.33 schema)']],
     ]);
   });
 });
