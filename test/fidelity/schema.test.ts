@@ -161,6 +161,47 @@ describe('schema validation of custom resources against the CRDs of the review',
     ]);
   });
 
+  it("a CR that breaks its CRD's CEL rules (x-kubernetes-validations); transition rules need the live object and are left out", () => {
+    const scaler = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: scalers.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Scaler, plural: scalers}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-validations:
+                - {rule: "self.minReplicas <= self.maxReplicas", message: minReplicas must not exceed maxReplicas}
+                - {rule: "self.maxReplicas <= 100", fieldPath: .maxReplicas}
+                - {rule: "self.minReplicas == oldSelf.minReplicas", message: minReplicas is immutable}
+              properties:
+                minReplicas: {type: integer}
+                maxReplicas: {type: integer}
+                targets:
+                  type: array
+                  items:
+                    type: object
+                    x-kubernetes-validations: [{rule: "self.name.startsWith('t-')", message: target names start with t-}]
+                    properties: {name: {type: string}}
+`;
+    const cr = (min: number, max: number) => `apiVersion: example.com/v1\nkind: Scaler\nmetadata: {name: web}\nspec: {minReplicas: ${min}, maxReplicas: ${max}, targets: [{name: t-a}, {name: b}]}\n`;
+    const json = review({ 'apps/crd.yaml': scaler, 'apps/scaler.yaml': cr(1, 2) }, { 'apps/scaler.yaml': cr(500, 200) });
+    expect(schemaFindings(json)).toEqual([
+      'error introduced apps/scaler.yaml:1 Scaler/web: spec: Invalid value: "object": minReplicas must not exceed maxReplicas',
+      'error introduced apps/scaler.yaml:1 Scaler/web: spec.maxReplicas: Invalid value: "object": failed rule: self.maxReplicas <= 100',
+      'error inherited apps/scaler.yaml:1 Scaler/web: spec.targets[1]: Invalid value: "object": target names start with t-',
+    ]);
+  });
+
   it('a valid Deployment and a valid CR have no finding', () => {
     const json = review(
       { 'apps/web.yaml': deployment('web') },

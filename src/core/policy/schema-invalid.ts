@@ -15,11 +15,12 @@ export const schemaInvalid: Rule = {
     'validation, the default since Kubernetes 1.25) and the GitOps controller fail on it after merge; Flux\'s server-side apply ' +
     'says `field not declared in schema` where kubectl says `unknown field`. Built-in kinds are checked against the Kubernetes 1.33 ' +
     'schema (types, required fields, enums, formats, unknown fields); custom resources against the openAPIV3Schema of their ' +
-    'CustomResourceDefinition in any render of the review (types, required, enum, pattern, bounds, unknown fields), each side ' +
+    'CustomResourceDefinition in any render of the review (types, required, enum, pattern, bounds, unknown fields, and its CEL ' +
+    'rules, x-kubernetes-validations, but transition rules on oldSelf), each side ' +
     'against its own CRDs. Fix the field the message names; "did you mean" names the declared field a typo is closest to. On a ' +
     'target whose kubernetesVersion is newer than 1.33 (or that sets none), a field or enum value of a built-in kind the 1.33 ' +
     'schema does not know is a warning, as a newer API server may know it; a typo of a known field stays an error. Not checked: ' +
-    'CEL rules of CRDs (x-kubernetes-validations), formats of CRD fields, and validations the API server does in Go code beyond ' +
+    'transition rules and messageExpression of CRD CEL rules (a rule that does not evaluate here is skipped), formats of CRD fields, list-type uniqueness, and validations the API server does in Go code beyond ' +
     'the OpenAPI schema (name syntax, label values, cross-field rules). Kinds no schema covers are listed in the target\'s notes ' +
     'as "Not validated".',
   // The review validates across targets itself.
@@ -59,7 +60,8 @@ export function judgeSchemas(changes: Change[], builtins: BuiltinSchemas, crds: 
       violations.push({
         resource,
         severity: maybeNew ? 'warning' : 'error',
-        subject: `${problem.path} ${problem.kind}`,
+        // Several CEL rules may fail on one node: each is its own problem.
+        subject: `${problem.path} ${problem.kind}${problem.kind === 'rule' ? ` ${problem.message}` : ''}`,
         message: maybeNew
           ? `${problem.message} (not in the Kubernetes ${SCHEMA_VERSION} schema; ${version} may know it — check it against the ${version} API)`
           : problem.message,

@@ -5,7 +5,7 @@ import type { ErrorObject } from 'ajv';
 import type { JsonValue } from '../resource.js';
 import { dottedPath, pointerSegments, valueAt, type PathSegment } from './path.js';
 
-export type ProblemKind = 'unknown-field' | 'required' | 'enum' | 'type' | 'pattern' | 'range' | 'format' | 'invalid';
+export type ProblemKind = 'unknown-field' | 'required' | 'enum' | 'type' | 'pattern' | 'range' | 'format' | 'rule' | 'invalid';
 
 export interface SchemaProblem {
   path: string;

@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 import { isObject, type JsonObject, type Resource } from '../resource.js';
 import { crdKey } from './crds.js';
 import { customResourceFieldTree } from './crd-schema.js';
+import { celRuleProblems } from './crd-rules.js';
 import { crdValidator } from './crd-validator.js';
 import { nodeAt, unknownFields, type FieldTree } from './field-tree.js';
 import { describeErrors, type MessageOptions, type SchemaProblem } from './messages.js';
@@ -70,6 +71,7 @@ export function validateResource(resource: Resource, builtins: BuiltinSchemas, c
       ...unknownFieldProblems(object, customResourceFieldTree(schema, builtins.objectMeta), false),
       ...describeErrors(metadata, object, { source: 'builtin', hidden, formatAt: metaFormat }),
       ...describeErrors(validator.errors ?? [], object, { source: 'crd', hidden }),
+      ...celRuleProblems(object, schema),
     ],
   };
 }
