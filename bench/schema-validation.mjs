@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Schema validation of 10,000 changed objects (Deployments, Services,
 // ConfigMaps, custom resources of one CRD), as the review runs it: built-in
-// validators, CRD schemas and the unknown-field walk. Baseline in the same run:
-// a structuredClone of the same objects (a pass that touches every field once).
+// validators, a CRD schema with a CEL rule, the unknown-field walk. Baseline
+// in the same run: a structuredClone of the same objects (one pass over every
+// field).
 // Usage: node bench/schema-validation.mjs [objects] [runs]
 import { judgeSchemas } from '../dist/core/policy/schema-invalid.js';
 import { toResource } from '../dist/core/resource.js';
@@ -33,6 +34,7 @@ const crd = toResource(
                 spec: {
                   type: 'object',
                   required: ['schedule'],
+                  'x-kubernetes-validations': [{ rule: 'self.keep <= 365', message: 'keep at most a year' }],
                   properties: {
                     schedule: { type: 'string', pattern: '^[0-9*/ ,-]+$' },
                     retention: { type: 'string', enum: ['Daily', 'Weekly'] },
