@@ -5,7 +5,7 @@
 // only a rule that evaluates to false is a problem.
 import { CelCompileError, compileExpression, evaluateExpression, toCel, widest, type CompiledExpression } from '../policy/cel/expression.js';
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
-import type { SchemaProblem } from './messages.js';
+import { typeName, type SchemaProblem } from './messages.js';
 import { dottedPath, type PathSegment } from './path.js';
 
 interface Rule {
@@ -76,13 +76,6 @@ function joined(path: string, fieldPath: string | undefined): string {
   return `${path}${relative}`.replace(/^\./, '');
 }
 
-/** Values are never quoted: the API server names the type of the node, not its content. */
-function typeOf(value: JsonValue): string {
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
 export function celRuleProblems(object: JsonObject, openAPIV3Schema: JsonObject): SchemaProblem[] {
   let plan = plans.get(openAPIV3Schema);
   if (plan === undefined) plans.set(openAPIV3Schema, (plan = planOf(openAPIV3Schema)));
@@ -93,7 +86,8 @@ export function celRuleProblems(object: JsonObject, openAPIV3Schema: JsonObject)
       const result = evaluateExpression(rule.compiled, { self: toCel(value) }, widest(value));
       if (!result.ok || result.value !== false) continue;
       const path = joined(dottedPath(segments), rule.fieldPath);
-      problems.push({ path, kind: 'rule', message: `${path || '<nil>'}: Invalid value: "${typeOf(value)}": ${rule.message}` });
+      // The API server names the type of the node, never its content.
+      problems.push({ path, kind: 'rule', message: `${path || '<nil>'}: Invalid value: "${typeName(value)}": ${rule.message}` });
     }
     if (isObject(value)) {
       for (const [name, sub] of at.properties) walk(value[name], sub, [...segments, name]);

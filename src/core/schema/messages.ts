@@ -25,7 +25,7 @@ export interface MessageOptions {
 }
 
 /** The JSON type of a value as the API server names it. */
-function typeName(value: JsonValue | undefined): string {
+export function typeName(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
