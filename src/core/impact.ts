@@ -2,7 +2,7 @@
 // exposure, configuration that does not reach running pods. Pure: changes and
 // the target's objects in, sentences a reviewer can act on out.
 import { consumersOf, indexWorkloads, type Use, type WorkloadIndex } from './consumers.js';
-import { recreateConsequence } from './immutable.js';
+import { recreateConsequence } from './diff/immutable.js';
 import type { Change, Impact } from './model.js';
 import { at, labelsOf, LONG_RUNNING, podTemplatePrefix, replicas, selects } from './pod.js';
 import { displayName, isObject, type JsonObject, type JsonValue, type Resource } from './resource.js';

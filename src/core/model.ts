@@ -1,13 +1,39 @@
 // The review model: what the pipeline produces and every report reads.
-import type { FieldChange } from './diff/fields.js';
-import type { Resource } from './resource.js';
-import type { Hook } from './sync/hooks.js';
-import type { SyncStep } from './sync/order.js';
+import type { JsonValue, Resource } from './resource.js';
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
 export type ImpactType = 'rollout' | 'recreate' | 'data-loss' | 'downtime' | 'exposure' | 'not-rolled-out';
 export type Severity = 'error' | 'warning' | 'notice';
 export type RendererName = 'plain' | 'kustomize' | 'helm';
+
+/** One field that differs between base and head. */
+export interface FieldChange {
+  /** e.g. spec.template.spec.containers[name=web].image */
+  path: string;
+  /** null when the field is absent on that side. */
+  before: JsonValue;
+  after: JsonValue;
+  /** The keyed items of the list at `path` come in another order (before/after list their keys). */
+  reordered?: true;
+}
+
+/** An object a sync creates anew each time instead of applying it. */
+export interface Hook {
+  /** Argo CD phases (PreSync, PostSync…) under Argo CD; Helm events (pre-upgrade…) under Helm alone. */
+  phases: string[];
+  /** When the hook object is deleted again, in the controller's words. */
+  deletePolicies: string[];
+  /** Whether an upgrade or sync runs it (Helm install-only hooks and Argo CD delete hooks do not). */
+  runsAtSync: boolean;
+}
+
+/** One step of a sync: the objects applied together, in order. */
+export interface SyncStep {
+  phase: string;
+  wave: number;
+  /** "Kind namespace/name", in apply order. */
+  objects: string[];
+}
 
 export interface Impact {
   type: ImpactType;

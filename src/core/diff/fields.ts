@@ -1,15 +1,6 @@
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
+import type { FieldChange } from '../model.js';
 import { mergeKeyFor } from './merge-keys.js';
-
-export interface FieldChange {
-  /** e.g. spec.template.spec.containers[name=web].image */
-  path: string;
-  /** null when the field is absent on that side. */
-  before: JsonValue;
-  after: JsonValue;
-  /** The keyed items of the list at `path` come in another order (before/after list their keys). */
-  reordered?: true;
-}
 
 export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;

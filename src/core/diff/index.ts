@@ -1,12 +1,12 @@
 import type { Change } from '../model.js';
 import type { Resource } from '../resource.js';
-import { immutableChanges } from '../immutable.js';
 import { deepEqual, diffFields } from './fields.js';
+import { immutableChanges } from './immutable.js';
 import { normalize } from './normalize.js';
 import { pairResources } from './pair.js';
+import { withoutPointers } from './pointers.js';
 import { redactPair } from './redact.js';
 import { alignTo, toYaml, unifiedDiff } from './text.js';
-import { withoutPointers } from '../sync/ignore.js';
 
 /** Fields left out of the comparison of an object that exists on both sides (Argo CD ignoreDifferences). */
 export interface IgnoredFields {

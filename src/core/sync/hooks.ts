@@ -1,6 +1,7 @@
 // Hooks: objects a sync creates anew each time instead of applying them, as
 // Argo CD (gitops-engine pkg/sync/hook) and Helm define them.
 import { isObject, type JsonObject } from '../resource.js';
+import type { Hook } from '../model.js';
 import type { SyncModel } from './model.js';
 
 export const HOOK = 'argocd.argoproj.io/hook';
@@ -12,15 +13,6 @@ const ARGO_PHASES = new Set(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'Skip', 
 // Argo CD runs these Helm hooks in its own phases; it never runs the others (delete, rollback, test).
 const HELM_TO_ARGO: Record<string, string> = { 'pre-install': 'PreSync', 'pre-upgrade': 'PreSync', 'post-install': 'PostSync', 'post-upgrade': 'PostSync' };
 const HELM_TO_ARGO_POLICY: Record<string, string> = { 'before-hook-creation': 'BeforeHookCreation', 'hook-succeeded': 'HookSucceeded', 'hook-failed': 'HookFailed' };
-
-export interface Hook {
-  /** Argo CD phases (PreSync, PostSync…) under Argo CD; Helm events (pre-upgrade…) under Helm alone. */
-  phases: string[];
-  /** When the hook object is deleted again, in the controller's words. */
-  deletePolicies: string[];
-  /** Whether an upgrade or sync runs it (Helm install-only hooks and Argo CD delete hooks do not). */
-  runsAtSync: boolean;
-}
 
 export function annotation(object: JsonObject | undefined, key: string): string | undefined {
   const annotations = isObject(object?.metadata) && isObject(object.metadata.annotations) ? object.metadata.annotations : {};

@@ -1,12 +1,12 @@
 // The diff of one target as its controller will sync it: ignored differences
 // left out, hooks, prune and sync options marked, the apply order computed.
 import { diffResources, type IgnoredFields } from '../diff/index.js';
-import type { Change } from '../model.js';
+import type { Change, SyncStep } from '../model.js';
 import { displayName, type Resource } from '../resource.js';
 import { applySync } from './apply.js';
 import { ignoredPointers, unevaluatedRules } from './ignore.js';
 import type { SyncModel } from './model.js';
-import { syncOrder, type SyncStep } from './order.js';
+import { syncOrder } from './order.js';
 
 export interface SyncedDiff {
   changes: Change[];

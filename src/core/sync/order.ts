@@ -3,6 +3,7 @@
 // and a CRD move ahead of the first object that needs them.
 import { apiGroup, displayName, isObject, type Resource } from '../resource.js';
 import { annotation, hookOf, skippedBySync } from './hooks.js';
+import type { SyncStep } from '../model.js';
 import type { SyncModel } from './model.js';
 
 const PHASES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
@@ -19,13 +20,6 @@ const kindRank = (kind: string) => {
   const i = KIND_ORDER.indexOf(kind);
   return i === -1 ? KIND_ORDER.length : i;
 };
-
-export interface SyncStep {
-  phase: string;
-  wave: number;
-  /** "Kind namespace/name", in apply order. */
-  objects: string[];
-}
 
 interface Task {
   phase: string;

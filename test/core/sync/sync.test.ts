@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hookOf } from '../../../src/core/sync/hooks.js';
-import { withoutPointer } from '../../../src/core/sync/ignore.js';
+import { withoutPointer } from '../../../src/core/diff/pointers.js';
 import { applyOptions, recreatesOnConflict } from '../../../src/core/sync/options.js';
 
 const withAnnotations = (annotations: Record<string, string>) => ({ metadata: { name: 'x', annotations } });

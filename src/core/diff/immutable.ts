@@ -1,9 +1,9 @@
 // Fields the API server refuses to update, per kind (from the API validation
 // rules). A change to one cannot be applied in place: `kubectl apply` and an
 // Argo CD sync are rejected, and a replace deletes and recreates the object.
-import type { FieldChange } from './diff/fields.js';
-import { isObject, type JsonObject } from './resource.js';
-import { apiGroup } from './resource.js';
+import type { FieldChange } from '../model.js';
+import { isObject, type JsonObject } from '../resource.js';
+import { apiGroup } from '../resource.js';
 
 /** Whether `path` is `prefix` or lies below it. */
 export function under(path: string, prefix: string): boolean {
