@@ -20,12 +20,14 @@ const LAYERS = [
 // Pairs on one level: config and report know nothing of each other; cli may start the server.
 const SIBLINGS = { config: ['report'], report: ['config'], cli: ['server'] };
 
-// Inside core/: the data model first, then Flux's pure semantics, diff, sync, impact, policy.
+// Inside core/: the data model first, then Flux's pure semantics, diff, sync, the deploy target
+// (which carries Flux and sync options), impact, policy.
 const CORE = [
-  ['core-model', '^src/core/(resource|model|target|manifests|plural|pod|quantity|images|consumers|summary)\\.ts$'],
+  ['core-model', '^src/core/(resource|model|manifests|plural|pod|quantity|images|consumers|summary)\\.ts$'],
   ['core-flux', '^src/core/flux/'],
   ['core-diff', '^src/core/diff/'],
   ['core-sync', '^src/core/sync/'],
+  ['core-target', '^src/core/target\\.ts$'],
   ['core-impact', '^src/core/(impact|secrets)\\.ts$'],
   ['core-policy', '^src/core/policy/'],
 ];

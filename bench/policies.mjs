@@ -9,7 +9,7 @@ import { admitChanges } from '../dist/core/policy/admission/evaluate.js';
 import { readPolicySet } from '../dist/core/policy/admission/policies.js';
 import { evaluatePolicies } from '../dist/core/policy/engine.js';
 import { toResource } from '../dist/core/resource.js';
-import { parseObjects } from '../dist/render/yaml-objects.js';
+import { parseObjects } from '../dist/util/manifests.js';
 import { median } from './lib/measure.mjs';
 
 const [policies = 100, objects = 1000, runs = 5] = process.argv.slice(2).map(Number);

@@ -9,7 +9,7 @@ const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
 try {
   if (task === 'parse') {
-    const { parseObjects } = await import(`${dist}/render/yaml-objects.js`);
+    const { parseObjects } = await import(`${dist}/util/manifests.js`);
     const objects = await parseObjects(readFileSync(arg, 'utf8'), 'bench.yaml', 'default');
     console.log(JSON.stringify({ ok: true, objects: objects.length, seconds: seconds() }));
   } else {

@@ -1,11 +1,11 @@
 // policies.custom: ValidatingAdmissionPolicies, bindings and params in files of
 // the base revision (never the head: a change must not rewrite its own judge).
+import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import { readPolicySet, type PolicySet } from '../core/policy/admission/policies.js';
 import type { Resource } from '../core/resource.js';
 import { RenderError, UserError } from '../errors.js';
-import { parseObjects } from '../render/yaml-objects.js';
+import { parseObjects } from '../util/manifests.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import { MANIFEST_EXTENSIONS } from '../targets/target.js';
 
 export async function loadCustomPolicies(snapshot: Snapshot, paths: string[]): Promise<PolicySet> {
   const resources: Resource[] = [];

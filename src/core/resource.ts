@@ -28,6 +28,11 @@ export function isObject(value: unknown): value is JsonObject {
 }
 
 /** The API group of an apiVersion: "" for the core group. */
+/** A non-empty string field; undefined for any other value, so hostile shapes never throw. */
+export function str(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
+}
+
 export function apiGroup(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Rendered } from './rendered.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import { targetInputs } from '../targets/inputs.js';
-import type { Target } from '../targets/target.js';
+import { targetInputs } from './inputs.js';
+import type { Target } from '../core/target.js';
 import type { Limits } from './sandbox.js';
 
 /** How many objects all cached renders may hold together. */

@@ -7,7 +7,7 @@ import { isObject, type JsonObject, type Resource } from '../core/resource.js';
 import { plural } from '../core/plural.js';
 import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import type { FluxKustomizeOptions, Target } from '../targets/target.js';
+import type { FluxKustomizeOptions, Target } from '../core/target.js';
 import { readYaml } from '../util/yaml-read.js';
 import { referencedData, secretMarker } from './flux-values.js';
 

@@ -3,10 +3,10 @@
 // never rendered as they are: they become markers that say which key they are and
 // change when the value does, so a prediction shows the change, never the value.
 import { createHmac, randomBytes } from 'node:crypto';
-import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import { at } from '../core/pod.js';
+import { isObject, str, type JsonObject, type JsonValue } from '../core/resource.js';
+import type { ValuesReference } from '../core/target.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import { at, str } from '../targets/object-fields.js';
-import type { ValuesReference } from '../targets/target.js';
 import { readYaml } from '../util/yaml-read.js';
 
 export interface ReferencedData {

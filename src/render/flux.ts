@@ -7,15 +7,15 @@ import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
 import { parentDir, type Snapshot } from '../repo/snapshot.js';
-import { fluxBuild } from '../targets/flux-build.js';
-import { KUSTOMIZATION_FILES } from '../targets/kustomize-inputs.js';
-import { repoDir, type Target } from '../targets/target.js';
+import { fluxBuild } from './flux-build.js';
+import { KUSTOMIZATION_FILES } from './kustomize-inputs.js';
+import { repoDir, type Target } from '../core/target.js';
 import { substituteOutput, withCommonMetadata } from './flux-post-build.js';
 import { buildReporting, locate, targetKustomization } from './kustomize.js';
 import type { Rendered } from './rendered.js';
 import type { Limits } from './sandbox.js';
 import { refusal } from './plain.js';
-import { parseObjects, readManifests } from './yaml-objects.js';
+import { parseObjects, readManifests } from '../util/manifests.js';
 
 let copies = 0;
 

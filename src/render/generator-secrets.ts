@@ -2,7 +2,7 @@
 // kustomize's error about a generator can echo any of them ("invalid literal
 // source KEY:value"), so a failed build carries them, to be scrubbed.
 import type { Snapshot } from '../repo/snapshot.js';
-import type { KustomizeInputs } from '../targets/kustomize-inputs.js';
+import type { KustomizeInputs } from './kustomize-inputs.js';
 
 /** The value of a "KEY=value" source, as written and unquoted; the whole source when it has no "=" (a mistyped one). */
 function valueOf(source: string): string[] {

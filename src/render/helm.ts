@@ -8,7 +8,7 @@ import { mapScalars, mergeValues, setValuePath } from '../core/flux/values.js';
 import { isObject, type JsonObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
-import { repoDir, type Target } from '../targets/target.js';
+import { repoDir, type Target } from '../core/target.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
 import { readYamlFile } from '../util/yaml-read.js';
 import { withoutSchemaValues } from './schema-errors.js';
@@ -16,7 +16,7 @@ import { checkSchemas, hasArchivedSubcharts } from './helm-schemas.js';
 import { openToRenderer, runSandboxed, sandboxIsolation, type Limits } from './sandbox.js';
 import { referencedData, secretMarker } from './flux-values.js';
 import { findTool } from './tools.js';
-import { parseObjects } from './yaml-objects.js';
+import { parseObjects } from '../util/manifests.js';
 
 interface Dependency {
   name: string;

@@ -1,7 +1,7 @@
 import { displayName, resourceKey, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import type { Target } from '../targets/target.js';
+import type { Target } from '../core/target.js';
 import { renderHelm } from './helm.js';
 import { renderFluxKustomization } from './flux.js';
 import { unknownValues } from './flux-post-build.js';

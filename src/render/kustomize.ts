@@ -6,13 +6,13 @@ import { join, posix } from 'node:path';
 import { stringify } from 'yaml';
 import { isObject, type Resource } from '../core/resource.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
-import { kustomizationFile, kustomizeInputs, type KustomizeInputs } from '../targets/kustomize-inputs.js';
-import { repoDir, type Target } from '../targets/target.js';
+import { kustomizationFile, kustomizeInputs, type KustomizeInputs } from './kustomize-inputs.js';
+import { repoDir, type Target } from '../core/target.js';
 import { RenderError } from '../errors.js';
 import { generatorSecrets } from './generator-secrets.js';
 import { openToRenderer, runSandboxed, type Limits } from './sandbox.js';
 import { findTool } from './tools.js';
-import { parseObjects } from './yaml-objects.js';
+import { parseObjects } from '../util/manifests.js';
 
 const ORIGIN = 'config.kubernetes.io/origin';
 let wrappers = 0;

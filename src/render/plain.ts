@@ -2,11 +2,12 @@
 // targets), read as kubectl reads them (cli-runtime pkg/resource/visitor.go:
 // every .json, .yaml and .yml file, each a stream of documents; empty documents
 // are skipped, anything else that is not a Kubernetes object fails the apply).
+import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import type { Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import type { Snapshot } from '../repo/snapshot.js';
-import { MANIFEST_EXTENSIONS, type Target } from '../targets/target.js';
-import { readManifests, type Refusal } from './yaml-objects.js';
+import type { Target } from '../core/target.js';
+import { readManifests, type Refusal } from '../util/manifests.js';
 
 // Argo CD also evaluates the .jsonnet files of a directory application (argo-cd reposerver).
 const JSONNET = /\.jsonnet$/i;

@@ -6,7 +6,7 @@ import { detectRenderer } from './detect.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
 import type { ArgoSync } from '../core/sync/model.js';
 import { cachedChart } from './chart-cache.js';
-import { dirOf, repoDir, type ChartArchive, type HelmOptions, type NotRendered, type Target, type TargetSource } from './target.js';
+import { dirOf, repoDir, type ChartArchive, type HelmOptions, type NotRendered, type Target, type TargetSource } from '../core/target.js';
 
 function helmOptions(source: JsonObject, chartDir: string, refs: Map<string, string>, appName: string, archive?: ChartArchive): HelmOptions {
   const helm = isObject(source.helm) ? source.helm : {};

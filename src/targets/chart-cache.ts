@@ -4,7 +4,7 @@
 // the archive here, a HelmRelease or Application of a repository chart renders.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChartArchive } from './target.js';
+import type { ChartArchive } from '../core/target.js';
 import { newestMatching } from './chart-version.js';
 
 /** The archive of `chart` at the version `wanted` asks for (the newest that matches), or null. */

@@ -1,6 +1,6 @@
 import type { Snapshot } from '../repo/snapshot.js';
-import { KUSTOMIZATION_FILES } from './kustomize-inputs.js';
-import type { Target } from './target.js';
+import { KUSTOMIZATION_FILES } from '../render/kustomize-inputs.js';
+import type { Target } from '../core/target.js';
 
 /** The renderer a directory calls for: a chart, a kustomization, or plain manifests. */
 export function detectRenderer(snapshot: Snapshot, dir: string): Target['renderer'] {

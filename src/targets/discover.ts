@@ -1,6 +1,7 @@
 // Target discovery (DESIGN §7) on one revision: kustomization roots, Helm charts,
 // Argo CD Applications and Flux Kustomizations. Which of them render from this
 // repository is decided by targets/scope; plain directories are added per change by targets/plan.
+import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import { isObject, type JsonObject } from '../core/resource.js';
 import { renderTarget } from '../render/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../render/sandbox.js';
@@ -11,12 +12,12 @@ import { isApplicationSet } from './appset/applicationset.js';
 import type { ClusterEntry } from './appset/generators.js';
 import { detectRenderer } from './detect.js';
 import { isArtifactGenerator } from './flux-artifacts.js';
-import { fluxTarget, helmReleaseTarget, type HelmReleaseResult, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, valuesReferencesOf, type FluxSources } from './flux.js';
+import { fluxTarget, helmReleaseTarget, type HelmReleaseResult, isFluxKustomization, isFluxSource, isHelmRelease, sourceKey, type FluxSources } from './flux.js';
 import { locateValuesReferences } from './flux-values.js';
 import { applicationSetTargets, childTargets, writtenObjects, type Generated, type GeneratedOptions } from './generated.js';
-import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from './kustomize-inputs.js';
+import { directIncludes, KUSTOMIZATION_FILES, kustomizationFile } from '../render/kustomize-inputs.js';
 import { at, declaration, str } from './object-fields.js';
-import { isGenerated, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
+import { isGenerated, repoDir, targetIdentity, valuesReferencesOf, type NotRendered, type Target } from '../core/target.js';
 
 const DECLARATION_GROUPS = ['argoproj.io', 'kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'source.extensions.fluxcd.io', 'helm.toolkit.fluxcd.io'];
 const MAX_DECLARATION_BYTES = 1024 * 1024;

@@ -1,12 +1,12 @@
 // Where the repository defines the ConfigMaps and Secrets a Flux object reads
 // (postBuild.substituteFrom, valuesFrom): their files are inputs of the target,
 // and the renderer reads the values from there.
+import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import { isObject } from '../core/resource.js';
 import { parentDir, type Snapshot } from '../repo/snapshot.js';
 import { readYaml } from '../util/yaml-read.js';
 import { at, str } from './object-fields.js';
-import { MANIFEST_EXTENSIONS, type Target, type ValuesReference } from './target.js';
-import { valuesReferencesOf } from './flux.js';
+import { valuesReferencesOf, type Target, type ValuesReference } from '../core/target.js';
 
 const MAX_BYTES = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { artifactEntry, artifactLayout, isArtifactGenerator } from './flux-artif
 import { cachedChart } from './chart-cache.js';
 import { versionMatches } from './chart-version.js';
 import { at, cleanPath, declaration, relativeTo, str, strings } from './object-fields.js';
-import type { FluxKustomizeOptions, Target, TargetSource, ValuesReference } from './target.js';
+import type { FluxKustomizeOptions, Target, TargetSource, ValuesReference } from '../core/target.js';
 
 const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'Bucket', 'HelmRepository', 'HelmChart']);
 
@@ -143,11 +143,6 @@ export function fluxTarget(snapshot: Snapshot, ks: JsonObject, file: string, sou
       ...(at(ks, 'spec', 'prune') === true ? {} : { prune: false as const }),
     },
   ];
-}
-
-/** References of a target to ConfigMaps and Secrets, whose defining files are inputs of the target. */
-export function valuesReferencesOf(target: Target): ValuesReference[] {
-  return [...(target.flux?.postBuild?.substituteFrom ?? []), ...(target.helm?.valuesFrom ?? [])];
 }
 
 /**

@@ -10,10 +10,10 @@ import { applicationTargets, isApplication } from './argocd.js';
 import { expandApplicationSet, isApplicationSet } from './appset/applicationset.js';
 import type { ClusterEntry } from './appset/generators.js';
 import { fluxTarget, isFluxKustomization, type FluxSources } from './flux.js';
-import { targetInputs } from './inputs.js';
+import { targetInputs } from '../render/inputs.js';
 import { at, declaration, str } from './object-fields.js';
 import { normalizeRepoURL } from './repo-url.js';
-import type { NotRendered, Target } from './target.js';
+import type { NotRendered, Target } from '../core/target.js';
 import { mapLimit } from '../util/map-limit.js';
 
 export const MAX_APP_DEPTH = 4;

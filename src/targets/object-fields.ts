@@ -1,16 +1,11 @@
 // Reading the fields of a declaring object (Application, Flux Kustomization…): typed
 // accessors that never throw on the shapes a hostile or broken file may have.
 import { at } from '../core/pod.js';
-import type { JsonObject, JsonValue } from '../core/resource.js';
+import { str, type JsonObject, type JsonValue } from '../core/resource.js';
 import type { TargetDeclaration } from '../core/model.js';
 import { resolveInRepo } from '../repo/snapshot.js';
 
-export { at };
-
-export function str(value: JsonValue | undefined): string | undefined {
-  return typeof value === 'string' && value ? value : undefined;
-}
-
+export { at, str };
 
 export function strings(value: JsonValue | undefined): string[] {
   return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];

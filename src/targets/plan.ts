@@ -2,6 +2,7 @@
 // (an Application may change its value files; an overlay may be new or gone).
 // Targets are paired across the sides by what they are, never by name alone.
 import type { Config } from '../config/schema.js';
+import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import type { JsonObject } from '../core/resource.js';
 import { CONFIG_FILE } from '../config/load.js';
 import { plainFiles } from '../render/plain.js';
@@ -10,8 +11,8 @@ import { detectRenderer } from './detect.js';
 import { discoverHead, discoverNotRendered, discoverTargets, type DiscoveryOptions } from './discover.js';
 import type { Limits } from '../render/sandbox.js';
 import { repositoryScope, splitByRepository } from './scope.js';
-import { targetInputs, type TargetInputs } from './inputs.js';
-import { dirOf, isGenerated, MANIFEST_EXTENSIONS, repoDir, targetIdentity, type NotRendered, type Target } from './target.js';
+import { targetInputs, type TargetInputs } from '../render/inputs.js';
+import { dirOf, isGenerated, repoDir, targetIdentity, type NotRendered, type Target } from '../core/target.js';
 
 export interface Plan {
   targets: PlannedTarget[];

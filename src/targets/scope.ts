@@ -2,7 +2,7 @@
 // repoURL, or a Flux Kustomization whose source, is another repository is not ours to
 // render (its path names files of that repository, not of this one).
 import { normalizeRepoURL } from './repo-url.js';
-import type { NotRendered, Target } from './target.js';
+import type { NotRendered, Target } from '../core/target.js';
 
 /** The Flux source that `flux bootstrap` creates for the repository it writes to. */
 const BOOTSTRAP_SOURCE = 'flux-system/flux-system';

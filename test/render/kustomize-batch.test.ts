@@ -3,7 +3,7 @@ import { prerender, renderTarget } from '../../src/render/index.js';
 import { renderKustomize, renderKustomizeBatch } from '../../src/render/kustomize.js';
 import { DEFAULT_LIMITS } from '../../src/render/sandbox.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
-import type { Target } from '../../src/targets/target.js';
+import type { Target } from '../../src/core/target.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
 

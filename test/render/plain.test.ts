@@ -3,7 +3,7 @@ import { RenderError } from '../../src/errors.js';
 import { renderTarget } from '../../src/render/index.js';
 import { renderPlain } from '../../src/render/plain.js';
 import { DEFAULT_LIMITS } from '../../src/render/sandbox.js';
-import { parseObjects, readManifests } from '../../src/render/yaml-objects.js';
+import { parseObjects, readManifests } from '../../src/util/manifests.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';

@@ -6,7 +6,7 @@ import { isObject, type JsonObject } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { kustomizationFile, kustomizeInputs, readKustomization, type KustomizeInputs } from './kustomize-inputs.js';
-import { repoDir, type Target } from './target.js';
+import { repoDir, type Target } from '../core/target.js';
 
 export interface FluxBuild {
   /** The kustomization file of the path, when it has one (Flux edits it); null when Flux generates one. */

@@ -1,11 +1,10 @@
 // The files a target reads at one revision: what decides whether a change
 // affects it, and which of them it reads as data rather than as manifests.
-import { plainFiles } from '../render/plain.js';
+import { repoDir, valuesReferencesOf, type Target } from '../core/target.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
 import { fluxBuild } from './flux-build.js';
-import { valuesReferencesOf } from './flux.js';
 import { kustomizationFile, kustomizeInputs } from './kustomize-inputs.js';
-import { repoDir, type Target } from './target.js';
+import { plainFiles } from './plain.js';
 
 export interface TargetInputs {
   files: Set<string>;

@@ -1,9 +1,11 @@
 // Kubernetes objects out of a YAML (or JSON) stream, each with its line, read the
-// way kubectl reads a manifest file, within bounded memory and time.
+// way kubectl reads a manifest file, within bounded memory and time (large files
+// parse in a worker thread, so this lives in util/; the reading itself is core's).
+import { kubectlSegments } from '../core/json-stream.js';
+import { kubectlReading } from '../core/manifests.js';
+import { toResource, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
-import { isObject, objectName, toResource, type JsonObject, type Resource } from '../core/resource.js';
-import { readYaml } from '../util/yaml-read.js';
-import { kubectlSegments } from './json-stream.js';
+import { readYaml } from './yaml-read.js';
 
 export interface ParseOptions {
   /** The file an object comes from, read from the comment above it (Helm's "# Source:"); the line is then unknown. */
@@ -20,44 +22,6 @@ export interface Refusal {
 export interface Manifests {
   resources: Resource[];
   refused: Refusal[];
-}
-
-/** What kubectl makes of one decoded document: objects, or why it refuses a part. */
-type Reading = { object: JsonObject; item?: number } | { refusal: string; item?: number };
-
-function missingFields(object: JsonObject): string[] {
-  const metadata = object.metadata;
-  return [
-    ...(typeof object.apiVersion === 'string' && object.apiVersion ? [] : ['apiVersion']),
-    ...(typeof object.kind === 'string' && object.kind ? [] : ['kind']),
-    ...(objectName(metadata) !== null ? [] : ['metadata.name']),
-  ];
-}
-
-function asObject(value: JsonObject, item?: number): Reading {
-  const missing = missingFields(value);
-  const at = item === undefined ? {} : { item };
-  return missing.length ? { refusal: `not a Kubernetes object: no ${missing.join(', ')}`, ...at } : { object: value, ...at };
-}
-
-/**
- * kubectl's reading of a document (apimachinery's unstructured decoder): any
- * object with an "items" key is a list, whatever its kind; its items that name
- * neither kind nor apiVersion take the list's ("ConfigMapList" → ConfigMap).
- */
-function kubectlReading(value: unknown): Reading[] {
-  if (!isObject(value)) return [{ refusal: `not a Kubernetes object but ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}` }];
-  if (!('items' in value)) return [asObject(value)];
-  const { kind, apiVersion, items } = value;
-  if (typeof kind !== 'string' || !kind) return [{ refusal: 'not a Kubernetes object: a list with no kind' }];
-  if (items === null) return [];
-  if (!Array.isArray(items)) return [{ refusal: 'not a Kubernetes object: "items" is not a list' }];
-  return items.map((item, i): Reading => {
-    if (!isObject(item)) return { refusal: 'a list item that is not an object', item: i };
-    if ('items' in item) return { refusal: 'a list inside a list', item: i };
-    const inherits = !(typeof item.kind === 'string' && item.kind) && !(typeof item.apiVersion === 'string' && item.apiVersion);
-    return asObject(inherits ? { ...item, apiVersion: apiVersion ?? null, kind: kind.replace(/List$/, '') } : item, i);
-  });
 }
 
 /**
