@@ -6,6 +6,7 @@ const LAYERS = [
   ['core', '^src/core/'],
   ['util', '^src/util/'],
   ['repo', '^src/repo/'],
+  ['schema', '^src/schema/'],
   ['config', '^src/config/'],
   ['report', '^src/report/'],
   ['render', '^src/render/'],
@@ -21,7 +22,8 @@ const LAYERS = [
 const SIBLINGS = { config: ['report'], report: ['config'], cli: ['server'] };
 
 // Inside core/: the data model first, then Flux's pure semantics, diff, sync, the deploy target
-// (which carries Flux and sync options), impact, policy.
+// (which carries Flux and sync options), impact, CEL (custom policies and CRD validation rules
+// share it), schema validation, policy.
 const CORE = [
   ['core-model', '^src/core/(resource|model|json-stream|manifests|plural|pod|quantity|images|consumers|summary)\\.ts$'],
   ['core-flux', '^src/core/flux/'],
@@ -29,7 +31,9 @@ const CORE = [
   ['core-sync', '^src/core/sync/'],
   ['core-target', '^src/core/target\\.ts$'],
   ['core-impact', '^src/core/(impact|secrets)\\.ts$'],
-  ['core-policy', '^src/core/policy/'],
+  ['core-cel', '^src/core/policy/cel/'],
+  ['core-schema', '^src/core/schema/'],
+  ['core-policy', '^src/core/policy/(?!cel/)'],
 ];
 
 /** One rule per layer: nothing from the layers above it (minus its siblings). */
