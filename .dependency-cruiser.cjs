@@ -95,6 +95,5 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^src/core/policy/data/' },
   },
 };
