@@ -28,7 +28,7 @@ import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
 import { knownRepository } from './targets/repo-url.js';
-import { syncModelOf, type NotRendered, type Target } from './targets/target.js';
+import { syncModelOf, type NotRendered, type Target } from './core/target.js';
 import { mapLimit } from './util/map-limit.js';
 import { tracer } from './util/trace.js';
 
