@@ -15,7 +15,7 @@ import type { LocalCode, MergeRequestSession } from '../platforms/types.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { git, resolveCommit } from '../repo/git.js';
 import { runReview } from '../review.js';
-import { Metrics, type ReviewOutcome } from '../server/metrics.js';
+import { noMetrics, type BotMetrics, type ReviewOutcome } from '../bot/metrics.js';
 
 const NO_COMMIT = /^0+$/;
 const EXIT: Record<ReviewOutcome, number> = { pass: 0, 'no-changes': 0, superseded: 0, fail: 1, error: 2 };
@@ -48,7 +48,7 @@ function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
   return value;
 }
 
-async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): Promise<MergeRequestJob | null> {
+async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: BotMetrics): Promise<MergeRequestJob | null> {
   const event = JSON.parse(await readFile(required(env, 'GITHUB_EVENT_PATH', 'run inside GitHub Actions'), 'utf8')) as {
     pull_request?: { number: number; base: { sha: string }; head: { sha: string } };
   };
@@ -69,7 +69,7 @@ async function githubActionsJob(env: NodeJS.ProcessEnv, repo: string, metrics: M
   return { session, code: { repo, baseSha: pr.base.sha, headSha: pr.head.sha, repoURLs: [`${server}/${owner}/${name}`], ...baseBranch }, records: new OverrideRecords(env.SAFE_DEPLOY_RECORD_KEY || token) };
 }
 
-function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: Metrics): MergeRequestJob | null {
+function gitlabCiJob(env: NodeJS.ProcessEnv, repo: string, metrics: BotMetrics): MergeRequestJob | null {
   if (!env.CI_MERGE_REQUEST_IID) return null;
   const token = required(env, 'SAFE_DEPLOY_GITLAB_TOKEN', 'add a project or group access token with the api scope as a masked CI/CD variable');
   const host = required(env, 'CI_API_V4_URL', 'run inside GitLab CI').replace(/\/api\/v4\/?$/, '');
@@ -115,7 +115,7 @@ async function pushRange(env: NodeJS.ProcessEnv, repo: string): Promise<{ base: 
 
 /** Runs CI mode; returns the exit status. */
 export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: string) => void): Promise<number> {
-  const metrics = new Metrics({ processMetrics: false });
+  const metrics = noMetrics;
   const job = env.GITHUB_ACTIONS === 'true' ? await githubActionsJob(env, repo, metrics) : env.GITLAB_CI === 'true' ? gitlabCiJob(env, repo, metrics) : null;
   if (!job) {
     const { base, head } = await pushRange(env, repo);

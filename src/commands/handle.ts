@@ -3,10 +3,10 @@
 import type { Config } from '../config/schema.js';
 import { findRule, CATALOG } from '../core/policy/catalog.js';
 import type { Override } from '../core/policy/overrides.js';
-import { reviewComment, type Log } from '../platforms/review-job.js';
 import type { ReviewResult } from '../platforms/reviewer.js';
-import type { ThreadComment } from '../platforms/types.js';
-import { diffBlock, reviewedHead, RULES_DOC_URL } from '../report/markdown.js';
+import type { ThreadComment } from './thread.js';
+import type { Log } from '../util/log.js';
+import { diffBlock, reviewComment, reviewedHead, RULES_DOC_URL } from '../report/markdown.js';
 import { code, escapeText, mention } from '../report/markdown-text.js';
 import { atLeast, DEFAULT_OVERRIDERS, describeAllowed, mayOverride, type Principal } from './authorize.js';
 import type { OverrideRecords } from './override-record.js';

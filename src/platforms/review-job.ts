@@ -2,26 +2,20 @@
 // status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
 import type { OverrideRecords } from '../commands/override-record.js';
-import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { RenderError, UserError } from '../errors.js';
-import { COMMENT_MARKER, commentPreamble } from '../report/markdown.js';
+import { reviewComment } from '../report/markdown.js';
+import { annotations, FAILED_TITLE, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
 import type { MirrorCache } from '../repo/mirror.js';
-import type { Metrics, ReviewOutcome } from '../server/metrics.js';
-import { inProcessReviewer, type Reviewer, type ReviewDigest, type ReviewResult } from './reviewer.js';
+import type { BotMetrics, ReviewOutcome } from '../bot/metrics.js';
+import type { Log } from '../util/log.js';
+import { inProcessReviewer, type Reviewer, type ReviewResult } from './reviewer.js';
 import type { Ticket } from './scheduler.js';
-import type { Annotation, CodeSource, MergeRequestSession, RemoteCode, StatusReport, ThreadComment } from './types.js';
-import { plural } from '../core/plural.js';
-
-export interface Log {
-  info(object: object, message?: string): void;
-  warn(object: object, message?: string): void;
-  error(object: object, message?: string): void;
-}
+import type { CodeSource, MergeRequestSession, RemoteCode } from './types.js';
 
 export interface JobDeps {
   /** Needed for remote code only. */
   mirrors?: MirrorCache;
-  metrics: Metrics;
+  metrics: BotMetrics;
   log: Log;
   /** Reads the overrides recorded in the thread. */
   records: OverrideRecords;
@@ -29,44 +23,6 @@ export interface JobDeps {
   reviewer?: Reviewer;
   /** Sees the review once it exists (CI mode prints it). */
   onReview?: (result: ReviewResult) => void | Promise<void>;
-}
-
-export const NO_CHANGES_TITLE = 'No Kubernetes changes';
-
-const LEVEL: Record<string, Annotation['level']> = { error: 'failure', warning: 'warning', notice: 'notice' };
-
-
-/** "2 errors, 3 warnings" of the findings that count for the verdict — or the counts of changes when nothing is found. */
-export function statusTitle(review: ReviewDigest): string {
-  const open = review.findings.filter((f) => !f.overridden && countsForVerdict(f, review.blockOn));
-  const counts = (['error', 'warning', 'notice'] as const).map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(([, n]) => n);
-  const failed = review.targets.filter((t) => t.status === 'error').length;
-  const parts = counts.map(([s, n]) => plural(n, s));
-  if (failed && !counts.length) parts.push(`${plural(failed, 'target')} failed to render`);
-  const overridden = review.findings.filter((f) => f.overridden).length;
-  if (overridden) {
-    const by = [...new Set((review.overrides ?? []).map((o) => o.by))].join(', ');
-    parts.push(`${overridden} overridden by ${by}`);
-  }
-  if (parts.length) return parts.join(', ');
-  const { created, updated, replaced, deleted } = review.summary;
-  return `${plural(created + updated + replaced + deleted, 'change')}, no findings`;
-}
-
-function annotations(review: ReviewDigest): Annotation[] {
-  return sortFindings(review.findings)
-    // Findings already present at base are not the change's doing: no annotation on its diff.
-    .filter((f) => f.file && f.line && !f.overridden && f.introduced)
-    .map((f) => ({ file: f.file!, line: f.line!, level: LEVEL[f.severity]!, title: f.rule, message: f.message }));
-}
-
-/** The review comment: the bot's own comment that starts with the marker (a reply quoting the marker is not it). */
-export function reviewComment(comments: ThreadComment[]): ThreadComment | undefined {
-  return comments.find((c) => c.own && c.body.startsWith(COMMENT_MARKER));
-}
-
-function noKubernetesChanges(review: ReviewDigest): boolean {
-  return review.findings.length === 0 && review.targets.every((t) => t.status === 'ok' && t.changes.length === 0);
 }
 
 /** The HTTP status of a failed API call (Octokit and gitbeaker errors), if it was one. */
@@ -97,8 +53,6 @@ function fetchCode(mirrors: MirrorCache, source: RemoteCode): Promise<string> {
     shas: [source.baseSha, source.headSha],
   });
 }
-
-const FAILED_TITLE = 'safe-deploy could not review this change';
 
 /** Logs why a review could not run and completes its status as failed with the reason; a failure to report is logged too. */
 async function reportFailure(session: MergeRequestSession, error: unknown, log: Log, reference: string): Promise<void> {
@@ -163,7 +117,7 @@ export async function reviewMergeRequest(
       const existing = reviewComment(await session.listComments());
       if (noKubernetesChanges(review)) {
         outcome = 'no-changes';
-        const body = `${commentPreamble(code.headSha)}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${code.headSha}\`) changes no Kubernetes object.\n`;
+        const body = noChangesComment(code.headSha);
         if (existing && existing.body !== body) await session.updateComment(existing.id, body);
         await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${code.headSha}\`.` });
         return;

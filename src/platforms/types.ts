@@ -1,32 +1,11 @@
 // The one interface every code-hosting platform implements (DESIGN §2): the
 // review job talks only to this, so GitHub and GitLab share the whole pipeline.
 
-export type StatusState = 'running' | 'success' | 'failure' | 'cancelled';
+import type { ThreadComment } from '../commands/thread.js';
+import type { StatusReport } from '../report/status.js';
 
-export interface Annotation {
-  file: string;
-  line: number;
-  level: 'failure' | 'warning' | 'notice';
-  title: string;
-  message: string;
-}
-
-export interface StatusReport {
-  state: StatusState;
-  /** One line, e.g. "2 errors, 3 warnings". */
-  title: string;
-  /** Markdown, within the platform's status limit. */
-  summary?: string;
-  annotations?: Annotation[];
-}
-
-export interface ThreadComment {
-  id: string | number;
-  body: string;
-  author: string;
-  /** Written by this bot (its App, token user or CI identity): only such comments are edited or trusted. */
-  own: boolean;
-}
+export type { Annotation, StatusReport, StatusState } from '../report/status.js';
+export type { ThreadComment } from '../commands/thread.js';
 
 /** One merge request on one platform, as the review job sees it. */
 export interface MergeRequestSession {

@@ -6,9 +6,10 @@ import { handleComment, type CommandSurface } from '../../commands/handle.js';
 import { defaultConfig, parseConfig, CONFIG_FILE } from '../../config/load.js';
 import type { OverrideRecords } from '../../commands/override-record.js';
 import type { MirrorCache } from '../../repo/mirror.js';
-import type { Metrics } from '../../server/metrics.js';
+import type { BotMetrics } from '../../bot/metrics.js';
 import { escapeText } from '../../report/markdown-text.js';
-import { failureMessage, reportEarlyFailure, reviewMergeRequest, type Log } from '../review-job.js';
+import { failureMessage, reportEarlyFailure, reviewMergeRequest } from '../review-job.js';
+import type { Log } from '../../util/log.js';
 import type { Reviewer } from '../reviewer.js';
 import type { ReviewScheduler, Ticket } from '../scheduler.js';
 import type { RemoteCode } from '../types.js';
@@ -18,7 +19,7 @@ export interface GitHubAppDeps {
   appId: number;
   scheduler: ReviewScheduler;
   mirrors: MirrorCache;
-  metrics: Metrics;
+  metrics: BotMetrics;
   reviewer: Reviewer;
   /** Signs and reads override records (SAFE_DEPLOY_RECORD_KEY, else the webhook secret). */
   records: OverrideRecords;
@@ -34,7 +35,7 @@ interface PullRequestInfo {
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
 
-async function installationToken(octokit: Octokit, metrics: Metrics): Promise<string> {
+async function installationToken(octokit: Octokit, metrics: BotMetrics): Promise<string> {
   const auth = (await counted(metrics, () => octokit.auth({ type: 'installation' }))) as { token: string };
   return auth.token;
 }

@@ -1,8 +1,8 @@
 // A pull request on GitHub: the `safe-deploy` check run and the one review comment.
 import { linkPath } from '../../report/markdown-text.js';
 import type { ProbotOctokit } from 'probot';
-import type { Metrics } from '../../server/metrics.js';
-import { statusLine } from '../status-text.js';
+import type { BotMetrics } from '../../bot/metrics.js';
+import { statusLine } from '../../report/status.js';
 import type { Annotation, MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
 
 export const CHECK_NAME = 'safe-deploy';
@@ -28,7 +28,7 @@ export interface PullRequestRef {
 export type GitHubIdentity = { kind: 'app'; appId: number } | { kind: 'token'; login: string; targetUrl?: string };
 
 /** Counts a failed GitHub API call, then lets it fail. */
-export async function counted<T>(metrics: Metrics, call: () => Promise<T>): Promise<T> {
+export async function counted<T>(metrics: BotMetrics, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -50,7 +50,7 @@ export class GitHubSession implements MergeRequestSession {
   constructor(
     private readonly octokit: Octokit,
     private readonly pr: PullRequestRef,
-    private readonly metrics: Metrics,
+    private readonly metrics: BotMetrics,
     private readonly identity: GitHubIdentity,
   ) {
     this.key = `${pr.owner}/${pr.repo}#${pr.number}`;

@@ -2,9 +2,9 @@
 // pipeline when there is one) and the one review note.
 import { linkPath } from '../../report/markdown-text.js';
 import type { Gitlab } from '@gitbeaker/rest';
-import type { Metrics } from '../../server/metrics.js';
+import type { BotMetrics } from '../../bot/metrics.js';
 import { withRetry } from '../../util/retry.js';
-import { statusLine } from '../status-text.js';
+import { statusLine } from '../../report/status.js';
 import type { MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
 
 export const STATUS_NAME = 'safe-deploy';
@@ -59,7 +59,7 @@ export class GitLabSession implements MergeRequestSession {
   constructor(
     private readonly api: GitLabApi,
     readonly mr: MergeRequestRef,
-    private readonly metrics: Metrics,
+    private readonly metrics: BotMetrics,
     /** The user the token acts as: only its notes are ours to edit. */
     private readonly botUserId: () => Promise<number | null>,
   ) {

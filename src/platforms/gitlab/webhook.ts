@@ -4,13 +4,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MirrorCache } from '../../repo/mirror.js';
-import type { Metrics } from '../../server/metrics.js';
+import type { BotMetrics } from '../../bot/metrics.js';
 import { withRetry } from '../../util/retry.js';
 import type { Role } from '../../commands/authorize.js';
 import { handleComment, type CommandSurface } from '../../commands/handle.js';
 import type { OverrideRecords } from '../../commands/override-record.js';
 import { CONFIG_FILE, defaultConfig, parseConfig } from '../../config/load.js';
-import { reviewMergeRequest, type Log } from '../review-job.js';
+import { reviewMergeRequest } from '../review-job.js';
+import type { Log } from '../../util/log.js';
 import type { Reviewer } from '../reviewer.js';
 import type { ReviewScheduler, Ticket } from '../scheduler.js';
 import type { RemoteCode } from '../types.js';
@@ -24,7 +25,7 @@ export interface GitLabDeps {
   token: string;
   scheduler: ReviewScheduler;
   mirrors: MirrorCache;
-  metrics: Metrics;
+  metrics: BotMetrics;
   log: Log;
   reviewer: Reviewer;
   /** Signs and reads override records (SAFE_DEPLOY_RECORD_KEY, else the webhook secret). */
