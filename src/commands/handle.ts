@@ -3,7 +3,7 @@
 import type { Config } from '../config/schema.js';
 import { findRule, CATALOG } from '../core/policy/catalog.js';
 import type { Override } from '../core/policy/overrides.js';
-import type { ReviewResult } from '../platforms/reviewer.js';
+import type { ReviewResult } from '../reviewer/index.js';
 import type { ThreadComment } from './thread.js';
 import type { Log } from '../util/log.js';
 import { diffBlock, reviewComment, reviewedHead, RULES_DOC_URL } from '../report/markdown.js';

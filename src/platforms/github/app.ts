@@ -8,11 +8,11 @@ import type { OverrideRecords } from '../../commands/override-record.js';
 import type { MirrorCache } from '../../repo/mirror.js';
 import type { BotMetrics } from '../../bot/metrics.js';
 import { escapeText } from '../../report/markdown-text.js';
-import { failureMessage, reportEarlyFailure, reviewMergeRequest } from '../review-job.js';
+import { failureMessage, reportEarlyFailure, reviewMergeRequest } from '../../bot/review-job.js';
 import type { Log } from '../../util/log.js';
-import type { Reviewer } from '../reviewer.js';
-import type { ReviewScheduler, Ticket } from '../scheduler.js';
-import type { RemoteCode } from '../types.js';
+import type { Reviewer } from '../../reviewer/index.js';
+import type { ReviewScheduler, Ticket } from '../../bot/scheduler.js';
+import type { RemoteCode } from '../../bot/session.js';
 import { CHECK_NAME, counted, GitHubSession } from './session.js';
 
 export interface GitHubAppDeps {

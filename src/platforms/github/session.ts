@@ -3,7 +3,7 @@ import { linkPath } from '../../report/markdown-text.js';
 import type { ProbotOctokit } from 'probot';
 import type { BotMetrics } from '../../bot/metrics.js';
 import { statusLine } from '../../report/status.js';
-import type { Annotation, MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
+import type { Annotation, MergeRequestSession, StatusReport, ThreadComment } from '../../bot/session.js';
 
 export const CHECK_NAME = 'safe-deploy';
 const ANNOTATION_BATCH = 50;

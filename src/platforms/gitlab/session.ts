@@ -5,7 +5,7 @@ import type { Gitlab } from '@gitbeaker/rest';
 import type { BotMetrics } from '../../bot/metrics.js';
 import { withRetry } from '../../util/retry.js';
 import { statusLine } from '../../report/status.js';
-import type { MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
+import type { MergeRequestSession, StatusReport, ThreadComment } from '../../bot/session.js';
 
 export const STATUS_NAME = 'safe-deploy';
 const STATE = { running: 'running', success: 'success', failure: 'failed', cancelled: 'canceled' } as const;

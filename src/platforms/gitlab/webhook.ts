@@ -10,11 +10,11 @@ import type { Role } from '../../commands/authorize.js';
 import { handleComment, type CommandSurface } from '../../commands/handle.js';
 import type { OverrideRecords } from '../../commands/override-record.js';
 import { CONFIG_FILE, defaultConfig, parseConfig } from '../../config/load.js';
-import { reviewMergeRequest } from '../review-job.js';
+import { reviewMergeRequest } from '../../bot/review-job.js';
 import type { Log } from '../../util/log.js';
-import type { Reviewer } from '../reviewer.js';
-import type { ReviewScheduler, Ticket } from '../scheduler.js';
-import type { RemoteCode } from '../types.js';
+import type { Reviewer } from '../../reviewer/index.js';
+import type { ReviewScheduler, Ticket } from '../../bot/scheduler.js';
+import type { RemoteCode } from '../../bot/session.js';
 import { currentUser, GitLabSession, retryable, statusOf, type GitLabApi } from './session.js';
 
 export const GITLAB_WEBHOOK_PATH = '/api/gitlab/webhooks';

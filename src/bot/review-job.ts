@@ -6,11 +6,11 @@ import { RenderError, UserError } from '../errors.js';
 import { reviewComment } from '../report/markdown.js';
 import { annotations, FAILED_TITLE, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
 import type { MirrorCache } from '../repo/mirror.js';
-import type { BotMetrics, ReviewOutcome } from '../bot/metrics.js';
+import type { BotMetrics, ReviewOutcome } from './metrics.js';
 import type { Log } from '../util/log.js';
-import { inProcessReviewer, type Reviewer, type ReviewResult } from './reviewer.js';
+import { inProcessReviewer, type Reviewer, type ReviewResult } from '../reviewer/index.js';
 import type { Ticket } from './scheduler.js';
-import type { CodeSource, MergeRequestSession, RemoteCode } from './types.js';
+import type { CodeSource, MergeRequestSession, RemoteCode } from './session.js';
 
 export interface JobDeps {
   /** Needed for remote code only. */
