@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import { EXIT_COULD_NOT_RUN, exitStatus } from './exit.js';
 
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
@@ -53,7 +54,7 @@ async function review(args: string[]): Promise<number> {
   const text = values.format === 'json' ? renderJson(result) : renderMarkdown(result);
   if (values.out) await writeFile(values.out, text);
   else process.stdout.write(text);
-  return result.verdict === 'fail' ? 1 : 0;
+  return exitStatus(result.verdict);
 }
 
 /** Runs the CLI and returns the exit status. */
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
         process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
+        return command === undefined ? EXIT_COULD_NOT_RUN : 0;
       default:
         throw new UserError(`unknown command '${command}'; see safe-deploy --help`);
     }
@@ -86,6 +87,6 @@ export async function run(argv: string[]): Promise<number> {
     const known = error instanceof UserError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = (error as Error).message.split('\n')[0];
     process.stderr.write(`safe-deploy: ${known ? message : `internal error: ${message}`}\n`);
-    return 2;
+    return EXIT_COULD_NOT_RUN;
   }
 }

@@ -9,8 +9,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Override } from '../core/policy/overrides.js';
 import { UserError } from '../errors.js';
-import type { Log } from '../platforms/review-job.js';
-import type { ThreadComment } from '../platforms/types.js';
+import type { Log } from '../util/log.js';
+import type { ThreadComment } from './thread.js';
 import { code, escapeText, mention } from '../report/markdown-text.js';
 
 const LABEL = 'safe-deploy override record v1';

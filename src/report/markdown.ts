@@ -14,6 +14,11 @@ export function commentPreamble(head: string): string {
   return `${COMMENT_MARKER}\n<!-- safe-deploy:head ${head} -->`;
 }
 
+/** The review comment: the bot's own comment that starts with the marker (a reply quoting the marker is not it). */
+export function reviewComment<C extends { own: boolean; body: string }>(comments: C[]): C | undefined {
+  return comments.find((c) => c.own && c.body.startsWith(COMMENT_MARKER));
+}
+
 /** The head commit a review comment (one that starts with the preamble) reviewed; null for any other text. */
 export function reviewedHead(body: string): string | null {
   return /^<!-- safe-deploy:review -->\n<!-- safe-deploy:head ([0-9a-f]{40,64}) -->\n/.exec(body)?.[1] ?? null;

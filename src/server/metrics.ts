@@ -1,9 +1,8 @@
 // Prometheus metrics of the server (GET /metrics).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BotMetrics, ReviewOutcome } from '../bot/metrics.js';
 
-export type ReviewOutcome = 'pass' | 'fail' | 'no-changes' | 'error' | 'superseded';
-
-export class Metrics {
+export class Metrics implements BotMetrics {
   readonly registry = new Registry();
   private reviews = new Counter({ name: 'safe_deploy_reviews_total', help: 'Reviews by platform and outcome', labelNames: ['platform', 'outcome'], registers: [this.registry] });
   private duration = new Histogram({
@@ -16,9 +15,8 @@ export class Metrics {
   private renderErrors = new Counter({ name: 'safe_deploy_render_errors_total', help: 'Targets that failed to render at head', registers: [this.registry] });
   private apiErrors = new Counter({ name: 'safe_deploy_api_errors_total', help: 'Failed platform API calls', labelNames: ['platform'], registers: [this.registry] });
 
-  /** `processMetrics: false` for a one-shot CI run, which has no /metrics to serve. */
-  constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
   }
 
   reviewed(platform: string, outcome: ReviewOutcome, seconds: number): void {

@@ -4,15 +4,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
-import { Gitlab } from '@gitbeaker/rest';
 import { pino, type Logger } from 'pino';
 import { OverrideRecords } from '../commands/override-record.js';
 import { UserError } from '../errors.js';
+import { createBot } from '../bot/bot.js';
+import { ReviewScheduler } from '../bot/scheduler.js';
+import { apiSettings, githubAppOctokit, gitlabClient } from '../platforms/api.js';
 import { githubApp } from '../platforms/github/app.js';
 import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
-import { DEFAULT_API_TIMEOUT_MS, githubOctokit } from '../platforms/github/octokit.js';
-import { threadReviewer, type Reviewer } from '../platforms/reviewer.js';
-import { ReviewScheduler } from '../platforms/scheduler.js';
+import { threadReviewer, type Reviewer } from '../reviewer/index.js';
 import { MirrorCache } from '../repo/mirror.js';
 import { readCappedBody } from './body.js';
 import { Metrics } from './metrics.js';
@@ -72,8 +72,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
   const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
-  // Every platform API call gives up after this; a hung API then fails the review instead of stalling it.
-  const apiTimeoutMs = (Number(env.SAFE_DEPLOY_API_TIMEOUT_SECONDS) || DEFAULT_API_TIMEOUT_MS / 1000) * 1000;
+  const api = apiSettings(env);
   const platforms: string[] = [];
 
   handlers.push((req, res) => {
@@ -88,27 +87,26 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   });
 
   if (githubConfigured(env)) {
-    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubOctokit({ timeoutMs: apiTimeoutMs }), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
+    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubAppOctokit(api), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const records = new OverrideRecords(recordSecret(env, env.WEBHOOK_SECRET, 'WEBHOOK_SECRET'));
-    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), scheduler, mirrors, metrics, reviewer, records }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
+    const bot = createBot({ scheduler, mirrors, metrics, reviewer, records, log: log.child({ name: 'github' }) });
+    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), bot, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
     handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
     platforms.push('github');
   }
 
   if (gitlabConfigured(env)) {
-    const api = new Gitlab({ host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN!, queryTimeout: apiTimeoutMs });
+    const gitlabLog = log.child({ name: 'gitlab' });
+    const records = new OverrideRecords(recordSecret(env, env.GITLAB_WEBHOOK_SECRET, 'GITLAB_WEBHOOK_SECRET'));
     handlers.push(
       gitlabWebhookHandler({
-        api,
+        api: gitlabClient(api, { host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! }),
         secret: env.GITLAB_WEBHOOK_SECRET!,
         token: env.GITLAB_TOKEN!,
-        scheduler,
-        mirrors,
+        bot: createBot({ scheduler, mirrors, metrics, reviewer, records, log: gitlabLog }),
         metrics,
-        reviewer,
-        records: new OverrideRecords(recordSecret(env, env.GITLAB_WEBHOOK_SECRET, 'GITLAB_WEBHOOK_SECRET')),
-        log: log.child({ name: 'gitlab' }),
+        log: gitlabLog,
       }),
     );
     platforms.push('gitlab');

@@ -137,6 +137,30 @@ describe('ci in GitLab CI', () => {
     expect(notes[0]).toMatch(/^<!-- safe-deploy:review -->/);
   });
 
+  it('gives up on a hung GitLab API after SAFE_DEPLOY_API_TIMEOUT_SECONDS, like the server, and exits 2', async () => {
+    nock('https://gitlab.example.com/api/v4').persist().post(`/projects/8/statuses/${head}`).delay(5_000).reply(201, {});
+    const started = performance.now();
+    const status = await runCi(
+      {
+        GITLAB_CI: 'true',
+        CI_API_V4_URL: 'https://gitlab.example.com/api/v4',
+        CI_PROJECT_ID: '8',
+        CI_MERGE_REQUEST_IID: '2',
+        CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
+        CI_COMMIT_SHA: head,
+        SAFE_DEPLOY_GITLAB_TOKEN: 'glpat-ci',
+        SAFE_DEPLOY_API_TIMEOUT_SECONDS: '0.1',
+        LOG_LEVEL: 'silent',
+      },
+      repo.dir,
+      print,
+    );
+    expect(status).toBe(2);
+    expect(printed).toBe('safe-deploy: the review could not run; see the status on the merge request\n');
+    // gitbeaker's own default would wait 300 s a call.
+    expect(performance.now() - started).toBeLessThan(15_000);
+  }, 30_000);
+
   it('outside a merge request reviews the push range and passes a clean change', async () => {
     const next = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:1.27.0' }) });
     expect(await runCi({ GITLAB_CI: 'true', CI_COMMIT_BEFORE_SHA: head, CI_COMMIT_SHA: next }, repo.dir, print)).toBe(0);

@@ -96,6 +96,23 @@ describe('GitHub failures before the review starts', () => {
     expect(await metric('safe_deploy_reviews_total')).toEqual(['safe_deploy_reviews_total{platform="github",outcome="error"} 1']);
   });
 
+  it('a re-run is answered at once: its pull request look-ups run in the queue', async () => {
+    nock(API).get(`${repoPath}/pulls/3`).delay(1_500).reply(502, { message: 'Bad Gateway' });
+    const checks = fakeChecks();
+    const started = performance.now();
+    const response = await sendWebhook(
+      server,
+      'check_run',
+      { action: 'rerequested', check_run: { id: 1, name: 'safe-deploy', head_sha: HEAD, pull_requests: [{ number: 3 }] }, repository: { name: REPO, owner: { login: OWNER }, html_url: `https://github.com/${OWNER}/${REPO}` }, installation: { id: INSTALLATION } },
+      { delivery: 'rerun-slow' },
+    );
+    expect(response.ok).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(checks).toEqual([]);
+    await server.scheduler.idle();
+    expect(checks).toEqual([expect.objectContaining({ head_sha: HEAD, conclusion: 'failure' })]);
+  });
+
   it('a re-run of a fork commit whose pull requests cannot be looked up completes a failed check too', async () => {
     nock(API).get(`${repoPath}/commits/${HEAD}/pulls`).reply(500, { message: 'Server Error' });
     const checks = fakeChecks();

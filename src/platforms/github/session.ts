@@ -1,9 +1,12 @@
-// A pull request on GitHub: the `safe-deploy` check run and the one review comment.
-import { linkPath } from '../../report/markdown-text.js';
+// A pull request on GitHub: its code, the `safe-deploy` check run, the one
+// review comment, and what commands need (reactions, permissions, files).
 import type { ProbotOctokit } from 'probot';
-import type { Metrics } from '../../server/metrics.js';
-import { statusLine } from '../status-text.js';
-import type { Annotation, MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
+import { apiStatus, counted } from '../../bot/failure.js';
+import type { BotMetrics } from '../../bot/metrics.js';
+import type { Actor, Annotation, CodeSource, CommentId, LocalCode, MergeRequestSession, Reaction, StatusReport, ThreadComment } from '../../bot/session.js';
+import type { Principal, Role } from '../../commands/authorize.js';
+import { linkPath } from '../../report/markdown-text.js';
+import { statusLine } from '../../report/status.js';
 
 export const CHECK_NAME = 'safe-deploy';
 const ANNOTATION_BATCH = 50;
@@ -20,6 +23,14 @@ export interface PullRequestRef {
   htmlUrl: string;
 }
 
+/** Where the App fetches a pull request's code from: the base repository, with an installation token. */
+export interface PullRequestCode {
+  cloneUrl: string;
+  sshUrl?: string;
+  baseBranch: string;
+  baseSha: string;
+}
+
 /**
  * How the review is reported and who "we" are: the App reports a check run and
  * owns the comments it made; a CI token reports a commit status and owns the
@@ -27,14 +38,31 @@ export interface PullRequestRef {
  */
 export type GitHubIdentity = { kind: 'app'; appId: number } | { kind: 'token'; login: string; targetUrl?: string };
 
-/** Counts a failed GitHub API call, then lets it fail. */
-export async function counted<T>(metrics: Metrics, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    metrics.apiFailed('github');
-    throw error;
+/** GitHub's permission names on the common ladder (role_name carries maintain and triage). */
+function roleOf(permission: string | undefined): Role {
+  switch (permission) {
+    case 'admin':
+      return 'admin';
+    case 'maintain':
+      return 'maintain';
+    case 'write':
+    case 'push':
+      return 'write';
+    case 'triage':
+    case 'read':
+    case 'pull':
+      return 'read';
+    default:
+      return 'none';
   }
+}
+
+/** `absent` for a 404 (no such user, membership or file): an answer, not a failure. */
+function unlessNotFound<T>(request: Promise<T>, absent: T): Promise<T> {
+  return request.catch((error: unknown) => {
+    if (apiStatus(error) === 404) return absent;
+    throw error;
+  });
 }
 
 const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error' } as const;
@@ -50,15 +78,39 @@ export class GitHubSession implements MergeRequestSession {
   constructor(
     private readonly octokit: Octokit,
     private readonly pr: PullRequestRef,
-    private readonly metrics: Metrics,
+    private readonly metrics: BotMetrics,
     private readonly identity: GitHubIdentity,
+    /** The pull request's code; none when the pull request itself could not be read. */
+    private readonly source?: PullRequestCode | LocalCode,
   ) {
     this.key = `${pr.owner}/${pr.repo}#${pr.number}`;
     this.statusLimit = identity.kind === 'app' ? 65_535 : 0;
   }
 
+  get headSha(): string {
+    return this.pr.headSha;
+  }
+
   private api<T>(call: () => Promise<T>): Promise<T> {
-    return counted(this.metrics, call);
+    return counted(this.metrics, 'github', call);
+  }
+
+  async code(): Promise<CodeSource> {
+    const source = this.source;
+    if (!source) throw new Error(`the code of ${this.key} is not known`);
+    if ('repo' in source) return source;
+    const { cloneUrl, sshUrl } = source;
+    const token = /^https?:\/\//.test(cloneUrl) ? ((await this.api(() => this.octokit.auth({ type: 'installation' }))) as { token: string }).token : null;
+    return {
+      cloneUrl,
+      ...(token ? { auth: { username: 'x-access-token', token } } : {}),
+      baseRef: `refs/heads/${source.baseBranch}`,
+      // Fork heads are fetched from the base repository.
+      headRef: `refs/pull/${this.pr.number}/head`,
+      baseSha: source.baseSha,
+      headSha: this.pr.headSha,
+      repoURLs: [cloneUrl, this.pr.htmlUrl, ...(sshUrl ? [sshUrl] : [])],
+    };
   }
 
   sourceLink(file: string, line?: number): string {
@@ -133,8 +185,38 @@ export class GitHubSession implements MergeRequestSession {
     await this.api(() => this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body }));
   }
 
-  async updateComment(id: ThreadComment['id'], body: string): Promise<void> {
+  async updateComment(id: CommentId, body: string): Promise<void> {
     const { owner, repo } = this.pr;
     await this.api(() => this.octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(id), body }));
+  }
+
+  async react(comment: CommentId, reaction: Reaction): Promise<void> {
+    const { owner, repo } = this.pr;
+    await this.api(() => this.octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: Number(comment), content: reaction }));
+  }
+
+  principal(actor: Actor): Principal {
+    const { owner, repo } = this.pr;
+    const username = actor.username;
+    return {
+      username,
+      role: () =>
+        this.api(() =>
+          unlessNotFound(
+            this.octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username }).then((r) => roleOf((r.data as { role_name?: string }).role_name ?? r.data.permission)),
+            'none' as Role,
+          ),
+        ),
+      memberOf: (group) => {
+        const [org, team] = group.split('/', 2);
+        return this.api(() => unlessNotFound(this.octokit.rest.teams.getMembershipForUserInOrg({ org: org!, team_slug: team!, username }).then((r) => r.data.state === 'active'), false));
+      },
+    };
+  }
+
+  async readFile(path: string, ref: string): Promise<string | null> {
+    const { owner, repo } = this.pr;
+    const content = await this.api(() => unlessNotFound(this.octokit.rest.repos.getContent({ owner, repo, path, ref }).then((r) => (r.data as { content?: string }).content ?? ''), null));
+    return content === null ? null : Buffer.from(content, 'base64').toString('utf8');
   }
 }

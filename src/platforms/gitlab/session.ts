@@ -1,11 +1,13 @@
-// A merge request on GitLab: the `safe-deploy` commit status (on the head
-// pipeline when there is one) and the one review note.
-import { linkPath } from '../../report/markdown-text.js';
+// A merge request on GitLab: its code, the `safe-deploy` commit status (on the
+// head pipeline when there is one), the one review note, and what commands need
+// (award emoji, members, files).
 import type { Gitlab } from '@gitbeaker/rest';
-import type { Metrics } from '../../server/metrics.js';
+import type { BotMetrics } from '../../bot/metrics.js';
+import type { Actor, CodeSource, CommentId, LocalCode, MergeRequestSession, Reaction, StatusReport, ThreadComment } from '../../bot/session.js';
+import type { Principal, Role } from '../../commands/authorize.js';
+import { linkPath } from '../../report/markdown-text.js';
+import { statusLine } from '../../report/status.js';
 import { withRetry } from '../../util/retry.js';
-import { statusLine } from '../status-text.js';
-import type { MergeRequestSession, StatusReport, ThreadComment } from '../types.js';
 
 export const STATUS_NAME = 'safe-deploy';
 const STATE = { running: 'running', success: 'success', failure: 'failed', cancelled: 'canceled' } as const;
@@ -23,6 +25,36 @@ export interface MergeRequestRef {
   webUrl: string;
   /** The head pipeline, when one exists: the status joins it so "Pipelines must succeed" waits for it. */
   pipelineId?: number;
+}
+
+/** Where the server fetches a merge request's code from: the target project, with the bot's token. */
+export interface MergeRequestCode {
+  httpUrl: string;
+  sshUrl?: string;
+  token: string;
+  targetBranch: string;
+  /** From the hook, for GitLab versions whose API has none. */
+  diffRefs?: { base_sha?: string | null; head_sha?: string | null } | null;
+}
+
+/** GitLab access levels on the common ladder. */
+function roleOf(accessLevel: number): Role {
+  if (accessLevel >= 50) return 'admin';
+  if (accessLevel >= 40) return 'maintain';
+  if (accessLevel >= 30) return 'write';
+  return accessLevel >= 10 ? 'read' : 'none';
+}
+
+const EMOJI = { eyes: 'eyes', '+1': 'thumbsup', '-1': 'thumbsdown' } as const;
+
+/** `absent` for a 404 (no such member or file): an answer, not a failure. */
+async function unlessNotFound<T>(request: Promise<T>, absent: T): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (statusOf(error) === 404) return absent;
+    throw error;
+  }
 }
 
 /** The HTTP status of a failed gitbeaker call, when it has one. */
@@ -59,11 +91,41 @@ export class GitLabSession implements MergeRequestSession {
   constructor(
     private readonly api: GitLabApi,
     readonly mr: MergeRequestRef,
-    private readonly metrics: Metrics,
+    private readonly metrics: BotMetrics,
     /** The user the token acts as: only its notes are ours to edit. */
     private readonly botUserId: () => Promise<number | null>,
+    /** The merge request's code: read from the API (server), or the CI checkout. */
+    private readonly source: MergeRequestCode | LocalCode,
   ) {
     this.key = `${mr.projectPath}!${mr.iid}`;
+  }
+
+  get headSha(): string {
+    return this.mr.headSha;
+  }
+
+  /** Base, head and head pipeline as the API says them now: the hook carries no pipeline, and older GitLab versions no diff_refs. */
+  async code(): Promise<CodeSource> {
+    const source = this.source;
+    if ('repo' in source) return source;
+    const { projectId, iid } = this.mr;
+    const mr = await this.call(() => this.api.MergeRequests.show(projectId, iid));
+    const refs = (mr.diff_refs ?? source.diffRefs) as { base_sha?: string; head_sha?: string } | null | undefined;
+    const headSha = refs?.head_sha ?? this.mr.headSha;
+    const pipeline = mr.head_pipeline as { id?: number; sha?: string } | null | undefined;
+    // Statuses go to the head the API names, on its pipeline.
+    Object.assign(this.mr, { headSha, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}) });
+    if (!refs?.base_sha) throw new Error(`merge request !${iid} has no diff_refs yet`);
+    return {
+      cloneUrl: source.httpUrl,
+      ...(/^https?:\/\//.test(source.httpUrl) ? { auth: { username: 'oauth2', token: source.token } } : {}),
+      baseRef: `refs/heads/${source.targetBranch}`,
+      // Merge requests from forks are fetched from the target project too.
+      headRef: `refs/merge-requests/${iid}/head`,
+      baseSha: refs.base_sha,
+      headSha,
+      repoURLs: [source.httpUrl, this.mr.webUrl, ...(source.sshUrl ? [source.sshUrl] : [])],
+    };
   }
 
   /** Retries server errors with backoff and jitter; counts what still fails. */
@@ -110,7 +172,25 @@ export class GitLabSession implements MergeRequestSession {
     await this.call(() => this.api.MergeRequestNotes.create(this.mr.projectId, this.mr.iid, body));
   }
 
-  async updateComment(id: ThreadComment['id'], body: string): Promise<void> {
+  async updateComment(id: CommentId, body: string): Promise<void> {
     await this.call(() => this.api.MergeRequestNotes.edit(this.mr.projectId, this.mr.iid, Number(id), { body }));
+  }
+
+  async react(comment: CommentId, reaction: Reaction): Promise<void> {
+    await this.call(() => this.api.MergeRequestNoteAwardEmojis.award(this.mr.projectId, this.mr.iid, Number(comment), EMOJI[reaction]));
+  }
+
+  principal(actor: Actor): Principal {
+    const id = actor.id;
+    if (id === undefined) throw new Error(`GitLab user ${actor.username} has no id`);
+    return {
+      username: actor.username,
+      role: () => this.call(() => unlessNotFound(this.api.ProjectMembers.show(this.mr.projectId, id, { includeInherited: true }).then((m) => roleOf(Number(m.access_level))), 'none' as Role)),
+      memberOf: (group) => this.call(() => unlessNotFound(this.api.GroupMembers.show(group, id, { includeInherited: true }).then(() => true), false)),
+    };
+  }
+
+  async readFile(path: string, ref: string): Promise<string | null> {
+    return this.call(() => unlessNotFound(this.api.RepositoryFiles.showRaw(this.mr.projectId, path, ref).then(String), null));
   }
 }

@@ -62,7 +62,7 @@ export const inProcessReviewer: Reviewer = {
 
 /** In worker threads, at most `size` reviews at once. */
 export function threadReviewer(size: number): Reviewer {
-  const pool = new WorkerPool({ entry: new URL('./review-thread.js', import.meta.url), size });
+  const pool = new WorkerPool({ entry: new URL('./thread.js', import.meta.url), size });
   return {
     async review(request, overrides) {
       const lease = await pool.acquire();

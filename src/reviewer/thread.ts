@@ -1,11 +1,11 @@
-// The worker of a thread reviewer (platforms/reviewer): makes one review at a
+// The worker of a thread reviewer (reviewer/index): makes one review at a
 // time and keeps it for the Markdown and text diffs its caller asks for.
 import type { Review } from '../core/model.js';
 import { applyOverrides, type Override } from '../core/policy/overrides.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { runReview, type ReviewRequest } from '../review.js';
 import { serveCalls } from '../util/worker-pool.js';
-import { digest, linkKey } from './reviewer.js';
+import { digest, linkKey } from './index.js';
 
 let current: Review | null = null;
 

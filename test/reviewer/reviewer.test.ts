@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/core/model.js';
 import { UserError } from '../../src/errors.js';
-import { digest, inProcessReviewer, threadReviewer, type Reviewer } from '../../src/platforms/reviewer.js';
+import { digest, inProcessReviewer, threadReviewer, type Reviewer } from '../../src/reviewer/index.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { deployment } from '../helpers/manifests.js';
 

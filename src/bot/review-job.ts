@@ -1,0 +1,112 @@
+// One review of one merge request push, for any platform and for CI mode:
+// status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
+// completed with a clear message; a superseded review writes nothing.
+import type { OverrideRecords } from '../commands/override-record.js';
+import { reviewComment } from '../report/markdown.js';
+import { annotations, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
+import type { MirrorCache } from '../repo/mirror.js';
+import type { ReviewRequest } from '../review.js';
+import { inProcessReviewer, type Reviewer, type ReviewResult } from '../reviewer/index.js';
+import type { Log } from '../util/log.js';
+import { reportFailure } from './failure.js';
+import type { BotMetrics, ReviewOutcome } from './metrics.js';
+import type { Ticket } from './scheduler.js';
+import type { CodeSource, MergeRequestSession } from './session.js';
+
+export interface JobDeps {
+  /** Needed for remote code only. */
+  mirrors?: MirrorCache;
+  metrics: BotMetrics;
+  log: Log;
+  /** Reads the overrides recorded in the thread. */
+  records: OverrideRecords;
+  /** Where reviews run (default: on this thread). */
+  reviewer?: Reviewer;
+  /** Sees the review once it exists (CI mode prints it). */
+  onReview?: (result: ReviewResult) => void | Promise<void>;
+}
+
+/** A newer push took over: this review reports nothing but its own cancellation. */
+class Superseded extends Error {}
+
+/** The directory holding the code: the CI checkout, or the remote fetched into the mirror cache. */
+export async function codeDir(code: CodeSource, mirrors: MirrorCache | undefined): Promise<string> {
+  if ('repo' in code) return code.repo;
+  if (!mirrors) throw new Error('remote code needs a mirror cache');
+  return mirrors.fetch({ url: code.cloneUrl, ...(code.auth ? { auth: code.auth } : {}), refs: [code.baseRef, code.headRef], shas: [code.baseSha, code.headSha] });
+}
+
+/** The review of a merge request's code in `repo`: the posted review and every command's review ask the same. */
+export function reviewRequestOf(code: CodeSource, repo: string, targets?: string[]): ReviewRequest {
+  // The branch the merge request targets: the remote's base ref, or what the CI job says.
+  const baseBranch = 'baseRef' in code ? /^refs\/heads\/(.+)$/.exec(code.baseRef)?.[1] : code.baseBranch;
+  return { repo, base: code.baseSha, head: code.headSha, repoURLs: code.repoURLs, ...(baseBranch ? { baseBranch } : {}), ...(targets ? { targets } : {}) };
+}
+
+/** Reviews one push. Reading the merge request's code can fail too, and then the status says so like any failure. */
+export async function runReviewJob(session: MergeRequestSession, ticket: Ticket, deps: JobDeps, reference: string): Promise<ReviewOutcome> {
+  const started = performance.now();
+  const log = deps.log;
+  let outcome: ReviewOutcome = 'error';
+  let completed = false;
+  let head: string | undefined;
+  // Held where it was made until the comment and status are written.
+  let held: ReviewResult | undefined;
+  const finish = async (report: StatusReport) => {
+    await session.setStatus(report);
+    completed = true;
+  };
+  try {
+    // Resolved before the first status: a platform may learn the head it reports on from it.
+    const code = await session.code();
+    head = code.headSha;
+    await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
+    const repo = await codeDir(code, deps.mirrors);
+    if (!ticket.isCurrent()) throw new Superseded();
+    const comments = await session.listComments();
+    const result = (held = await (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo), deps.records.active(comments, code.headSha, session.key, log)));
+    const review = result.review;
+    deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
+    await deps.onReview?.(result);
+    const wrote = await ticket.writeIfCurrent(async () => {
+      const existing = reviewComment(await session.listComments());
+      if (noKubernetesChanges(review)) {
+        outcome = 'no-changes';
+        const body = noChangesComment(code.headSha);
+        if (existing && existing.body !== body) await session.updateComment(existing.id, body);
+        await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${code.headSha}\`.` });
+        return;
+      }
+      const link = (file: string, line?: number) => session.sourceLink(file, line);
+      const body = await result.markdown({ limit: session.commentLimit, sourceLink: link });
+      if (!existing) await session.createComment(body);
+      else if (existing.body !== body) await session.updateComment(existing.id, body);
+      outcome = review.verdict;
+      await finish({
+        state: review.verdict === 'pass' ? 'success' : 'failure',
+        title: statusTitle(review),
+        ...(session.statusLimit ? { summary: await result.markdown({ limit: session.statusLimit, sourceLink: link }) } : {}),
+        annotations: annotations(review),
+      });
+    });
+    if (!wrote) throw new Superseded();
+  } catch (error) {
+    if (error instanceof Superseded) {
+      outcome = 'superseded';
+      await finish({ state: 'cancelled', title: 'Superseded by a newer push' }).catch((statusError: unknown) => log.error({ err: statusError, reference }, 'could not report'));
+      return done();
+    }
+    if (completed) log.error({ err: error, reference, mergeRequest: session.key }, 'review failed');
+    else await reportFailure(session, error, log, reference);
+  } finally {
+    held?.close();
+  }
+  return done();
+
+  function done(): ReviewOutcome {
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.reviewed(session.platform, outcome, seconds);
+    log.info({ mergeRequest: session.key, head, outcome, seconds }, 'review done');
+    return outcome;
+  }
+}
