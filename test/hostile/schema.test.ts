@@ -75,6 +75,24 @@ describe('hostile CRDs cannot stall the review', () => {
   }, 60_000);
 });
 
+describe('the merge request cannot choose the schema its custom resources are judged by', () => {
+  const strict = '{type: object, properties: {spec: {type: object, properties: {size: {type: integer, maximum: 3}}}}}';
+  const open = '{type: object, x-kubernetes-preserve-unknown-fields: true}';
+
+  it('a second CRD for the same kind under another name, or a CRD not named <plural>.<group>, is refused by the API server', async () => {
+    const { json } = await review(
+      { 'crds/crd.yaml': crd(strict), 'apps/w.yaml': widget('w', '{size: 1}') },
+      {
+        'crds/decoy.yaml': crd(open, 'widgetz.example.com', 'widgetz'),
+        'crds/misnamed.yaml': crd(open, 'anything', 'widgets'),
+        'apps/w.yaml': widget('w', '{size: 99}'),
+      },
+    );
+    expect(schemaMessages(json)).toEqual(['w: spec.size: Invalid value: 99: spec.size in body should be less than or equal to 3']);
+    expect(json.verdict).toBe('fail');
+  }, 60_000);
+});
+
 describe('the typo search of unknown fields is bounded', () => {
   it('2,000 unknown 500-character fields against 2,000 declared ones of the same length take no time, and are still reported', () => {
     const declared = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`d${String(i).padStart(5, '0')}${'x'.repeat(494)}`, { type: 'string' }]));
