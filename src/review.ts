@@ -210,7 +210,8 @@ async function validateSchemas(reviewed: TargetReview[]): Promise<void> {
   const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
   const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
   // Each side is validated against its own CRDs first: a CRD the change tightens introduces its CRs' problems.
-  const crds = { head: crdSchemas([...bases, ...heads]), base: crdSchemas([...heads, ...bases]) };
+  const head = crdSchemas([...bases, ...heads]);
+  const crds = { head, base: new Map([...head, ...crdSchemas(bases)]) };
   const said = new Set<string>();
   for (const review of judged) {
     const result = review.result!;

@@ -5,8 +5,11 @@
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
 import { ANY, LEAF, type FieldTree } from './field-tree.js';
 
-/** Keywords that carry over to JSON Schema draft-07 unchanged. */
-const KEPT = ['required', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf', 'uniqueItems'];
+/**
+ * Keywords that carry over to JSON Schema draft-07 unchanged. Not uniqueItems:
+ * the API server refuses it in a CRD (quadratic in the list's length).
+ */
+const KEPT = ['required', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf'];
 
 /**
  * One schema node in JSON Schema terms. Null is accepted everywhere: the API

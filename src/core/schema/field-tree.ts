@@ -23,18 +23,28 @@ export interface UnknownField {
   path: string;
   /** A declared sibling the name is a likely typo of. */
   suggestion?: string;
+  /** The typo search ran out of budget before this field: it may be a typo all the same. */
+  unsearched?: true;
 }
 
 const letters = (s: string) => [...s.toLowerCase()].sort().join('');
 
+/** Work the typo search of one object may do, in pairs of characters compared. */
+export const TYPO_BUDGET = 1_000_000;
+
 /**
  * The declared name `name` most likely misspells: the same in another case, one
- * edit away, or two (on a short name only two letters swapped).
+ * edit away, or two (on a short name only two letters swapped). Names whose
+ * lengths differ by more than two are never that close; each comparison is paid
+ * from `budget`, so thousands of long hostile names cost no more than a few.
  */
-export function typoOf(name: string, names: readonly string[]): string | undefined {
+export function typoOf(name: string, names: readonly string[], budget = { left: TYPO_BUDGET }): string | undefined {
   const lower = name.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const candidate of names) {
+    if (Math.abs(candidate.length - name.length) > 2) continue;
+    budget.left -= name.length * candidate.length;
+    if (budget.left < 0) return undefined;
     const d = candidate.toLowerCase() === lower ? 0 : distance(name, candidate);
     const close = d <= 1 || (d === 2 && (name.length > 4 || letters(name) === letters(candidate)));
     if (close && (!best || d < best.distance)) best = { name: candidate, distance: d };
@@ -58,6 +68,7 @@ export function nodeAt(tree: FieldTree, segments: readonly PathSegment[]): Field
 /** Every field of `value` that `tree` does not declare, depth first, in document order. */
 export function unknownFields(value: JsonValue, tree: FieldTree, path: PathSegment[] = []): UnknownField[] {
   const found: UnknownField[] = [];
+  const budget = { left: TYPO_BUDGET };
   const walk = (v: JsonValue, t: FieldTree, at: PathSegment[]): void => {
     if (t.kind === 'list' && Array.isArray(v)) {
       const item = t.item();
@@ -70,8 +81,8 @@ export function unknownFields(value: JsonValue, tree: FieldTree, path: PathSegme
         const child = t.field(key);
         if (child) walk(x, child, [...at, key]);
         else if (!t.open) {
-          const suggestion = typoOf(key, t.names());
-          found.push({ path: dottedPath([...at, key]), ...(suggestion ? { suggestion } : {}) });
+          const suggestion = typoOf(key, t.names(), budget);
+          found.push({ path: dottedPath([...at, key]), ...(suggestion ? { suggestion } : budget.left < 0 ? { unsearched: true as const } : {}) });
         }
       }
     }

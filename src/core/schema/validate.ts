@@ -37,13 +37,16 @@ function hiddenIn(resource: Resource): (segments: readonly PathSegment[]) => boo
   return resource.kind === 'Secret' && resource.apiVersion === 'v1' ? (segments) => SECRET_VALUES.has(String(segments[0])) : () => false;
 }
 
-/** Fields the tree does not declare; `builtin` when a newer Kubernetes than the schema's may declare them. */
+/**
+ * Fields the tree does not declare; `builtin` when a newer Kubernetes than the
+ * schema's may declare them, unless it is a typo or may be one.
+ */
 function unknownFieldProblems(object: JsonObject, tree: FieldTree, builtin: boolean): SchemaProblem[] {
-  return unknownFields(object, tree).map(({ path, suggestion }) => ({
+  return unknownFields(object, tree).map(({ path, suggestion, unsearched }) => ({
     path,
     kind: 'unknown-field',
     message: `unknown field "${path}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
-    ...(builtin && !suggestion ? { unknownToSchema: true } : {}),
+    ...(builtin && !suggestion && !unsearched ? { unknownToSchema: true } : {}),
   }));
 }
 

@@ -95,12 +95,13 @@ describe('CRD field trees and the unknown-field walker', () => {
 });
 
 describe('crdSchemas', () => {
+  // Named as the API server requires: <plural>.<group>.
   const crd = (apiVersion: string, spec: JsonObject): Resource => ({
     apiVersion,
     kind: 'CustomResourceDefinition',
     namespace: null,
-    name: 'things.example.com',
-    object: { apiVersion, kind: 'CustomResourceDefinition', metadata: { name: 'things.example.com' }, spec },
+    name: `things.${String(spec.group)}`,
+    object: { apiVersion, kind: 'CustomResourceDefinition', metadata: { name: `things.${String(spec.group)}` }, spec },
   });
   const names = { kind: 'Thing', plural: 'things' };
 

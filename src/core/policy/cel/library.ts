@@ -4,7 +4,8 @@
 // evaluator has no opaque types without protobuf descriptors); their methods
 // refuse untagged strings.
 import { celFunc, celList, celMethod, CelScalar, isCelList, listType, type CelFunc, type CelList, type CelValue } from '@bufbuild/cel';
-import { RE2JS } from '@bufbuild/re2';
+// The full RE2 port: @bufbuild/re2 has no matcher that says where a match lies.
+import { RE2JS } from 're2js';
 import { quantityNano } from '../../quantity.js';
 
 const { STRING, INT, BOOL, DOUBLE, DYN } = CelScalar;
@@ -75,26 +76,28 @@ function quantityFunctions(): CelFunc[] {
   ];
 }
 
-/** A JavaScript RegExp for a pattern RE2 accepts: RE2 validates it first, so RE2-only semantics never slip through. */
-function findRegex(pattern: string, global: boolean): RegExp {
-  RE2JS.compile(pattern); // throws on what RE2 refuses (lookarounds, backreferences)
-  const flags = /^\(\?([imsU]+)\)/.exec(pattern);
-  const body = flags ? pattern.slice(flags[0].length) : pattern;
-  const js = `${global ? 'g' : ''}u${flags?.[1]?.includes('i') ? 'i' : ''}${flags?.[1]?.includes('m') ? 'm' : ''}${flags?.[1]?.includes('s') ? 's' : ''}`;
-  return new RegExp(body, js);
+/**
+ * The matches of a pattern, leftmost first, on RE2 as the API server runs them:
+ * linear time whatever the pattern (a JavaScript RegExp backtracks exponentially
+ * on `(a+)+$`), and a pattern RE2 refuses (lookarounds, backreferences) throws.
+ */
+function matchesOf(text: string, pattern: string, limit: number): string[] {
+  const matcher = RE2JS.compile(pattern).matcher(text);
+  const found: string[] = [];
+  while (found.length < limit && matcher.find()) found.push(matcher.group() ?? '');
+  return found;
 }
 
 function regexFunctions(): CelFunc[] {
   return [
     celMethod('find', STRING, [STRING], STRING, function (pattern) {
-      return findRegex(pattern, false).exec(this)?.[0] ?? '';
+      return matchesOf(this, pattern, 1)[0] ?? '';
     }),
     celMethod('findAll', STRING, [STRING], LIST_STRING, function (pattern) {
-      return [...this.matchAll(findRegex(pattern, true))].map((m) => m[0]);
+      return matchesOf(this, pattern, Infinity);
     }),
     celMethod('findAll', STRING, [STRING, INT], LIST_STRING, function (pattern, limit) {
-      const all = [...this.matchAll(findRegex(pattern, true))].map((m) => m[0]);
-      return limit < 0n ? all : all.slice(0, Number(limit));
+      return matchesOf(this, pattern, limit < 0n ? Infinity : Number(limit));
     }),
   ];
 }
