@@ -241,12 +241,13 @@ function failedDeclaration(entry: NotRendered): Finding {
 
 /**
  * Takes every known secret value out of the review's free text: render errors
- * (a renderer may echo its inputs) and the messages of findings and impacts.
+ * (a renderer may echo its inputs), target notes and the messages of findings and impacts.
  * Diffs are redacted field by field already.
  */
 function scrubMessages(results: TargetResult[], findings: Finding[], scrub: (text: string) => string): void {
   for (const result of results) {
     if (result.error !== undefined) result.error = scrub(result.error);
+    if (result.notes) result.notes = result.notes.map(scrub);
     for (const impact of result.changes.flatMap((c) => c.impacts)) impact.message = scrub(impact.message);
   }
   for (const finding of findings) finding.message = scrub(finding.message);

@@ -106,3 +106,14 @@ describe('the typo search of unknown fields is bounded', () => {
     expect(found.at(-1)).toEqual({ path: `spec.u01999${'y'.repeat(494)}`, unsearched: true });
   });
 });
+
+describe('target notes quote the merge request', () => {
+  it('a secret value that is also a kind name is scrubbed from the "Not validated" note', async () => {
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {token: Zqx7Gadget}\n';
+    const gadget = 'apiVersion: example.com/v1\nkind: Zqx7Gadget\nmetadata: {name: g}\n';
+    const { json } = await review({ 'readme.md': 'x\n' }, { 'apps/secret.yaml': secret, 'apps/gadget.yaml': gadget });
+    const notes = json.targets.flatMap((t) => t.notes ?? []).filter((n) => n.startsWith('Not validated'));
+    // Object identities are not free text and stay as they are; the note is.
+    expect(notes).toEqual(['Not validated: example.com/v1 *** (its CustomResourceDefinition is in no render of this review)']);
+  });
+});

@@ -17,10 +17,12 @@ export const schemaInvalid: Rule = {
     'schema (types, required fields, enums, formats, unknown fields); custom resources against the openAPIV3Schema of their ' +
     'CustomResourceDefinition in any render of the review (types, required, enum, pattern, bounds, unknown fields, and its CEL ' +
     'rules, x-kubernetes-validations, but transition rules on oldSelf), each side ' +
-    'against its own CRDs. Fix the field the message names; "did you mean" names the declared field a typo is closest to. On a ' +
+    'against its own CRDs. As the API server serves them, a CRD counts only when it is named <plural>.<group>, and a kind ' +
+    'belongs to the first CRD that claims it (a second CRD of another name for the same kind is refused by the API server ' +
+    'and cannot relax the schema). Fix the field the message names; "did you mean" names the declared field a typo is closest to. On a ' +
     'target whose kubernetesVersion is newer than 1.33 (or that sets none), a field or enum value of a built-in kind the 1.33 ' +
     'schema does not know is a warning, as a newer API server may know it; a typo of a known field stays an error. Not checked: ' +
-    'transition rules and messageExpression of CRD CEL rules (a rule that does not evaluate here is skipped), formats of CRD fields, list-type uniqueness, and validations the API server does in Go code beyond ' +
+    'transition rules and messageExpression of CRD CEL rules (a rule that does not evaluate here is skipped), formats of CRD fields, list-type uniqueness (uniqueItems, which the API server refuses in a CRD), and validations the API server does in Go code beyond ' +
     'the OpenAPI schema (name syntax, label values, cross-field rules). Kinds no schema covers are listed in the target\'s notes ' +
     'as "Not validated".',
   // The review validates across targets itself.
