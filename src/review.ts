@@ -4,16 +4,14 @@ import { loadCustomPolicies } from './config/custom-policies.js';
 import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { analyzeImpacts, type TargetObjects } from './core/impact.js';
-import type { Change, Finding, Review, TargetResult } from './core/model.js';
-import { admitChanges } from './core/policy/admission/evaluate.js';
-import { mergePolicySets, readPolicySet, type Policy, type PolicySet } from './core/policy/admission/policies.js';
-import { asBefore, compareSides, evaluatePolicies, identityAcrossSides, settle, type PolicySettings } from './core/policy/engine.js';
+import type { Finding, Review, TargetResult } from './core/model.js';
+import { admitAcrossTargets, schemaSubjects, validateAcrossTargets } from './core/policy/across-targets.js';
+import type { PolicySet } from './core/policy/admission/policies.js';
+import { evaluatePolicies, type PolicyOutcome, type PolicySettings } from './core/policy/engine.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
-import { judgeSchemas, schemaInvalid } from './core/policy/schema-invalid.js';
-import { crdSchemas } from './core/schema/crds.js';
 import { verdictOf } from './core/policy/verdict.js';
-import { crdPlurals, type Resource } from './core/resource.js';
+import type { Resource } from './core/resource.js';
 import { secretScrubber, secretValuesOf } from './core/secrets.js';
 import { summarize } from './core/summary.js';
 import { syncedDiff } from './core/sync/index.js';
@@ -85,11 +83,6 @@ interface TargetReview {
   kubernetesVersion?: string;
 }
 
-/** The objects of both sides of some changes. */
-function sidesOf(changes: Change[]): Resource[] {
-  return changes.flatMap((c) => [c.base, c.head]).flatMap((r) => (r ? [r] : []));
-}
-
 /**
  * The base config's policy settings for one target. Exclusions that name a
  * target were written for the base's targets: a target new at head gets none of
@@ -150,87 +143,19 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const kubernetesVersion = (planned.head ?? planned.base)?.kubernetesVersion;
   const context = { target: name, changes: result.changes, ...objects, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
   // The schema packages start loading while other targets still render; the review validates once all are in.
-  if (policies.rules[schemaInvalid.id] !== 'off' && result.changes.length) void loadBuiltinSchemas(sidesOf(result.changes)).catch(() => undefined);
+  const subjects = schemaSubjects([{ result, policies }]);
+  if (subjects.length) void loadBuiltinSchemas(subjects).catch(() => undefined);
   const judgedPolicies = evaluatePolicies(context, policies);
   findings.push(...judgedPolicies.findings);
   trace('diffed and judged');
   return { result, findings, objects, policies, secrets, resolved: judgedPolicies.resolved, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
 }
 
-/**
- * Admission of every change by the ValidatingAdmissionPolicies of policies.custom
- * and by those the renders themselves deploy (the cluster would enforce them).
- * A violation the base objects already had under the base's policies is inherited.
- */
-function admit(reviewed: TargetReview[], custom: PolicySet): void {
-  const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
-  const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
-  const rendered = readPolicySet(heads);
-  const renderedBefore = readPolicySet(bases);
-  const set = mergePolicySets(custom, rendered.set);
-  const setBefore = mergePolicySets(custom, renderedBefore.set);
-  if (set.policies.length === 0 && setBefore.policies.length === 0 && rendered.problems.length === 0) return;
-  const clusterPolicies = new Set([...rendered.set.policies, ...renderedBefore.set.policies]);
-  const context = {
-    namespaces: new Map([...bases, ...heads].filter((r) => r.kind === 'Namespace').map((r) => [r.name, r])),
-    plurals: crdPlurals([...bases, ...heads]),
-  };
-  const prefix = (policy: Policy) => (clusterPolicies.has(policy) ? 'enforced by the cluster: ' : '');
-  for (const review of reviewed) {
-    if (!review.result || review.result.status !== 'ok') continue;
-    const target = review.result.name;
-    const invalid = rendered.problems
-      .filter((p) => review.objects?.head.includes(p.resource))
-      .map((p) => ({ rule: `policy:${p.resource.name}`, severity: 'error' as const, resource: p.resource, message: `the API server would reject this policy: ${p.message}` }));
-    const { changes } = review.result;
-    const identity = identityAcrossSides(changes);
-    const outcome = compareSides(
-      [...invalid, ...admitChanges(changes, set, context, prefix)],
-      admitChanges(asBefore(changes), setBefore, context, prefix),
-      (v) => identity(v.rule, v),
-      (v) => settle(v.rule, v.severity, target, v, review.policies),
-    );
-    review.findings.push(...outcome.findings);
-    review.resolved = (review.resolved ?? 0) + outcome.resolved;
-  }
-}
-
-/**
- * The API server's validation of every object a change leaves: against the
- * built-in schemas, or the CRD any render of the review declares. A problem the
- * object already had at base is inherited. Kinds no schema covers are said once
- * per review, on the first target that has them.
- */
-async function validateSchemas(reviewed: TargetReview[]): Promise<void> {
-  const judged = reviewed.filter((r) => r.result?.status === 'ok' && r.policies.rules[schemaInvalid.id] !== 'off' && r.result.changes.length > 0);
-  const objects = judged.flatMap((r) => sidesOf(r.result!.changes));
-  // The packages load only when there is something to validate.
-  if (objects.length === 0) return;
-  const builtins = await loadBuiltinSchemas(objects);
-  const bases = reviewed.flatMap((r) => r.objects?.base ?? []);
-  const heads = reviewed.flatMap((r) => r.objects?.head ?? []);
-  // Each side is validated against its own CRDs first: a CRD the change tightens introduces its CRs' problems.
-  const head = crdSchemas([...bases, ...heads]);
-  const crds = { head, base: new Map([...head, ...crdSchemas(bases)]) };
-  const said = new Set<string>();
-  for (const review of judged) {
-    const result = review.result!;
-    const { changes } = result;
-    const now = judgeSchemas(changes, builtins, crds.head, review.kubernetesVersion);
-    const held = judgeSchemas(asBefore(changes), builtins, crds.base, review.kubernetesVersion);
-    const identity = identityAcrossSides(changes);
-    const outcome = compareSides(
-      now.violations,
-      held.violations,
-      (v) => identity(schemaInvalid.id, v),
-      (v) => settle(schemaInvalid.id, v.severity, result.name, v, review.policies),
-    );
-    review.findings.push(...outcome.findings);
-    review.resolved = (review.resolved ?? 0) + outcome.resolved;
-    const notes = [...new Set(now.notValidated)].filter((kind) => !said.has(kind));
-    notes.forEach((kind) => said.add(kind));
-    if (notes.length) result.notes = [...(result.notes ?? []), ...notes.map((kind) => `Not validated: ${kind}`)];
-  }
+/** Adds what a cross-target judgement found for one target to its review. */
+function take(review: TargetReview, outcome: PolicyOutcome): TargetReview {
+  review.findings.push(...outcome.findings);
+  review.resolved = (review.resolved ?? 0) + outcome.resolved;
+  return review;
 }
 
 /** A declaration that fails at head (or past a limit) is a target that does not render: nothing it deploys can be predicted. */
@@ -294,9 +219,16 @@ export async function runReview(request: ReviewRequest): Promise<Review> {
     const parallel = Math.max(1, availableParallelism());
     const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits, config));
     trace('render, diff, rules');
-    admit(reviewed, custom);
+    admitAcrossTargets(reviewed, custom).forEach((outcome, i) => take(reviewed[i]!, outcome));
     trace('admission policies');
-    await validateSchemas(reviewed);
+    // The schema packages load only when there is something to validate.
+    const subjects = schemaSubjects(reviewed);
+    if (subjects.length) {
+      validateAcrossTargets(reviewed, await loadBuiltinSchemas(subjects)).forEach((outcome, i) => {
+        const { result } = take(reviewed[i]!, outcome);
+        if (outcome.notes.length) result!.notes = [...(result!.notes ?? []), ...outcome.notes];
+      });
+    }
     trace('schema validation');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
