@@ -2,12 +2,9 @@
 // Applications, each rendered at both sides: a list generator and several generators
 // are bounded like the git and matrix ones, and the ApplicationSet is listed as not
 // rendered with the reason.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { reviewJson } from '../helpers/gitops.js';
 import { configMap } from '../helpers/manifests.js';
 
 let repo: TestRepo;
@@ -29,18 +26,7 @@ ${generators}  template:
       destination: {server: https://kubernetes.default.svc, namespace: '{{name}}'}
 `;
 
-/** The review JSON, written to a file: a thousand targets are more than a pipe's buffer. */
-async function review(base: string, head: string): Promise<ReviewJson> {
-  const dir = mkdtempSync(join(tmpdir(), 'safe-deploy-limits-'));
-  try {
-    const out = join(dir, 'review.json');
-    const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', '--out', out]);
-    if (result.status === 2) throw new Error(result.stderr);
-    return JSON.parse(readFileSync(out, 'utf8')) as ReviewJson;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const review = (base: string, head: string) => reviewJson<ReviewJson>(repo, base, head);
 
 interface ReviewJson {
   verdict: string;
