@@ -16,7 +16,18 @@ merge-request comment (markdown) or as JSON.
 
 Exit status: 0 pass, 1 the verdict is fail, 2 the review could not run.`;
 
-async function review(args: string[]): Promise<number> {
+/** Where the CLI writes: the process's streams, or a caller's (tests run the CLI in-process). */
+export interface CliOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const PROCESS_OUTPUT: CliOutput = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+async function review(args: string[], output: CliOutput): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -32,7 +43,7 @@ async function review(args: string[]): Promise<number> {
     allowPositionals: false,
   });
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    output.stdout(`${USAGE}\n`);
     return 0;
   }
   if (!values.base || !values.head) throw new UserError('review needs --base REF and --head REF');
@@ -53,21 +64,21 @@ async function review(args: string[]): Promise<number> {
   });
   const text = values.format === 'json' ? renderJson(result) : renderMarkdown(result);
   if (values.out) await writeFile(values.out, text);
-  else process.stdout.write(text);
+  else output.stdout(text);
   return exitStatus(result.verdict);
 }
 
 /** Runs the CLI and returns the exit status. */
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'review':
-        return await review(rest);
+        return await review(rest, output);
       case 'ci': {
         const { values } = parseArgs({ args: rest, options: { repo: { type: 'string', default: '.' } }, strict: true });
         const { runCi } = await import('./ci.js');
-        return await runCi(process.env, resolve(values.repo), (text) => process.stdout.write(text));
+        return await runCi(process.env, resolve(values.repo), output.stdout);
       }
       case 'serve': {
         const { serve } = await import('../server/server.js');
@@ -78,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(`${USAGE}\n`);
+        output.stdout(`${USAGE}\n`);
         return command === undefined ? EXIT_COULD_NOT_RUN : 0;
       default:
         throw new UserError(`unknown command '${command}'; see safe-deploy --help`);
@@ -86,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     const known = error instanceof UserError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = (error as Error).message.split('\n')[0];
-    process.stderr.write(`safe-deploy: ${known ? message : `internal error: ${message}`}\n`);
+    output.stderr(`safe-deploy: ${known ? message : `internal error: ${message}`}\n`);
     return EXIT_COULD_NOT_RUN;
   }
 }

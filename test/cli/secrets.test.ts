@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { TestRepo, runCli } from '../helpers/git-repo.js';
 import { secret } from '../helpers/manifests.js';
 
@@ -52,12 +53,12 @@ describe('secret values', () => {
     expect(fields).toContainEqual({ path: 'metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]', before: '***', after: '*** (changed)' });
   });
 
-  it('never appear in the error of a Secret file that fails to parse', () => {
+  it('never appear in the error of a Secret file that fails to parse', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'deploy/app/secret.yaml': secret('db', { password: 'x' }) });
     const head = repo.commit({ 'deploy/app/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: "${VALUES[0]}\n  other: [${VALUES[1]}\n` });
     for (const format of ['markdown', 'json']) {
-      const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
+      const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
       expect(out.status).toBe(1);
       expect(out.stdout).toMatch(/deploy\/app\/secret\.yaml:\d+: invalid YAML/);
       for (const value of FORBIDDEN) expect(out.stdout + out.stderr).not.toContain(value);
@@ -81,7 +82,7 @@ describe('secret values in render errors and odd shapes', () => {
   let outputs: Record<'markdown' | 'json', { status: number | null; stdout: string; stderr: string }>;
   let targets: Record<string, { status: string; error?: string; changes: Array<{ diff: string; fields: unknown[] }> }>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     repo = new TestRepo();
     const chart = (name: string) => ({ [`${name}/Chart.yaml`]: `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n` });
     const dbSecret = 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: {{ .Values.password | quote }}\n';
@@ -112,8 +113,8 @@ describe('secret values in render errors and odd shapes', () => {
     writeFileSync(join(repo.dir, 'env/db.env'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`DB_PASSWORD=${LEAKS.env}\n`)]));
     repo.git('commit', '-q', '-am', 'env file');
     const head = repo.git('rev-parse', 'HEAD');
-    const run = (format: string) => runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
-    outputs = { markdown: run('markdown'), json: run('json') };
+    const run = (format: string) => cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
+    outputs = { markdown: await run('markdown'), json: await run('json') };
     targets = Object.fromEntries(JSON.parse(outputs.json.stdout).targets.map((t: { name: string }) => [t.name, t]));
   });
   afterAll(() => repo.dispose());

@@ -71,7 +71,7 @@ spec:
 `;
 
 describe('ApplicationSets', () => {
-  it('a matrix of git directories × list with goTemplate and Sprig: a change to one directory reviews only its Applications', () => {
+  it('a matrix of git directories × list with goTemplate and Sprig: a change to one directory reviews only its Applications', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       'appset.yaml': matrixAppSet,
@@ -80,7 +80,7 @@ describe('ApplicationSets', () => {
       ...kustomizeDir('apps/legacy', 'legacy-config', 'info'),
     });
     const head = repo.commit({ 'apps/web/config.yaml': configMap('web-config', { level: 'debug' }) });
-    const json = review(base, head);
+    const json = await review(base, head);
     // Generated: web-dev, web-prod, api-dev, api-prod (legacy excluded); only web's read the change.
     // Argo CD applies namePrefix "p-" for prod only and the suffix "-" + "WEB"|lower|trunc 2 = "-we".
     expect(summary(json)).toEqual([
@@ -91,7 +91,7 @@ describe('ApplicationSets', () => {
     expect(json.targets.map((t) => t.path)).toEqual(['apps/web', 'apps/web']);
   });
 
-  it('fasttemplate: a new directory matched by the git generator is a new Application', () => {
+  it('fasttemplate: a new directory matched by the git generator is a new Application', async () => {
     repo = new TestRepo();
     const appset = `apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -113,12 +113,12 @@ spec:
 `;
     const base = repo.commit({ 'appset.yaml': appset, ...kustomizeDir('services/cart', 'cart', 'info') });
     const head = repo.commit(kustomizeDir('services/checkout', 'checkout', 'warn'));
-    const json = review(base, head);
+    const json = await review(base, head);
     // fasttemplate leaves a tag with no parameter as written: the namespace is "checkout-{{ unknown }}".
     expect(summary(json)).toEqual(['svc-checkout ← ApplicationSet/services appset.yaml: create ConfigMap checkout-{{ unknown }}/checkout']);
   });
 
-  it('an SCM-provider generator is listed as not evaluable, the other ApplicationSets still render', () => {
+  it('an SCM-provider generator is listed as not evaluable, the other ApplicationSets still render', async () => {
     repo = new TestRepo();
     const scm = `apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -136,7 +136,7 @@ spec:
 `;
     const base = repo.commit({ 'appset.yaml': matrixAppSet, ...kustomizeDir('apps/web', 'web-config', 'info') });
     const head = repo.commit({ 'argocd/scm.yaml': scm, 'apps/web/config.yaml': configMap('web-config', { level: 'warn' }) });
-    const json = review(base, head);
+    const json = await review(base, head);
     expect(json.notRendered).toEqual([
       { name: 'org-repos', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'org-repos', file: 'argocd/scm.yaml' }, reason: 'SCM-provider generator (lists repositories of an SCM service) is not evaluable offline' },
     ]);
@@ -203,7 +203,7 @@ spec:
 };
 
 describe('app of apps', () => {
-  it('a Helm chart of Applications: a value of the parent changes the child, which is reviewed with the exact diff', () => {
+  it('a Helm chart of Applications: a value of the parent changes the child, which is reviewed with the exact diff', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       'root.yaml': rootApp,
@@ -213,7 +213,7 @@ describe('app of apps', () => {
       ...kustomizeDir('apps/cache', 'cache-config', 'info'),
     });
     const head = repo.commit({ 'charts/apps/values.yaml': 'apps:\n  web:\n    path: charts/web\n    values: {replicas: 3}\n  cache:\n    path: apps/cache\n' });
-    const json = review(base, head);
+    const json = await review(base, head);
     const byName = new Map(json.targets.map((t) => [t.name, t]));
     // The root renders two Applications at head: web (now with values) and cache (new).
     expect(summary(json)).toEqual([
@@ -226,11 +226,11 @@ describe('app of apps', () => {
     expect(byName.get('web')!.declaredBy).toEqual({ kind: 'Application', namespace: 'argocd', name: 'web', file: 'charts/apps/templates/apps.yaml' });
   });
 
-  it('a chart whose Application deploys the chart itself is a cycle, refused with a clear message', () => {
+  it('a chart whose Application deploys the chart itself is a cycle, refused with a clear message', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'root.yaml': rootApp, ...appsChart, 'charts/apps/values.yaml': 'apps:\n  web:\n    path: charts/web\n', ...webChart });
     const head = repo.commit({ 'charts/apps/values.yaml': 'apps:\n  web:\n    path: charts/web\n  again:\n    path: charts/apps\n', 'charts/apps/templates/apps.yaml': `${appsChart['charts/apps/templates/apps.yaml']}# cycle\n` });
-    const json = review(base, head);
+    const json = await review(base, head);
     expect(json.notRendered).toEqual([
       {
         name: 'again',

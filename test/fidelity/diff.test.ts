@@ -4,7 +4,8 @@
 // pod template and the Deployment rolls out; an object whose namespace changes
 // is a new object, and the old one is pruned; replicas add or remove pods.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 beforeEach(() => {
@@ -22,9 +23,8 @@ interface ChangeJson {
   fields: Array<{ path: string; before: unknown; after: unknown; reordered?: true }>;
   impacts: Array<{ type: string; message: string }>;
 }
-
-function review(base: string, head: string, format: 'json' | 'markdown' = 'json') {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
+async function review(base: string, head: string, format: 'json' | 'markdown' = 'json') {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
   expect(result.stderr).toBe('');
   return { status: result.status, stdout: result.stdout, json: format === 'json' ? JSON.parse(result.stdout) : null };
 }
@@ -66,10 +66,10 @@ const ENV_AB = '            - {name: DB_HOST, value: db}\n            - {name: D
 const ENV_BA = '            - {name: DB_URL, value: "postgres://$(DB_HOST)/shop"}\n            - {name: DB_HOST, value: db}\n';
 
 describe('keyed list order', () => {
-  it('reports a reordered env as an update with an order change and a rollout', () => {
+  it('reports a reordered env as an update with an order change and a rollout', async () => {
     const base = repo.commit({ 'app/kustomization.yaml': kustomization('shop'), 'app/deployment.yaml': web(ENV_AB), 'app/service.yaml': service });
     const head = repo.commit({ 'app/deployment.yaml': web(ENV_BA) });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const changes = json.targets[0].changes as ChangeJson[];
     expect(changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`)).toEqual(['update Deployment shop/web']);
     expect(changes[0]!.fields).toEqual([
@@ -80,19 +80,19 @@ describe('keyed list order', () => {
     expect(json.summary).toEqual({ created: 0, updated: 1, deleted: 0, replaced: 0 });
   });
 
-  it('keeps a new order of map keys no change', () => {
+  it('keeps a new order of map keys no change', async () => {
     const base = repo.commit({ 'app/kustomization.yaml': kustomization('shop'), 'app/deployment.yaml': web(ENV_AB), 'app/service.yaml': service });
     const head = repo.commit({ 'app/deployment.yaml': web(ENV_AB.replace('{name: DB_HOST, value: db}', '{value: db, name: DB_HOST}')) });
-    const { stdout } = review(base, head, 'markdown');
+    const { stdout } = await review(base, head, 'markdown');
     expect(stdout).toContain('No Kubernetes object changes.');
   });
 });
 
 describe('an app moved to another namespace', () => {
-  it('shows each object moved from a to b with what the move costs, not a deletion and an unrelated creation', () => {
+  it('shows each object moved from a to b with what the move costs, not a deletion and an unrelated creation', async () => {
     const base = repo.commit({ 'app/kustomization.yaml': kustomization('a'), 'app/deployment.yaml': web(ENV_AB, 3), 'app/service.yaml': service });
     const head = repo.commit({ 'app/kustomization.yaml': kustomization('b') });
-    const { json, status } = review(base, head);
+    const { json, status } = await review(base, head);
     expect(status).toBe(0);
     const changes = json.targets[0].changes as ChangeJson[];
     expect(changes.map((c) => `${c.action} ${c.kind} ${c.previousNamespace} → ${c.namespace}/${c.name}`)).toEqual([
@@ -110,16 +110,16 @@ describe('an app moved to another namespace', () => {
       { type: 'recreate', message: 'Moved from namespace a to b: a new Deployment is created in b, then the one in a is deleted (pruned).' },
       { type: 'rollout', message: '3 pods start in b and the old ones in a stop; Services, ConfigMaps and Secrets they use must exist in b.' },
     ]);
-    const markdown = review(base, head, 'markdown').stdout;
+    const markdown = (await review(base, head, 'markdown')).stdout;
     expect(markdown).toContain('♻️ replace <code>Service b/web</code> (moved from namespace <code>a</code>)');
     expect(markdown).not.toContain('are not replaced');
   });
 
-  it('loses the data of a claim that moves, and says so as pvc-deleted', () => {
+  it('loses the data of a claim that moves, and says so as pvc-deleted', async () => {
     const claim = (ns: string) => `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: ${ns}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n`;
     const base = repo.commit({ 'db/claim.yaml': claim('a') });
     const head = repo.commit({ 'db/claim.yaml': claim('b') });
-    const { json, status } = review(base, head);
+    const { json, status } = await review(base, head);
     expect(status).toBe(1);
     const [change] = json.targets[0].changes as ChangeJson[];
     expect(change).toMatchObject({ action: 'replace', previousNamespace: 'a', namespace: 'b' });
@@ -127,24 +127,24 @@ describe('an app moved to another namespace', () => {
     expect(json.findings.map((f: { rule: string; namespace: string }) => `${f.rule} ${f.namespace}`)).toEqual(['pvc-deleted a']);
   });
 
-  it('does not pair when two objects of that name leave and one arrives', () => {
+  it('does not pair when two objects of that name leave and one arrives', async () => {
     const cm = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata: {a: "1"}\n`;
     const base = repo.commit({ 'cfg/a.yaml': cm('a'), 'cfg/c.yaml': cm('c') });
     const head = repo.commit({ 'cfg/a.yaml': cm('b'), 'cfg/c.yaml': null });
-    const changes = review(base, head).json.targets[0].changes as ChangeJson[];
+    const changes = (await review(base, head)).json.targets[0].changes as ChangeJson[];
     expect(changes.map((c) => `${c.action} ${c.namespace}`)).toEqual(['create b', 'delete a', 'delete c']);
   });
 });
 
 describe('scaling', () => {
-  it('says 1 → 3 adds 2 pods and replaces none, and 3 → 1 removes 2', () => {
+  it('says 1 → 3 adds 2 pods and replaces none, and 3 → 1 removes 2', async () => {
     const base = repo.commit({ 'app/kustomization.yaml': kustomization('shop'), 'app/deployment.yaml': web(ENV_AB, 1), 'app/service.yaml': service });
     const up = repo.commit({ 'app/deployment.yaml': web(ENV_AB, 3) });
-    const scaledUp = review(base, up).json.targets[0].changes as ChangeJson[];
+    const scaledUp = (await review(base, up)).json.targets[0].changes as ChangeJson[];
     expect(scaledUp[0]!.fields).toEqual([{ path: 'spec.replicas', before: 1, after: 3 }]);
     expect(scaledUp[0]!.impacts).toEqual([{ type: 'rollout', message: 'Scaled from 1 to 3: 2 pods added.' }]);
-    expect(review(base, up, 'markdown').stdout).toContain('### What happens when this merges\n\n2 pods added\n');
+    expect((await review(base, up, 'markdown')).stdout).toContain('### What happens when this merges\n\n2 pods added\n');
     const down = repo.commit({ 'app/deployment.yaml': web(ENV_AB, 1) });
-    expect((review(up, down).json.targets[0].changes as ChangeJson[])[0]!.impacts).toEqual([{ type: 'rollout', message: 'Scaled from 3 to 1: 2 pods removed.' }]);
+    expect(((await review(up, down)).json.targets[0].changes as ChangeJson[])[0]!.impacts).toEqual([{ type: 'rollout', message: 'Scaled from 3 to 1: 2 pods removed.' }]);
   });
 });

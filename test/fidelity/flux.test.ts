@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { Snapshot } from '../../src/repo/snapshot.js';
 import { discoverNotRendered, discoverTargets } from '../../src/targets/discover.js';
 import { gitRepository as fluxSource } from '../helpers/gitops.js';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 let snapshot: Snapshot | undefined;
@@ -44,8 +45,8 @@ interface ReviewJson {
   findings: Array<{ rule: string; severity: string; target: string; message: string }>;
 }
 
-function review(base: string, head: string): { json: ReviewJson; stdout: string } {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+async function review(base: string, head: string): Promise<{ json: ReviewJson; stdout: string }> {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
   expect(result.stderr).toBe('');
   return { json: JSON.parse(result.stdout) as ReviewJson, stdout: result.stdout };
 }
@@ -115,11 +116,11 @@ describe('Flux Kustomizations of two clusters', () => {
     'apps/base/deploy.yaml': web(),
   };
 
-  it('reviews both same-named Kustomizations, each with its own targetNamespace (overriding the namespace written in the manifest) and patches', () => {
+  it('reviews both same-named Kustomizations, each with its own targetNamespace (overriding the namespace written in the manifest) and patches', async () => {
     repo = new TestRepo();
     const base = repo.commit(layout);
     const head = repo.commit({ 'apps/base/deploy.yaml': web('registry.example.com/web:1.1.0') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const production = declaredIn(json, 'clusters/production/apps.yaml');
     const staging = declaredIn(json, 'clusters/staging/apps.yaml');
     expect(json.targets).toHaveLength(2);
@@ -131,12 +132,12 @@ describe('Flux Kustomizations of two clusters', () => {
     expect(staging!.changes[0]!.fields).toEqual([image]);
   });
 
-  it('predicts each cluster\'s objects in full when the Kustomizations are added', () => {
+  it('predicts each cluster\'s objects in full when the Kustomizations are added', async () => {
     repo = new TestRepo();
     const { 'clusters/production/apps.yaml': production, 'clusters/staging/apps.yaml': staging, ...rest } = layout;
     const base = repo.commit(rest);
     const head = repo.commit({ 'clusters/production/apps.yaml': production, 'clusters/staging/apps.yaml': staging });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     // kubectl kustomize of apps/base with `namespace: <targetNamespace>` (and production's patch) in place of base-ns.
     const expected = (namespace: string, replicas: number) => ({
       apiVersion: 'apps/v1',
@@ -152,11 +153,11 @@ describe('Flux Kustomizations of two clusters', () => {
     expect(created(declaredIn(json, 'clusters/staging/apps.yaml'), 'Deployment staging/web')).toEqual(expected('staging', 1));
   });
 
-  it('reviews a change of a Kustomization\'s spec.patches alone, with the exact predicted diff', () => {
+  it('reviews a change of a Kustomization\'s spec.patches alone, with the exact predicted diff', async () => {
     repo = new TestRepo();
     const base = repo.commit(layout);
     const head = repo.commit({ 'clusters/production/apps.yaml': layout['clusters/production/apps.yaml'].replace('value: 3', 'value: 5') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const production = declaredIn(json, 'clusters/production/apps.yaml');
     expect(declaredIn(json, 'clusters/staging/apps.yaml')).toBeUndefined();
     expect(changed(production)).toEqual(['update Deployment prod/web']);
@@ -190,11 +191,11 @@ describe('Flux spec fields written into the kustomization', () => {
     'apps/components/team/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations: {team: web}\n',
   };
 
-  it('replaces the path\'s own namePrefix and merges images by name; a change of spec.images alone is reviewed', () => {
+  it('replaces the path\'s own namePrefix and merges images by name; a change of spec.images alone is reviewed', async () => {
     repo = new TestRepo();
     const base = repo.commit({ ...files, 'clusters/prod/web.yaml': kustomization('web', spec('2.0.0')) });
     const head = repo.commit({ 'clusters/prod/web.yaml': kustomization('web', spec('2.1.0')) });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const target = declaredIn(json, 'clusters/prod/web.yaml');
     // Flux's namePrefix takes the place of "own-"; the image keeps the kustomization's newName and takes Flux's tag.
     expect(changed(target)).toEqual(['update Deployment shop/flux-web']);
@@ -203,11 +204,11 @@ describe('Flux spec fields written into the kustomization', () => {
     ]);
   });
 
-  it('predicts the objects in full: kustomize\'s build of the kustomization Flux writes, then commonMetadata', () => {
+  it('predicts the objects in full: kustomize\'s build of the kustomization Flux writes, then commonMetadata', async () => {
     repo = new TestRepo();
     const base = repo.commit({ ...files });
     const head = repo.commit({ 'clusters/prod/web.yaml': kustomization('web', spec('2.0.0')) });
-    const target = declaredIn(review(base, head).json, 'clusters/prod/web.yaml');
+    const target = declaredIn((await review(base, head)).json, 'clusters/prod/web.yaml');
     // kubectl kustomize output for: resources [deploy.yaml, settings.yaml], namePrefix flux-, namespace shop,
     // images [{name, newName mirror…, newTag 2.0.0}], components [../components/team], the patch; then owner: platform.
     expect(created(target, 'ConfigMap shop/flux-settings')).toEqual({
@@ -231,7 +232,7 @@ describe('Flux spec fields written into the kustomization', () => {
     });
   });
 
-  it('generates the kustomization of a path that has none: its manifests below it, a kustomization directory as a whole', () => {
+  it('generates the kustomization of a path that has none: its manifests below it, a kustomization directory as a whole', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       'clusters/prod/infra.yaml': kustomization('infra', '  path: ./infra\n  targetNamespace: infra\n'),
@@ -246,7 +247,7 @@ describe('Flux spec fields written into the kustomization', () => {
       'infra/nested/more.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nested}\ndata: {a: "2"}\n',
       'infra/overlay/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: built}\ndata: {a: "2"}\n',
     });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     expect(json.targets.map((t) => t.declaredBy?.file)).toEqual(['clusters/prod/infra.yaml']);
     expect(changed(json.targets[0])!.sort()).toEqual(['update ConfigMap infra/built-k', 'update ConfigMap infra/nested', 'update ConfigMap infra/top']);
   });
@@ -325,11 +326,11 @@ ${substituteFrom}`,
   });
   const known = '      - {kind: ConfigMap, name: cluster-vars}\n      - {kind: Secret, name: cluster-secrets}\n';
 
-  it('substitutes from a ConfigMap of the repository (the one of its cluster), with defaults, $$ escapes and the disabled annotation; a change of the ConfigMap reviews the target', () => {
+  it('substitutes from a ConfigMap of the repository (the one of its cluster), with defaults, $$ escapes and the disabled annotation; a change of the ConfigMap reviews the target', async () => {
     repo = new TestRepo();
     const base = repo.commit(layout(`${known}      - {kind: Secret, name: db-credentials}\n`));
     const head = repo.commit({ 'clusters/prod/vars.yaml': vars('prod-us') });
-    const { json, stdout } = review(base, head);
+    const { json, stdout } = await review(base, head);
     const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
     expect(target.status).toBe('ok');
     expect(changed(target)).toEqual(['update ConfigMap shop/settings']);
@@ -348,11 +349,11 @@ ${substituteFrom}`,
     ['every source in the repository', '', { tier: 'gold', db: null }],
     // Secret/db-credentials is not in the repository: it may set TIER or DB_HOST, so both stay as written.
     ['a Secret the repository does not define', '      - {kind: Secret, name: db-credentials}\n', { tier: '${TIER:=gold}', db: '${DB_HOST}' }],
-  ])('predicts the substituted objects in full with %s, and never shows a Secret\'s value', (_, extra, expected) => {
+  ])('predicts the substituted objects in full with %s, and never shows a Secret\'s value', async (_, extra, expected) => {
     repo = new TestRepo();
     const { 'clusters/prod/apps.yaml': declaration, ...rest } = layout(`${known}${extra}`);
     const base = repo.commit(rest);
-    const { json, stdout } = review(base, repo.commit({ 'clusters/prod/apps.yaml': declaration }));
+    const { json, stdout } = await review(base, repo.commit({ 'clusters/prod/apps.yaml': declaration }));
     const target = declaredIn(json, 'clusters/prod/apps.yaml');
     // substitute over substituteFrom (the ConfigMap of this cluster's folder, not staging's); $${CLUSTER} is the text ${CLUSTER}.
     const settings = created(target, 'ConfigMap shop/settings') as { data: Record<string, string> };
@@ -373,23 +374,23 @@ ${substituteFrom}`,
     expect(stdout).not.toContain('tok-AAAA-1111');
   });
 
-  it('renders the substituted values with their YAML types, and leaves an object with substitution disabled as written', () => {
+  it('renders the substituted values with their YAML types, and leaves an object with substitution disabled as written', async () => {
     repo = new TestRepo();
     const files = layout(known);
     const base = repo.commit({ ...files, 'apps/app.yaml': app.replace('replicas: ${REPLICAS}', 'replicas: 1') });
     const head = repo.commit({ 'apps/app.yaml': app.replace('cluster: ${CLUSTER}\n---', 'cluster: ${CLUSTER}-x\n---') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
     expect(changed(target)).toEqual(['update ConfigMap shop/raw', 'update Deployment shop/web']);
     expect(target.changes[0]!.fields).toEqual([{ path: 'data.cluster', before: '${CLUSTER}', after: '${CLUSTER}-x' }]);
     expect(target.changes[1]!.fields).toEqual([{ path: 'spec.replicas', before: 1, after: 3 }]);
   });
 
-  it('says so when a variable is defined by no source: Flux substitutes an empty string', () => {
+  it('says so when a variable is defined by no source: Flux substitutes an empty string', async () => {
     repo = new TestRepo();
     const base = repo.commit(layout(known));
     const head = repo.commit({ 'apps/app.yaml': app.replace('db: ${DB_HOST}', 'db: ${DB_HOST}\n  region: "prefix-${REGION}"') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
     expect(target.changes[0]!.fields).toEqual([{ path: 'data.region', before: null, after: 'prefix-' }]);
     const notice = json.findings.filter((f) => f.rule === 'render-incomplete');
@@ -398,7 +399,7 @@ ${substituteFrom}`,
     expect(notice[0]!.message).toContain('empty string');
   });
 
-  it('finds a substituteFrom ConfigMap that first appears at head, in a new file, with no declaration changed', () => {
+  it('finds a substituteFrom ConfigMap that first appears at head, in a new file, with no declaration changed', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       'clusters/prod/flux-system/gotk-sync.yaml': gitRepository,
@@ -407,16 +408,16 @@ ${substituteFrom}`,
     });
     // At base the ConfigMap is nowhere: ${CLUSTER} stays as written. At head a new file defines it.
     const head = repo.commit({ 'clusters/prod/vars.yaml': vars('prod-eu') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
     expect(target.changes.map((c) => [c.name, c.fields])).toEqual([['settings', [{ path: 'data.cluster', before: '${CLUSTER}', after: 'prod-eu' }]]]);
   });
 
-  it('shows a changed Secret value as a changed marker, never the values', () => {
+  it('shows a changed Secret value as a changed marker, never the values', async () => {
     repo = new TestRepo();
     const base = repo.commit(layout(known));
     const head = repo.commit({ 'clusters/prod/secrets.yaml': token('tok-BBBB-2222') });
-    const { json, stdout } = review(base, head);
+    const { json, stdout } = await review(base, head);
     const field = declaredIn(json, 'clusters/prod/apps.yaml')!.changes[0]!.fields[0]!;
     expect(field.path).toBe('data.token');
     expect(field.before).toMatch(/^<secret:API_TOKEN:[0-9a-f]{8}>$/);
@@ -483,21 +484,21 @@ data:
 `,
   );
 
-  it('renders a chart of a GitRepository with valuesFrom (in order) and spec.values last, the release named [targetNamespace-]name in targetNamespace', () => {
+  it('renders a chart of a GitRepository with valuesFrom (in order) and spec.values last, the release named [targetNamespace-]name in targetNamespace', async () => {
     repo = new TestRepo();
     const base = repo.commit({ ...chart, 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/web.yaml': gitRelease, 'clusters/prod/web-values.yaml': values('hi') });
     const head = repo.commit({ 'clusters/prod/web-values.yaml': values('bonjour') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const target = declaredIn(json, 'clusters/prod/web.yaml')!;
     expect(target.declaredBy!.kind).toBe('HelmRelease');
     expect(changed(target)).toEqual(['update ConfigMap shop/shop-web']);
     expect(target.changes[0]!.fields).toEqual([{ path: 'data.greeting', before: 'hi', after: 'bonjour' }]);
   });
 
-  it('predicts the release in full when the HelmRelease is added', () => {
+  it('predicts the release in full when the HelmRelease is added', async () => {
     repo = new TestRepo();
     const base = repo.commit({ ...chart, 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/web-values.yaml': values('hi') });
-    const { json } = review(base, repo.commit({ 'clusters/prod/web.yaml': gitRelease }));
+    const { json } = await review(base, repo.commit({ 'clusters/prod/web.yaml': gitRelease }));
     // helm template shop-web charts/web --namespace shop with values: the chart's, then the ConfigMap's
     // values.yaml (greeting hi, color red), the optional replicas key is absent, then spec.values (color green).
     expect(created(declaredIn(json, 'clusters/prod/web.yaml'), 'ConfigMap shop/shop-web')).toEqual({
@@ -528,24 +529,24 @@ data:
     expect(await discoverNotRendered(snapshot)).toEqual([]);
   });
 
-  it('deletes what leaves the build only with spec.prune: true, and never an object marked prune: disabled', () => {
+  it('deletes what leaves the build only with spec.prune: true, and never an object marked prune: disabled', async () => {
     // Flux garbage-collects objects that leave the build only when spec.prune is true (a required field:
     // absent means false); an object annotated kustomize.toolkit.fluxcd.io/prune: disabled is never deleted.
     const namespace = (name: string, extra = '') => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${extra}`;
     const kept = namespace('kept', '  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\n');
-    const deleted = (prune: string) => {
+    const deleted = async (prune: string) => {
       repo?.dispose();
       repo = new TestRepo();
       const spec = '  path: ./apps\n';
       const declaration = prune === 'absent' ? kustomization('apps', spec).replace('  prune: true\n', '') : kustomization('apps', spec).replace('prune: true', `prune: ${prune}`);
       const base = repo.commit({ 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/apps.yaml': declaration, 'apps/shop.yaml': namespace('shop'), 'apps/kept.yaml': kept });
-      const { json } = review(base, repo.commit({ 'apps/shop.yaml': null, 'apps/kept.yaml': null }));
+      const { json } = await review(base, repo.commit({ 'apps/shop.yaml': null, 'apps/kept.yaml': null }));
       const target = declaredIn(json, 'clusters/prod/apps.yaml')!;
       const rules = json.findings.filter((f) => f.rule === 'namespace-deleted').map((f) => f.message.split(' ')[1]);
       return { verdict: json.verdict, left: target.changes.filter((c) => c.prune === false).map((c) => c.name), rules };
     };
-    expect(deleted('true')).toEqual({ verdict: 'fail', left: ['kept'], rules: ['shop'] });
-    expect(deleted('false')).toEqual({ verdict: 'pass', left: ['kept', 'shop'], rules: [] });
-    expect(deleted('absent')).toEqual({ verdict: 'pass', left: ['kept', 'shop'], rules: [] });
+    expect(await deleted('true')).toEqual({ verdict: 'fail', left: ['kept'], rules: ['shop'] });
+    expect(await deleted('false')).toEqual({ verdict: 'pass', left: ['kept', 'shop'], rules: [] });
+    expect(await deleted('absent')).toEqual({ verdict: 'pass', left: ['kept', 'shop'], rules: [] });
   });
 });

@@ -5,7 +5,8 @@
 // JSON decoder's `cannot unmarshal` for built-in kinds, and the OpenAPI
 // validator's `… in body should match '…'` for custom resources.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, TestRepo } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { reviewJson } from '../helpers/gitops.js';
 
 let repo: TestRepo;
@@ -67,7 +68,7 @@ spec: ${spec}
 const schemaFindings = (json: ReviewJson) =>
   json.findings.filter((f) => f.rule === 'schema-invalid').map((f) => `${f.severity} ${f.introduced ? 'introduced' : 'inherited'} ${f.file}:${f.line} ${f.kind}/${f.name}: ${f.message}`);
 
-function review(base: Record<string, string>, head: Record<string, string | null>): ReviewJson {
+async function review(base: Record<string, string>, head: Record<string, string | null>): Promise<ReviewJson> {
   repo = new TestRepo();
   const from = repo.commit(base);
   const to = repo.commit(head);
@@ -78,8 +79,8 @@ function review(base: Record<string, string>, head: Record<string, string | null
 const targetOn = (version: string) => `targets:\n  - {name: apps, path: apps, kubernetesVersion: "${version}"}\n`;
 
 describe('schema validation of built-in kinds (Kubernetes 1.33 schema)', () => {
-  it('a typo in a container field is the unknown field kubectl reports, with the declared field it is closest to, file and line', () => {
-    const json = review(
+  it('a typo in a container field is the unknown field kubectl reports, with the declared field it is closest to, file and line', async () => {
+    const json = await review(
       { 'apps/web.yaml': deployment('web') },
       { 'apps/web.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n---\n${deployment('web', 'name: app\n          image: registry.example.com/app:1.0.0\n          imagePullPolicyy: Always')}` },
     );
@@ -89,13 +90,13 @@ describe('schema validation of built-in kinds (Kubernetes 1.33 schema)', () => {
     expect(json.verdict).toBe('fail');
   });
 
-  it('a string where an int32 is declared cannot be decoded', () => {
-    const json = review({ 'apps/web.yaml': deployment('web') }, { 'apps/web.yaml': deployment('web', undefined, 'two') });
+  it('a string where an int32 is declared cannot be decoded', async () => {
+    const json = await review({ 'apps/web.yaml': deployment('web') }, { 'apps/web.yaml': deployment('web', undefined, 'two') });
     expect(schemaFindings(json)).toEqual(['error introduced apps/web.yaml:1 Deployment/web: spec.replicas: cannot unmarshal string into an int32 field']);
   });
 
-  it('a container without a name misses a required value; an imagePullPolicy outside the enum is unsupported', () => {
-    const json = review(
+  it('a container without a name misses a required value; an imagePullPolicy outside the enum is unsupported', async () => {
+    const json = await review(
       { '.safe-deploy.yml': targetOn('1.33'), 'apps/web.yaml': deployment('web') },
       { 'apps/web.yaml': deployment('web', 'image: registry.example.com/app:1.0.0\n          imagePullPolicy: Sometimes') },
     );
@@ -105,8 +106,8 @@ describe('schema validation of built-in kinds (Kubernetes 1.33 schema)', () => {
     ]);
   });
 
-  it('on Kubernetes 1.36 a field the 1.33 schema does not know may be new: a warning; a typo of a known field stays an error', () => {
-    const json = review(
+  it('on Kubernetes 1.36 a field the 1.33 schema does not know may be new: a warning; a typo of a known field stays an error', async () => {
+    const json = await review(
       { '.safe-deploy.yml': targetOn('1.36'), 'apps/web.yaml': deployment('web') },
       { 'apps/web.yaml': deployment('web', 'name: app\n          image: registry.example.com/app:1.0.0\n          restartPolicyRules: []\n          imagePullPolicyy: Always') },
     );
@@ -116,25 +117,25 @@ describe('schema validation of built-in kinds (Kubernetes 1.33 schema)', () => {
     ]);
   });
 
-  it('an object that was already invalid at base keeps an inherited finding when the change touches it', () => {
+  it('an object that was already invalid at base keeps an inherited finding when the change touches it', async () => {
     const invalid = (image: string) => deployment('web', `name: app\n          image: ${image}\n          imagePullPolicyy: Always`);
-    const json = review({ 'apps/web.yaml': invalid('registry.example.com/app:1.0.0') }, { 'apps/web.yaml': invalid('registry.example.com/app:1.1.0') });
+    const json = await review({ 'apps/web.yaml': invalid('registry.example.com/app:1.0.0') }, { 'apps/web.yaml': invalid('registry.example.com/app:1.1.0') });
     expect(schemaFindings(json)).toEqual([
       'error inherited apps/web.yaml:1 Deployment/web: unknown field "spec.template.spec.containers[0].imagePullPolicyy"; did you mean "imagePullPolicy"?',
     ]);
     expect(json.verdict).not.toBe('fail');
   });
 
-  it("a Secret's wrongly typed data is reported without its value", () => {
+  it("a Secret's wrongly typed data is reported without its value", async () => {
     repo = new TestRepo();
     const from = repo.commit({ 'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n' });
     const to = repo.commit({ 'apps/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: token}\ndata: {token: 987654321, key: "not base64 918273"}\n' });
-    const json = reviewJson<ReviewJson>(repo, from, to);
+    const json = await reviewJson<ReviewJson>(repo, from, to);
     expect(schemaFindings(json)).toEqual([
       'error introduced apps/secret.yaml:1 Secret/token: data.token: cannot unmarshal number into a string field',
       'error introduced apps/secret.yaml:1 Secret/token: data.key: illegal base64 data',
     ]);
-    const comment = runCli(['review', '--repo', repo.dir, '--base', from, '--head', to, '--format', 'markdown']);
+    const comment = await cli(['review', '--repo', repo.dir, '--base', from, '--head', to, '--format', 'markdown']);
     for (const output of [JSON.stringify(json), comment.stdout]) {
       expect(output).not.toContain('987654321');
       expect(output).not.toContain('918273');
@@ -143,8 +144,8 @@ describe('schema validation of built-in kinds (Kubernetes 1.33 schema)', () => {
 });
 
 describe('schema validation of custom resources against the CRDs of the review', () => {
-  it("a CR that breaks its CRD's schema (pattern, enum, required, an unknown field), with the CRD in another target's render", () => {
-    const json = review(
+  it("a CR that breaks its CRD's schema (pattern, enum, required, an unknown field), with the CRD in another target's render", async () => {
+    const json = await review(
       { 'apps/web.yaml': deployment('web'), 'crds/keep.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n' },
       {
         'crds/backup.yaml': crd,
@@ -161,7 +162,7 @@ describe('schema validation of custom resources against the CRDs of the review',
     ]);
   });
 
-  it("a CR that breaks its CRD's CEL rules (x-kubernetes-validations); transition rules need the live object and are left out", () => {
+  it("a CR that breaks its CRD's CEL rules (x-kubernetes-validations); transition rules need the live object and are left out", async () => {
     const scaler = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: scalers.example.com}
@@ -194,7 +195,7 @@ spec:
                     properties: {name: {type: string}}
 `;
     const cr = (min: number, max: number) => `apiVersion: example.com/v1\nkind: Scaler\nmetadata: {name: web}\nspec: {minReplicas: ${min}, maxReplicas: ${max}, targets: [{name: t-a}, {name: b}]}\n`;
-    const json = review({ 'apps/crd.yaml': scaler, 'apps/scaler.yaml': cr(1, 2) }, { 'apps/scaler.yaml': cr(500, 200) });
+    const json = await review({ 'apps/crd.yaml': scaler, 'apps/scaler.yaml': cr(1, 2) }, { 'apps/scaler.yaml': cr(500, 200) });
     expect(schemaFindings(json)).toEqual([
       'error introduced apps/scaler.yaml:1 Scaler/web: spec: Invalid value: "object": minReplicas must not exceed maxReplicas',
       'error introduced apps/scaler.yaml:1 Scaler/web: spec.maxReplicas: Invalid value: "object": failed rule: self.maxReplicas <= 100',
@@ -202,8 +203,8 @@ spec:
     ]);
   });
 
-  it('a valid Deployment and a valid CR have no finding', () => {
-    const json = review(
+  it('a valid Deployment and a valid CR have no finding', async () => {
+    const json = await review(
       { 'apps/web.yaml': deployment('web') },
       {
         'apps/web.yaml': deployment('web', 'name: app\n          image: registry.example.com/app:1.1.0\n          ports: [{containerPort: 8080, name: http}]\n          resources: {limits: {cpu: 1, memory: 128Mi}, requests: {cpu: 0.5}}'),
@@ -215,9 +216,9 @@ spec:
     expect(json.targets.flatMap((t) => t.notes ?? []).filter((n) => n.startsWith('Not validated'))).toEqual([]);
   });
 
-  it('custom resources whose CRD is in no render, and kinds the built-in schema lacks, are not validated, said once per kind', () => {
+  it('custom resources whose CRD is in no render, and kinds the built-in schema lacks, are not validated, said once per kind', async () => {
     const monitor = (name: string) => `apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: ${name}}\nspec: {endpointz: []}\n`;
-    const json = review(
+    const json = await review(
       { 'apps/web.yaml': deployment('web'), 'more/web.yaml': deployment('other') },
       {
         'apps/monitors.yaml': `${monitor('a')}---\n${monitor('b')}`,

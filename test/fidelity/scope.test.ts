@@ -3,7 +3,8 @@
 // another repository are not rendered from this one. Expected objects are written by
 // hand: what `kubectl kustomize` prints for each overlay.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { gitRepository, reviewJson } from '../helpers/gitops.js';
 
 let repo: TestRepo;
@@ -45,11 +46,11 @@ const multiCluster = {
 };
 
 describe('targets on a multi-cluster repository', () => {
-  it('reviews same-named Kustomizations of two cluster folders as two targets, named by their folder', () => {
+  it('reviews same-named Kustomizations of two cluster folders as two targets, named by their folder', async () => {
     repo = new TestRepo();
     const base = repo.commit(multiCluster);
     const head = repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'debug' }) });
-    const json = review(base, head);
+    const json = await review(base, head);
     // `kubectl kustomize apps/production` keeps the patch fragment a patch (no object of its own):
     // both overlays change exactly one object, shop/settings.
     expect(json.targets.map((t) => `${t.name} ${t.path} ${t.declaredBy?.file}`)).toEqual([
@@ -63,11 +64,11 @@ describe('targets on a multi-cluster repository', () => {
     expect(json.notRendered).toBeUndefined();
   });
 
-  it('a patch fragment changed in one overlay reviews that cluster only', () => {
+  it('a patch fragment changed in one overlay reviews that cluster only', async () => {
     repo = new TestRepo();
     const base = repo.commit(multiCluster);
     const head = repo.commit({ 'apps/production/level.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {replicas: "7"}\n' });
-    const json = review(base, head);
+    const json = await review(base, head);
     expect(json.targets.map((t) => t.name)).toEqual(['production/apps']);
     expect(json.targets[0]!.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name} ${JSON.stringify(c.fields)}`)).toEqual([
       'update ConfigMap shop/settings [{"path":"data.replicas","before":"5","after":"7"}]',
@@ -76,7 +77,7 @@ describe('targets on a multi-cluster repository', () => {
 });
 
 describe('the staging cluster of a multi-cluster repository', () => {
-  it('fails on a Namespace deleted and cluster-admin granted in one cluster only', () => {
+  it('fails on a Namespace deleted and cluster-admin granted in one cluster only', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       ...multiCluster,
@@ -89,7 +90,7 @@ describe('the staging cluster of a multi-cluster repository', () => {
       'apps/staging/admin.yaml':
         'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ci-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: ServiceAccount, name: ci, namespace: shop}]\n',
     });
-    const json = review(base, head) as ReviewJson & { findings: Array<{ rule: string; target: string; name: string }> };
+    const json = await review(base, head) as ReviewJson & { findings: Array<{ rule: string; target: string; name: string }> };
     expect(json.verdict).toBe('fail');
     expect(json.targets.map((t) => `${t.name}: ${t.changes.map((c) => `${c.action} ${c.kind}/${c.name}`).join(', ')}`)).toEqual([
       'staging/apps: create ClusterRoleBinding/ci-admin, delete Namespace/shop',
@@ -107,13 +108,13 @@ describe('declarations whose source is another repository', () => {
     'clusters/production/podinfo.yaml': `${gitRepository('podinfo', 'https://github.com/stefanprodan/podinfo')}---\n${fluxKustomization('podinfo', './', 'podinfo')}`,
   };
 
-  it('a Flux Kustomization of another GitRepository is not rendered from this one: no target over the whole repository', () => {
+  it('a Flux Kustomization of another GitRepository is not rendered from this one: no target over the whole repository', async () => {
     repo = new TestRepo();
     const base = repo.commit(foreign);
     const head = repo.commit({
       'clusters/production/podinfo.yaml': `${gitRepository('podinfo', 'https://github.com/stefanprodan/podinfo').replace('branch: main', 'tag: 6.7.0')}---\n${fluxKustomization('podinfo', './', 'podinfo')}`,
     });
-    const json = review(base, head);
+    const json = await review(base, head);
     // The bootstrap source names this repository (ssh://git@github.com/acme/fleet); podinfo's is another.
     expect(json.verdict).toBe('pass');
     expect(json.targets.filter((t) => t.path === '.')).toEqual([]);
@@ -127,11 +128,11 @@ describe('declarations whose source is another repository', () => {
     // The changed file itself holds objects nothing else here renders: a plain directory.
     expect(json.targets.map((t) => t.name)).toEqual(['clusters/production']);
     expect(json.targets[0]!.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`)).toEqual(['update GitRepository flux-system/podinfo']);
-    const markdown = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]).stdout;
+    const markdown = (await cli(['review', '--repo', repo.dir, '--base', base, '--head', head])).stdout;
     expect(markdown).toContain('Not rendered: <code>podinfo</code> (source is another repository (github.com/stefanprodan/podinfo)).');
   });
 
-  it('matches Argo CD repoURLs against the git remotes in any form, and the config repoURLs', () => {
+  it('matches Argo CD repoURLs against the git remotes in any form, and the config repoURLs', async () => {
     repo = new TestRepo();
     repo.git('remote', 'add', 'origin', 'git@github.com:Acme/Fleet.git');
     const app = (name: string, url: string) => `apiVersion: argoproj.io/v1alpha1
@@ -149,14 +150,14 @@ spec:
     });
     const head = repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'warn' }) });
     // The https form without .git and the scp-like ssh form of the remote, in another case, are one repository.
-    expect(review(base, head).targets.map((t) => t.name)).toEqual(['ours', 'production/apps', 'staging/apps']);
+    expect((await review(base, head)).targets.map((t) => t.name)).toEqual(['ours', 'production/apps', 'staging/apps']);
     // The config may add the URLs Argo CD knows the repository by, when the remotes do not say them.
     const withConfig = repo.commit({ '.safe-deploy.yml': 'repoURLs: ["https://github.com/other/fleet"]\n' });
     const next = repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'error' }) });
-    expect(review(withConfig, next).targets.map((t) => t.name)).toEqual(['ours', 'theirs', 'production/apps', 'staging/apps']);
+    expect((await review(withConfig, next)).targets.map((t) => t.name)).toEqual(['ours', 'theirs', 'production/apps', 'staging/apps']);
   });
 
-  it('an Application of a Helm repository chart is listed as an external chart', () => {
+  it('an Application of a Helm repository chart is listed as an external chart', async () => {
     repo = new TestRepo();
     const chartApp = (version: string) => `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -167,7 +168,7 @@ spec:
 `;
     const base = repo.commit({ 'argo/ingress.yaml': chartApp('4.11.0') });
     const head = repo.commit({ 'argo/ingress.yaml': chartApp('4.12.0') });
-    const json = review(base, head);
+    const json = await review(base, head);
     // What merging leaves: the head's version.
     expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual([
       'ingress: external chart ingress-nginx 4.12.0 from https://kubernetes.github.io/ingress-nginx, not rendered',
@@ -194,7 +195,7 @@ describe('repository URLs', () => {
 });
 
 describe('discovery over Helm templates', () => {
-  it('reads templates of Applications without a warning on stderr; a template key declares nothing', () => {
+  it('reads templates of Applications without a warning on stderr; a template key declares nothing', async () => {
     repo = new TestRepo();
     const template = (replicas: number) => `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -212,7 +213,7 @@ spec:
       'apps/templates/web.yaml': template(1),
     });
     const head = repo.commit({ 'apps/templates/web.yaml': template(2) });
-    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     expect(result.stderr).toBe('');
     const json = JSON.parse(result.stdout) as ReviewJson;
     // helm template renders the Application with annotation key "team"; the raw template is not a declaration.
@@ -250,10 +251,10 @@ spec:
   });
   const wholeDirectories = '        - {from: "@monorepo/apps/base/**", to: "@artifact/base/"}\n        - {from: "@monorepo/apps/production/**", to: "@artifact/production/"}\n';
 
-  it('renders the artifact path from the directory the generator copies: ./production of the artifact is apps/production', () => {
+  it('renders the artifact path from the directory the generator copies: ./production of the artifact is apps/production', async () => {
     repo = new TestRepo();
     const base = repo.commit(layout(wholeDirectories));
-    const json = review(base, repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'debug' }) }));
+    const json = await review(base, repo.commit({ 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'debug' }) }));
     // `kubectl kustomize apps/production`: the base ConfigMap with the overlay's prefix.
     expect(json.targets.map((t) => `${t.name} ${t.path} ${t.declaredBy?.file}`)).toEqual(['apps apps/production clusters/production/apps.yaml']);
     expect(json.targets[0]!.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name} ${JSON.stringify(c.fields)}`)).toEqual([
@@ -261,11 +262,11 @@ spec:
     ]);
   });
 
-  it('lists an artifact whose layout it does not evaluate as not rendered', () => {
+  it('lists an artifact whose layout it does not evaluate as not rendered', async () => {
     repo = new TestRepo();
     const filtered = '        - {from: "@monorepo/apps/**", to: "@artifact/", exclude: ["*.md"]}\n';
     const base = repo.commit(layout(filtered));
-    const json = review(base, repo.commit({ 'clusters/production/apps.yaml': layout(filtered)['clusters/production/apps.yaml'].replace('1h', '30m') }));
+    const json = await review(base, repo.commit({ 'clusters/production/apps.yaml': layout(filtered)['clusters/production/apps.yaml'].replace('1h', '30m') }));
     expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual([
       'apps: ArtifactGenerator flux-system builds artifact apps in a way safe-deploy does not evaluate (only whole directories of one source, "@source/dir/**" → "@artifact/dir/")',
     ]);
@@ -273,7 +274,7 @@ spec:
 });
 
 describe('sources of this repository at another revision', () => {
-  it("a tenant's GitRepository of this repository's URL on another branch is not this merge's to render (Flux multi-tenancy)", () => {
+  it("a tenant's GitRepository of this repository's URL on another branch is not this merge's to render (Flux multi-tenancy)", async () => {
     repo = new TestRepo();
     const tenant = (interval: string) => `apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
@@ -296,13 +297,13 @@ spec:
       'clusters/staging/flux-system/gotk-sync.yaml': `${gitRepository('flux-system', 'https://github.com/acme/fleet')}---\n${fluxKustomization('flux-system', './clusters/staging')}`,
       'tenants/dev-team/sync.yaml': tenant('1m'),
     });
-    const json = review(base, repo.commit({ 'tenants/dev-team/sync.yaml': tenant('2m') }));
+    const json = await review(base, repo.commit({ 'tenants/dev-team/sync.yaml': tenant('2m') }));
     // The bootstrap source follows main: the tenant's path "./" is the dev-team branch, which this merge does not touch.
     expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`)).toEqual(['dev-team: source follows revision dev-team, not branch main']);
     expect(json.targets.map((t) => `${t.name} ${t.path}`)).toEqual(['tenants/dev-team tenants/dev-team']);
   });
 
-  it('an Application pinned to a commit, or following another branch than the one merged into, is listed, not rendered', () => {
+  it('an Application pinned to a commit, or following another branch than the one merged into, is listed, not rendered', async () => {
     repo = new TestRepo();
     const app = (name: string, revision: string, replicas: string) => `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -322,7 +323,7 @@ spec:
     repo.git('branch', 'target', base);
     const head = repo.commit({ ...files('2'), 'apps/base/settings.yaml': configMap('settings', 'shop', { level: 'warn' }) });
     // Merging into "target": neither "main" nor "release-1.2" is that branch.
-    const json = review('target', head);
+    const json = await review('target', head);
     expect(json.targets.filter((t) => t.declaredBy?.kind === 'Application').map((t) => t.name)).toEqual(['follows-head']);
     expect(json.notRendered?.map((n) => `${n.name}: ${n.reason}`).sort()).toEqual([
       'follows-main: source follows revision main, not branch target',

@@ -4,7 +4,8 @@
 // waves and hooks, sync options, diffing; gitops-engine's sync task order; Helm
 // chart hooks), never computed by safe-deploy.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 beforeEach(() => {
@@ -23,9 +24,8 @@ interface ChangeJson {
   syncOptions?: string[];
   fields: Array<{ path: string }>;
 }
-
-function review(base: string, head: string, format: 'json' | 'markdown' = 'json') {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
+async function review(base: string, head: string, format: 'json' | 'markdown' = 'json') {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
   expect(result.stderr).toBe('');
   return { status: result.status, stdout: result.stdout, json: format === 'json' ? JSON.parse(result.stdout) : null };
 }
@@ -88,14 +88,14 @@ ${extra}spec:
 const ARGO_PRESYNC = '    argocd.argoproj.io/hook: PreSync\n    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation';
 
 describe('Argo CD hooks', () => {
-  it('re-creates a PreSync hook Job whose template changes: no immutable error, the verdict passes', () => {
+  it('re-creates a PreSync hook Job whose template changes: no immutable error, the verdict passes', async () => {
     const base = repo.commit({
       'argo/shop.yaml': application('shop', 'deploy/shop'),
       'deploy/shop/migrate.yaml': migrationJob('1.0.0', ARGO_PRESYNC),
       'deploy/shop/web.yaml': deployment('web', 2),
     });
     const head = repo.commit({ 'deploy/shop/migrate.yaml': migrationJob('1.1.0', ARGO_PRESYNC) });
-    const { status, json } = review(base, head);
+    const { status, json } = await review(base, head);
     expect(status).toBe(0);
     expect(json.verdict).toBe('pass');
     expect(json.findings.filter((f: { rule: string }) => f.rule === 'immutable-field-changed')).toEqual([]);
@@ -106,33 +106,33 @@ describe('Argo CD hooks', () => {
     expect(change!.impacts.map((i) => i.type)).toEqual(['recreate']);
     expect(change!.impacts[0]!.message).toMatch(/^Re-created at every sync as a PreSync hook/);
     expect(change!.impacts[0]!.message).not.toMatch(/rejected/);
-    const { stdout } = review(base, head, 'markdown');
+    const { stdout } = await review(base, head, 'markdown');
     expect(stdout).toContain('♻️ replace <code>Job shop/db-migrate</code> · PreSync hook');
     expect(stdout).not.toContain('the sync is rejected');
   });
 
-  it('shows a hook named by generateName, created anew at every sync, as "db-migrate-*"', () => {
+  it('shows a hook named by generateName, created anew at every sync, as "db-migrate-*"', async () => {
     // Argo CD creates a generateName hook under a new name at each sync (kubectl apply could not: it needs a name).
     const generated = (image: string) => migrationJob(image, ARGO_PRESYNC).replace('  name: db-migrate\n', '  generateName: db-migrate-\n');
     const base = repo.commit({ 'argo/shop.yaml': application('shop', 'deploy/shop'), 'deploy/shop/migrate.yaml': generated('1.0.0') });
-    const { json } = review(base, repo.commit({ 'deploy/shop/migrate.yaml': generated('1.1.0') }));
+    const { json } = await review(base, repo.commit({ 'deploy/shop/migrate.yaml': generated('1.1.0') }));
     expect(json.verdict).toBe('pass');
     const changes = json.targets[0].changes as ChangeJson[];
     expect(changes).toMatchObject([{ action: 'replace', kind: 'Job', namespace: 'shop', name: 'db-migrate-*', fields: [{ path: 'spec.template.spec.containers[name=migrate].image' }] }]);
     expect(changes[0]!.hook).toMatchObject({ phases: ['PreSync'], runsAtSync: true });
   });
 
-  it('keeps the immutable-field error for the same Job when no Argo CD Application deploys it', () => {
+  it('keeps the immutable-field error for the same Job when no Argo CD Application deploys it', async () => {
     const base = repo.commit({ 'deploy/shop/migrate.yaml': migrationJob('1.0.0', ARGO_PRESYNC) });
     const head = repo.commit({ 'deploy/shop/migrate.yaml': migrationJob('1.1.0', ARGO_PRESYNC) });
-    const { status, json } = review(base, head);
+    const { status, json } = await review(base, head);
     // A plain `kubectl apply` (or Flux) treats the annotation as any other: the Job template cannot change.
     expect(status).toBe(1);
     expect(json.findings.map((f: { rule: string }) => f.rule)).toContain('immutable-field-changed');
     expect(json.targets[0].changes[0].hook).toBeUndefined();
   });
 
-  it('maps a Helm pre-upgrade hook to PreSync under Argo CD and treats helm.sh/hook-weight as its wave', () => {
+  it('maps a Helm pre-upgrade hook to PreSync under Argo CD and treats helm.sh/hook-weight as its wave', async () => {
     const helmHook = '    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: "-5"\n    helm.sh/hook-delete-policy: hook-succeeded';
     const base = repo.commit({
       'argo/shop.yaml': application('shop', 'deploy/shop'),
@@ -140,7 +140,7 @@ describe('Argo CD hooks', () => {
       'deploy/shop/web.yaml': deployment('web', 2),
     });
     const head = repo.commit({ 'deploy/shop/migrate.yaml': migrationJob('1.1.0', helmHook) });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     expect(json.verdict).toBe('pass');
     const [target] = json.targets;
     expect(target.changes[0].hook).toEqual({ phases: ['PreSync'], deletePolicies: ['HookSucceeded'], runsAtSync: true });
@@ -157,10 +157,10 @@ describe('Helm hooks outside Argo CD (helm upgrade, Flux helm-controller)', () =
     'charts/shop/templates/migrate.yaml': migrationJob(image, `    helm.sh/hook: ${hookEvents}`).replace('  namespace: shop\n', '').replace('name: db-migrate', 'name: {{ .Release.Name }}-migrate'),
   });
 
-  it('re-creates a pre-upgrade hook at every upgrade, with no immutable error', () => {
+  it('re-creates a pre-upgrade hook at every upgrade, with no immutable error', async () => {
     const base = repo.commit(chart('pre-upgrade', '1.0.0'));
     const head = repo.commit(chart('pre-upgrade', '1.1.0'));
-    const { status, json } = review(base, head);
+    const { status, json } = await review(base, head);
     expect(status).toBe(0);
     const [change] = json.targets[0].changes as ChangeJson[];
     expect(change).toMatchObject({ action: 'replace', kind: 'Job', name: 'shop-migrate' });
@@ -169,10 +169,10 @@ describe('Helm hooks outside Argo CD (helm upgrade, Flux helm-controller)', () =
     expect(json.findings.map((f: { rule: string }) => f.rule)).not.toContain('immutable-field-changed');
   });
 
-  it('says a pre-install hook does not run on an upgrade', () => {
+  it('says a pre-install hook does not run on an upgrade', async () => {
     const base = repo.commit(chart('pre-install', '1.0.0'));
     const head = repo.commit(chart('pre-install', '1.1.0'));
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const [change] = json.targets[0].changes as ChangeJson[];
     expect(change!.action).toBe('update');
     expect(change!.impacts).toEqual([{ type: 'not-rolled-out', message: expect.stringMatching(/only on a first install, never on an upgrade/) }]);
@@ -181,7 +181,7 @@ describe('Helm hooks outside Argo CD (helm upgrade, Flux helm-controller)', () =
 });
 
 describe('Helm resource policy', () => {
-  it('keeps an object annotated helm.sh/resource-policy: keep when it leaves the chart, and deletes the others', () => {
+  it('keeps an object annotated helm.sh/resource-policy: keep when it leaves the chart, and deletes the others', async () => {
     // helm upgrade deletes what the new manifest no longer has, except resources marked keep.
     const claim = (name: string, keep: boolean) =>
       `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${name}\n${keep ? '  annotations: {helm.sh/resource-policy: keep}\n' : ''}spec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n`;
@@ -191,7 +191,7 @@ describe('Helm resource policy', () => {
       'charts/db/templates/scratch.yaml': claim('scratch', false),
     });
     const head = repo.commit({ 'charts/db/templates/data.yaml': null, 'charts/db/templates/scratch.yaml': null });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const changes = json.targets[0].changes as ChangeJson[];
     expect(changes.map((c) => `${c.action} ${c.name} ${c.prune === false ? 'left in the cluster' : 'deleted'}`)).toEqual([
       'delete data left in the cluster',
@@ -204,7 +204,7 @@ describe('Helm resource policy', () => {
 describe('Argo CD sync options', () => {
   const namespace = (name: string, annotations = '') => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${annotations}`;
 
-  it('leaves a Namespace deleted from the manifests in the cluster under the Application\'s Prune=false', () => {
+  it('leaves a Namespace deleted from the manifests in the cluster under the Application\'s Prune=false', async () => {
     const files = {
       'argo/shop.yaml': application('shop', 'deploy/shop', '  syncPolicy:\n    automated: {prune: true}\n    syncOptions:\n      - Prune=false\n'),
       'deploy/shop/ns.yaml': namespace('legacy'),
@@ -212,7 +212,7 @@ describe('Argo CD sync options', () => {
     };
     const base = repo.commit(files);
     const head = repo.commit({ 'deploy/shop/ns.yaml': null });
-    const { status, json, stdout } = review(base, head);
+    const { status, json, stdout } = await review(base, head);
     expect(stdout).not.toBe('');
     expect(status).toBe(0);
     expect(json.findings.map((f: { rule: string }) => f.rule)).not.toContain('namespace-deleted');
@@ -220,30 +220,30 @@ describe('Argo CD sync options', () => {
     const [change] = json.targets[0].changes as ChangeJson[];
     expect(change).toMatchObject({ action: 'delete', kind: 'Namespace', name: 'legacy', prune: false });
     expect(change!.impacts).toEqual([{ type: 'not-rolled-out', message: expect.stringMatching(/^Removed from the manifests but left in the cluster \(Prune=false\)/) }]);
-    const markdown = review(base, head, 'markdown').stdout;
+    const markdown = (await review(base, head, 'markdown')).stdout;
     expect(markdown).toContain('🗑️ delete <code>Namespace legacy</code> · left in the cluster');
     expect(markdown).toContain('1 left in the cluster');
   });
 
-  it('lets an object\'s own sync-options annotation decide, before the Application\'s option', () => {
+  it('lets an object\'s own sync-options annotation decide, before the Application\'s option', async () => {
     const base = repo.commit({
       'argo/shop.yaml': application('shop', 'deploy/shop'),
       'deploy/shop/ns.yaml': namespace('kept', '  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\n') + '---\n' + namespace('gone'),
     });
     const head = repo.commit({ 'deploy/shop/ns.yaml': null });
-    const { status, json } = review(base, head);
+    const { status, json } = await review(base, head);
     expect(status).toBe(1);
     const deletions = json.findings.filter((f: { rule: string }) => f.rule === 'namespace-deleted').map((f: { name: string }) => f.name);
     expect(deletions).toEqual(['gone']);
     expect(json.targets[0].changes.map((c: ChangeJson) => `${c.name} ${c.prune ?? 'pruned'}`)).toEqual(['kept false', 'gone pruned']);
   });
 
-  it('recreates an object whose selector changes under Force=true,Replace=true, and still refuses it under Replace=true alone', () => {
+  it('recreates an object whose selector changes under Force=true,Replace=true, and still refuses it under Replace=true alone', async () => {
     const selector = (label: string, options: string) =>
       deployment('web', 2, `  annotations:\n    argocd.argoproj.io/sync-options: ${options}\n`).replace(/app: web/g, `app: ${label}`);
     const forced = repo.commit({ 'argo/shop.yaml': application('shop', 'deploy/shop'), 'deploy/shop/web.yaml': selector('web', 'Force=true,Replace=true') });
     const forcedHead = repo.commit({ 'deploy/shop/web.yaml': selector('web-v2', 'Force=true,Replace=true') });
-    const first = review(forced, forcedHead).json;
+    const first = (await review(forced, forcedHead)).json;
     expect(first.verdict).toBe('pass');
     const change = first.targets[0].changes[0] as ChangeJson;
     expect(change).toMatchObject({ action: 'replace', syncOptions: ['Replace=true', 'Force=true'] });
@@ -251,14 +251,14 @@ describe('Argo CD sync options', () => {
     // Force is read from the live object too (gitops-engine), so the base must not carry it either.
     const replaceOnly = repo.commit({ 'deploy/shop/web.yaml': selector('web-v2', 'Replace=true') });
     const plain = repo.commit({ 'deploy/shop/web.yaml': selector('web-v3', 'Replace=true') });
-    const second = review(replaceOnly, plain).json;
+    const second = (await review(replaceOnly, plain)).json;
     // kubectl replace without --force is an update: the API server refuses the new selector.
     expect(second.verdict).toBe('fail');
     expect(second.findings.map((f: { rule: string }) => f.rule)).toContain('immutable-field-changed');
     expect(second.targets[0].changes[0].syncOptions).toEqual(['Replace=true']);
   });
 
-  it('hides a replica change that ignoreDifferences covers, and names what it cannot evaluate offline', () => {
+  it('hides a replica change that ignoreDifferences covers, and names what it cannot evaluate offline', async () => {
     const ignore = `  ignoreDifferences:
     - group: apps
       kind: Deployment
@@ -272,7 +272,7 @@ describe('Argo CD sync options', () => {
 `;
     const base = repo.commit({ 'argo/shop.yaml': application('shop', 'deploy/shop', ignore), 'deploy/shop/web.yaml': deployment('web', 2), 'deploy/shop/api.yaml': deployment('api', 2) });
     const head = repo.commit({ 'deploy/shop/web.yaml': deployment('web', 5), 'deploy/shop/api.yaml': deployment('api', 3).replace('api:1.0.0', 'api:1.1.0') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     const [target] = json.targets;
     // web changes only in replicas: Argo CD shows it in sync. api changes its image too, so it syncs and
     // its whole manifest is applied (no RespectIgnoreDifferences=true): its replica change is real.
@@ -286,17 +286,17 @@ describe('Argo CD sync options', () => {
     ]);
   });
 
-  it('leaves ignored fields alone in a syncing object under RespectIgnoreDifferences=true', () => {
+  it('leaves ignored fields alone in a syncing object under RespectIgnoreDifferences=true', async () => {
     const spec = '  ignoreDifferences:\n    - {group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}\n  syncPolicy:\n    syncOptions: [RespectIgnoreDifferences=true]\n';
     const base = repo.commit({ 'argo/shop.yaml': application('shop', 'deploy/shop', spec), 'deploy/shop/api.yaml': deployment('api', 2) });
     const head = repo.commit({ 'deploy/shop/api.yaml': deployment('api', 3).replace('api:1.0.0', 'api:1.1.0') });
-    const [change] = review(base, head).json.targets[0].changes as ChangeJson[];
+    const [change] = (await review(base, head)).json.targets[0].changes as ChangeJson[];
     expect(change!.fields.map((f) => f.path)).toEqual(['spec.template.spec.containers[name=app].image']);
   });
 });
 
 describe('Argo CD sync order', () => {
-  it('lists phases, waves, kinds and names in the order one sync applies them', () => {
+  it('lists phases, waves, kinds and names in the order one sync applies them', async () => {
     const annotated = (kind: string, apiVersion: string, name: string, annotations: string, body = '') =>
       `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\n  namespace: shop\n  annotations:\n${annotations}\n${body}`;
     const objects = [
@@ -312,7 +312,7 @@ describe('Argo CD sync order', () => {
     ].join('---\n');
     const base = repo.commit({ 'argo/shop.yaml': application('shop', 'deploy/shop'), 'deploy/shop/all.yaml': objects });
     const head = repo.commit({ 'deploy/shop/all.yaml': objects.replace('web:1.0.0', 'web:1.1.0') });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     // Phase, then wave, then Helm's kind order (Service before Deployment), then name. The Namespace of
     // wave 5 moves ahead of the first object in it, the PreSync hook, and takes its phase and wave.
     expect(json.targets[0].syncOrder).toEqual([
@@ -322,15 +322,15 @@ describe('Argo CD sync order', () => {
       { phase: 'Sync', wave: 2, objects: ['Ingress shop/web'] },
       { phase: 'PostSync', wave: 0, objects: ['Job shop/smoke-test'] },
     ]);
-    const markdown = review(base, head, 'markdown').stdout;
+    const markdown = (await review(base, head, 'markdown')).stdout;
     expect(markdown).toContain(
       'Sync order: PreSync: Namespace shop, Job shop/db-migrate → Sync wave -1: ConfigMap shop/settings → Sync: Service shop/web, Deployment shop/api, Deployment shop/web → Sync wave 2: Ingress shop/web → PostSync: Job shop/smoke-test',
     );
   });
 
-  it('gives no sync order to a target no Argo CD Application declares', () => {
+  it('gives no sync order to a target no Argo CD Application declares', async () => {
     const base = repo.commit({ 'deploy/shop/web.yaml': deployment('web', 2) });
     const head = repo.commit({ 'deploy/shop/web.yaml': deployment('web', 3) });
-    expect(review(base, head).json.targets[0].syncOrder).toBeUndefined();
+    expect((await review(base, head)).json.targets[0].syncOrder).toBeUndefined();
   });
 });

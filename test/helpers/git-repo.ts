@@ -1,5 +1,5 @@
 // Real git repositories in temp directories, for tests.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,16 +73,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The CLI without blocking the test's event loop (for tests that serve something to it). */
-export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...GIT_ENV, ...env } }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** Runs the built CLI as a user would. */
+/** Runs the built CLI as a user would: for tests of the command-line contract itself (in-process reviews: helpers/cli.ts). */
 export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...GIT_ENV, ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -1,7 +1,8 @@
 // Flux objects as `flux bootstrap` and users write them, and the CLI's review JSON,
 // shared by the tests of Flux and Argo CD semantics.
 import { expect } from 'vitest';
-import { runCli, type TestRepo } from './git-repo.js';
+import { cli } from './cli.js';
+import type { TestRepo } from './git-repo.js';
 
 /** A Flux GitRepository in flux-system following branch main (the bootstrap source when named flux-system). */
 export const gitRepository = (name = 'flux-system', url = 'https://git.example.com/platform/fleet.git') => `apiVersion: source.toolkit.fluxcd.io/v1
@@ -14,8 +15,8 @@ spec:
 `;
 
 /** `safe-deploy review --format json` of two revisions; a review that cannot run throws its message, and nothing goes to stderr. */
-export function reviewJson<T>(repo: TestRepo, base: string, head: string, args: string[] = [], env: Record<string, string> = {}): T {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', ...args], env);
+export async function reviewJson<T>(repo: TestRepo, base: string, head: string, args: string[] = [], env: Record<string, string> = {}): Promise<T> {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', ...args], env);
   if (result.status === 2) throw new Error(result.stderr);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as T;

@@ -2,11 +2,9 @@
 // Applications, each rendered at both sides: a list generator and several generators
 // are bounded like the git and matrix ones, and the ApplicationSet is listed as not
 // rendered with the reason.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { TestRepo } from '../helpers/git-repo.js';
+import { reviewJson } from '../helpers/gitops.js';
 import { configMap } from '../helpers/manifests.js';
 
 let repo: TestRepo;
@@ -28,18 +26,7 @@ ${generators}  template:
       destination: {server: https://kubernetes.default.svc, namespace: '{{name}}'}
 `;
 
-/** The review JSON, written to a file: a thousand targets are more than a pipe's buffer. */
-function review(base: string, head: string): ReviewJson {
-  const dir = mkdtempSync(join(tmpdir(), 'safe-deploy-limits-'));
-  try {
-    const out = join(dir, 'review.json');
-    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', '--out', out]);
-    if (result.status === 2) throw new Error(result.stderr);
-    return JSON.parse(readFileSync(out, 'utf8')) as ReviewJson;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const review = (base: string, head: string) => reviewJson<ReviewJson>(repo, base, head);
 
 interface ReviewJson {
   verdict: string;
@@ -52,7 +39,7 @@ interface ReviewJson {
 const failedDeclarations = (json: ReviewJson) => json.findings.filter((f) => f.rule === 'render-failed').map((f) => `${f.severity} ${f.target}`);
 
 describe('ApplicationSets that generate thousands of Applications', () => {
-  it('a list of 1,001 elements, or two lists of 600, are not generated; 1,000 are', () => {
+  it('a list of 1,001 elements, or two lists of 600, are not generated; 1,000 are', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'apps/web/cm.yaml': configMap('web', { a: '1' }) });
     const head = repo.commit({
@@ -60,7 +47,7 @@ describe('ApplicationSets that generate thousands of Applications', () => {
       'argo/two.yaml': appset('two', list(0, 600) + list(600, 600)),
       'argo/fits.yaml': appset('fits', list(0, 1000)),
     });
-    const json = review(base, head);
+    const json = await review(base, head);
     expect(json.notRendered).toEqual([
       { name: 'long', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'long', file: 'argo/long.yaml' }, reason: 'not generated: generators produce 1001 parameter sets, over the limit of 1000', failed: true },
       { name: 'two', declaredBy: { kind: 'ApplicationSet', namespace: 'argocd', name: 'two', file: 'argo/two.yaml' }, reason: 'not generated: generators produce 1200 parameter sets, over the limit of 1000', failed: true },
@@ -74,7 +61,7 @@ describe('ApplicationSets that generate thousands of Applications', () => {
 });
 
 describe('an app of apps whose parent renders thousands of Applications', () => {
-  it('follows 1,000 children in all and lists the parent\'s rest as not followed, in one line', () => {
+  it('follows 1,000 children in all and lists the parent\'s rest as not followed, in one line', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'apps/web/cm.yaml': configMap('web', { a: '1' }) });
     const head = repo.commit({
@@ -92,7 +79,7 @@ spec:
 {{- end }}
 `,
     });
-    const json = review(base, head);
+    const json = await review(base, head);
     expect(json.targets.filter((t) => t.name.startsWith('child-'))).toHaveLength(1000);
     expect(json.notRendered).toEqual([
       {

@@ -4,7 +4,8 @@
 // the base does not allow is judged as the base would deploy it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitRepository as fluxSource } from '../helpers/gitops.js';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 afterEach(() => repo.dispose());
@@ -15,8 +16,8 @@ interface ReviewJson {
   findings: Array<{ rule: string; severity: string; target: string; name?: string; message: string }>;
 }
 
-function review(base: string, head: string): { json: ReviewJson; stdout: string } {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+async function review(base: string, head: string): Promise<{ json: ReviewJson; stdout: string }> {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
   if (result.status === 2) throw new Error(result.stderr);
   return { json: JSON.parse(result.stdout) as ReviewJson, stdout: result.stdout };
 }
@@ -52,7 +53,7 @@ spec:
 ${syncPolicy}`;
 
 describe('an Argo CD target', () => {
-  it('a Namespace or a claim turned into a hook is deleted by the sync before it is re-created: the deletion is judged', () => {
+  it('a Namespace or a claim turned into a hook is deleted by the sync before it is re-created: the deletion is judged', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'argo/shop.yaml': application(), 'apps/shop/ns.yaml': namespace('shop'), 'apps/shop/pvc.yaml': pvc() });
     // gitops-engine deletes the live object of a hook with BeforeHookCreation (the default) before it creates it.
@@ -60,36 +61,36 @@ describe('an Argo CD target', () => {
       'apps/shop/ns.yaml': namespace('shop', 'argocd.argoproj.io/hook: PreSync'),
       'apps/shop/pvc.yaml': pvc('argocd.argoproj.io/hook: Sync'),
     });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     expect(json.targets.flatMap((t) => t.changes.map((c) => `${c.action} ${c.kind}/${c.name}`)).sort()).toEqual(['replace Namespace/shop', 'replace PersistentVolumeClaim/data']);
     expect(rules(json)).toEqual(['namespace-deleted shop', 'pvc-deleted data']);
     expect(json.verdict).toBe('fail');
   });
 
-  it('Prune=false written only at head does not turn a Namespace deletion into "left in the cluster"', () => {
+  it('Prune=false written only at head does not turn a Namespace deletion into "left in the cluster"', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'argo/shop.yaml': application(), 'apps/shop/ns.yaml': namespace('shop'), 'apps/shop/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' });
     const head = repo.commit({ 'argo/shop.yaml': application('  syncPolicy:\n    syncOptions: [Prune=false]\n'), 'apps/shop/ns.yaml': null });
-    const { json } = review(base, head);
+    const { json } = await review(base, head);
     expect(rules(json)).toEqual(['namespace-deleted shop']);
     expect(json.targets[0]!.notes).toEqual(['Prune=false is new in this change: deletions are judged as the base Application prunes them.']);
     expect(json.verdict).toBe('fail');
   });
 
-  it('Prune=false that the base already says leaves the Namespace in the cluster', () => {
+  it('Prune=false that the base already says leaves the Namespace in the cluster', async () => {
     repo = new TestRepo();
     const options = '  syncPolicy:\n    syncOptions: [Prune=false]\n';
     const base = repo.commit({ 'argo/shop.yaml': application(options), 'apps/shop/ns.yaml': namespace('shop'), 'apps/shop/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' });
-    const { json } = review(base, repo.commit({ 'apps/shop/ns.yaml': null }));
+    const { json } = await review(base, repo.commit({ 'apps/shop/ns.yaml': null }));
     expect(rules(json)).toEqual([]);
     expect(json.targets[0]!.changes.map((c) => [c.kind, c.prune])).toEqual([['Namespace', false]]);
   });
 
-  it('ignoreDifferences written only at head does not hide a wildcard grant', () => {
+  it('ignoreDifferences written only at head does not hide a wildcard grant', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'argo/shop.yaml': application(), 'apps/shop/role.yaml': clusterRole('get', 'pods') });
     const ignore = '  ignoreDifferences:\n    - {group: rbac.authorization.k8s.io, kind: ClusterRole, jsonPointers: [/rules]}\n';
-    const { json } = review(base, repo.commit({ 'argo/shop.yaml': application(ignore), 'apps/shop/role.yaml': clusterRole('"*"', '"*"') }));
+    const { json } = await review(base, repo.commit({ 'argo/shop.yaml': application(ignore), 'apps/shop/role.yaml': clusterRole('"*"', '"*"') }));
     expect(rules(json)).toEqual(['rbac-escalation reader']);
     expect(json.targets[0]!.notes).toEqual(['ignoreDifferences entries new in this change are not applied: their differences are shown.']);
   });
@@ -107,7 +108,7 @@ spec:
 `;
 
 describe('a Flux target', () => {
-  it('prune: false written only at head does not hide a Namespace deletion', () => {
+  it('prune: false written only at head does not hide a Namespace deletion', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       'clusters/prod/flux-system/gotk-sync.yaml': gitRepository,
@@ -115,7 +116,7 @@ describe('a Flux target', () => {
       'apps/shop.yaml': namespace('shop'),
       'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop}\n',
     });
-    const { json } = review(base, repo.commit({ 'clusters/prod/apps.yaml': fluxKustomization(false), 'apps/shop.yaml': null }));
+    const { json } = await review(base, repo.commit({ 'clusters/prod/apps.yaml': fluxKustomization(false), 'apps/shop.yaml': null }));
     expect(rules(json)).toEqual(['namespace-deleted shop']);
     expect(json.targets.find((t) => t.changes.length)!.notes).toEqual(['spec.prune: false is new in this change: deletions are judged as the base Kustomization prunes them.']);
     expect(json.verdict).toBe('fail');

@@ -4,7 +4,8 @@
 // the review, whatever its YAML type; a change of it still shows.
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitRepository as fluxSource } from '../helpers/gitops.js';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 afterEach(() => repo.dispose());
@@ -72,34 +73,33 @@ metadata: {name: vars, namespace: flux-system}
 data:
   PIN: ${Buffer.from(pin).toString('base64')}
 `;
-
-function review(base: string, head: string, format: 'json' | 'markdown'): string {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
+async function review(base: string, head: string, format: 'json' | 'markdown'): Promise<string> {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', format]);
   if (result.status === 2) throw new Error(result.stderr);
   return result.stdout + result.stderr;
 }
 
 describe("a Secret's values routed into shown fields", () => {
-  it('a number, a float and a string of a HelmRelease valuesFrom Secret never appear; their change does', () => {
+  it('a number, a float and a string of a HelmRelease valuesFrom Secret never appear; their change does', async () => {
     repo = new TestRepo();
     const base = repo.commit({ ...chart, 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/web.yaml': release, 'clusters/prod/db.yaml': secret('11112222') });
     const head = repo.commit({ 'clusters/prod/db.yaml': secret(PIN) });
     for (const format of ['json', 'markdown'] as const) {
-      const out = review(base, head, format);
+      const out = await review(base, head, format);
       expect(out).toContain('ConfigMap');
       for (const leaked of [PIN, '11112222', PASSWORD]) expect(out, format).not.toContain(leaked);
     }
-    const json = JSON.parse(review(base, head, 'json')) as { targets: Array<{ changes: Array<{ fields: Array<{ path: string }> }> }> };
+    const json = JSON.parse(await review(base, head, 'json')) as { targets: Array<{ changes: Array<{ fields: Array<{ path: string }> }> }> };
     expect(json.targets.flatMap((t) => t.changes.flatMap((c) => c.fields.map((f) => f.path))).sort()).toEqual(['data.pin', 'data.ratio', 'metadata.annotations.pin']);
   });
 
-  it('a substituteFrom Secret variable in a name, an annotation and data never appears', () => {
+  it('a substituteFrom Secret variable in a name, an annotation and data never appears', async () => {
     repo = new TestRepo();
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${PIN}\n  namespace: shop\n  annotations: {pin: "${PIN}", first: "${PIN:0:4}", upper: "${PIN^^}"}\ndata:\n  pin: ${PIN}\n';
     const base = repo.commit({ 'clusters/prod/flux-system/gotk-sync.yaml': gitRepository, 'clusters/prod/apps.yaml': kustomization, 'clusters/prod/vars.yaml': vars('11112222'), 'apps/cm.yaml': cm });
     const head = repo.commit({ 'clusters/prod/vars.yaml': vars(PIN) });
     for (const format of ['json', 'markdown'] as const) {
-      const out = review(base, head, format);
+      const out = await review(base, head, format);
       expect(out).toContain('ConfigMap');
       for (const leaked of [PIN, '11112222', '4821', '1111']) expect(out, format).not.toContain(leaked);
     }

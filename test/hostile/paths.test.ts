@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
 
 let repo: TestRepo;
@@ -36,7 +37,7 @@ function longPath(prefix: string, length: number): string {
 }
 
 describe('over-long paths', () => {
-  it('fail only their own kustomize or Helm target, and every temporary directory is removed', () => {
+  it('fail only their own kustomize or Helm target, and every temporary directory is removed', async () => {
     repo = new TestRepo();
     scratch = mkdtempSync(join(tmpdir(), 'paths-tmp-'));
     // Git can write this one under the render copy, but its full path is past PATH_MAX: nothing could remove it.
@@ -55,7 +56,7 @@ describe('over-long paths', () => {
     });
     const head = commitLongPaths({ [fits]: configMap('fits', {}), [tooLong]: configMap('far', {}), [longName]: configMap('named', {}), [template]: configMap('template', {}) });
 
-    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { TMPDIR: scratch });
+    const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { TMPDIR: scratch });
     expect(out.stderr).toBe('');
     expect(out.status).toBe(1);
     const targets = Object.fromEntries((JSON.parse(out.stdout).targets as Array<{ name: string; status: string; error?: string }>).map((t) => [t.name, t]));

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestRepo, runCli, runCliAsync } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
 
 const SENTINEL = 'SENTINEL-5d21e0-server-file';
@@ -30,12 +31,12 @@ const CHART = 'apiVersion: v2\nname: c\nversion: 1.0.0\n';
 const chartReading = (expression: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: read}\ndata:\n  got: {{ ${expression} | quote }}\n`;
 
 /** One review: base has an unrelated change so every target below is new at head. */
-function review(links: Record<string, string>, files: Record<string, string>) {
+async function review(links: Record<string, string>, files: Record<string, string>) {
   repo = new TestRepo();
   const base = repo.commit({ 'ok/cm.yaml': configMap('ok', { a: '1' }) });
   for (const [path, target] of Object.entries(links)) repo.symlink(path, target);
   const head = repo.commit({ ...files, 'ok/cm.yaml': configMap('ok', { a: '2' }) });
-  const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { SAFE_DEPLOY_TEST_SECRET: ENV_SENTINEL });
+  const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { SAFE_DEPLOY_TEST_SECRET: ENV_SENTINEL });
   expect(out.stdout + out.stderr).not.toContain(SENTINEL);
   expect(out.stdout + out.stderr).not.toContain(ENV_SENTINEL);
   expect(out.status).not.toBe(2);
@@ -46,9 +47,9 @@ function review(links: Record<string, string>, files: Record<string, string>) {
 }
 
 describe('symlinks that leave the repository on disk', () => {
-  it('a relative chain that stays inside as text, read by .Files.Get, .Files.Glob and .Files.Lines; absolute links and /proc', () => {
+  it('a relative chain that stays inside as text, read by .Files.Get, .Files.Glob and .Files.Lines; absolute links and /proc', async () => {
     const escape = `${'../'.repeat(4)}${basename(outside)}/secret.yaml`;
-    const r = review(
+    const r = await review(
       {
         // e is templates/ of the chart; e/../../../../ climbs from there, two levels above the repository root.
         'get/files/a/b/e': '../../../templates',
@@ -90,8 +91,8 @@ describe('symlinks that leave the repository on disk', () => {
     expect(r.error('p/1/2/3')).toBe('p/1/2/3/evil.yaml: symlink p/1/2/3/sub leads outside the repository; refused');
   });
 
-  it('loops of links, a directory link to its own parent, and a dangling link', () => {
-    const r = review(
+  it('loops of links, a directory link to its own parent, and a dangling link', async () => {
+    const r = await review(
       { 'loop/a.yaml': 'b.yaml', 'loop/b.yaml': 'a.yaml', 'updir/files/up': '..', 'dangling/files/gone': 'nothing-here', 'kd/overlay/base': '../base' },
       {
         'kd/base/kustomization.yaml': 'resources: [cm.yaml]\n',
@@ -112,7 +113,7 @@ describe('symlinks that leave the repository on disk', () => {
 });
 
 describe('renderer memory', () => {
-  it('stops a chart whose template grows over render.maxMemoryMB of the base config', () => {
+  it('stops a chart whose template grows over render.maxMemoryMB of the base config', async () => {
     repo = new TestRepo();
     const base = repo.commit({ '.safe-deploy.yml': 'render: {maxMemoryMB: 128}\n', 'ok/cm.yaml': configMap('ok', { a: '1' }) });
     const head = repo.commit({
@@ -122,7 +123,7 @@ describe('renderer memory', () => {
       'bomb/templates/cm.yaml': '{{- $s := "xxxxxxxxxxxxxxxx" }}\n{{- range until 40 }}{{ $s = print $s $s }}{{ end }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {n: "{{ len $s }}"}\n',
     });
     const started = performance.now();
-    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     const json = JSON.parse(out.stdout) as { targets: Array<{ name: string; status: string; error?: string }> };
     expect(json.targets.find((t) => t.name === 'bomb')).toMatchObject({ status: 'error', error: 'helm template bomb used over 128 MB of memory (render.maxMemoryMB); stopped' });
     expect(json.targets.find((t) => t.name === 'ok')).toMatchObject({ status: 'ok' });
@@ -131,8 +132,8 @@ describe('renderer memory', () => {
 });
 
 describe('symlinks that stay inside the repository read what a checkout gives', () => {
-  it('a link whose text points at one file and whose disk path reaches another; directory links; kustomize and plain links', () => {
-    const r = review(
+  it('a link whose text points at one file and whose disk path reaches another; directory links; kustomize and plain links', async () => {
+    const r = await review(
       {
         // As text e/../values.yaml is phys/files/a/b/values.yaml (a decoy); on disk e is phys/templates, so it is phys/values.yaml.
         'phys/files/a/b/e': '../../../templates',
@@ -161,7 +162,7 @@ describe('symlinks that stay inside the repository read what a checkout gives', 
     expect(diff('plain')).toContain('+  name: through-link');
   });
 
-  it('a change to a file reached only through a link is a change to the target that reads it', () => {
+  it('a change to a file reached only through a link is a change to the target that reads it', async () => {
     repo = new TestRepo();
     repo.symlink('chart/files/shared', '../../shared');
     repo.symlink('k/data.txt', '../shared/a.txt');
@@ -172,7 +173,7 @@ describe('symlinks that stay inside the repository read what a checkout gives', 
       'shared/a.txt': 'one\n',
     });
     const head = repo.commit({ 'shared/a.txt': 'two\n' });
-    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     const json = JSON.parse(out.stdout) as { targets: Array<{ name: string; changes: Array<{ action: string; name: string; fields: unknown[] }> }> };
     expect(json.targets.map((t) => [t.name, t.changes.map((c) => `${c.action} ${c.name}`)])).toEqual([
       ['k', ['update gen']],
@@ -183,7 +184,7 @@ describe('symlinks that stay inside the repository read what a checkout gives', 
 });
 
 describe('trees no checkout would write', () => {
-  it('entries named "..", "." or ".git" in a crafted tree never reach the render copy, so nothing is written outside it', () => {
+  it('entries named "..", "." or ".git" in a crafted tree never reach the render copy, so nothing is written outside it', async () => {
     repo = new TestRepo();
     const plumbing = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.dir, input, encoding: 'utf8' }).trim();
     const blob = (text: string) => plumbing(['hash-object', '-w', '--stdin'], text);
@@ -202,7 +203,7 @@ describe('trees no checkout would write', () => {
     ]);
     const base = repo.commit({ 'app/kustomization.yaml': 'resources: [cm.yaml]\n', 'app/cm.yaml': configMap('app', { a: '1' }) });
     const head = plumbing(['commit-tree', tree([`040000 tree ${app}\tapp`, `040000 tree ${c}\tc`]), '-p', base, '-m', 'attack'], undefined);
-    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     expect(existsSync(target)).toBe(false);
     expect(out.status).not.toBe(2);
     const app0 = (JSON.parse(out.stdout) as { targets: Array<{ name: string; status: string; error?: string }> }).targets.find((t) => t.name === 'app');
@@ -230,7 +231,7 @@ describe('Helm schema references', () => {
       repo = new TestRepo();
       const base = repo.commit({ 'ok/cm.yaml': configMap('ok', { a: '1' }) });
       const head = repo.commit({ ...chart('web', `http://127.0.0.1:${port}/internal/admin`), ...chart('disk', `file://${outside}/secret.yaml`), ...chart('local', '#/$defs/s'), 'ok/cm.yaml': configMap('ok', { a: '2' }) });
-      const out = await runCliAsync(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { SAFE_DEPLOY_SANDBOX: 'off' });
+      const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { SAFE_DEPLOY_SANDBOX: 'off' });
       const targets = new Map((JSON.parse(out.stdout) as { targets: Array<{ name: string; status: string; error?: string }> }).targets.map((t) => [t.name, t]));
       expect(targets.get('web')?.error).toBe(
         `web/values.schema.json: $ref "http://127.0.0.1:${port}/internal/admin" makes helm load another document, over the network or from its disk; refused: put it under $defs and refer to "#/$defs/…"`,
@@ -246,8 +247,8 @@ describe('Helm schema references', () => {
 });
 
 describe('the kustomize pre-check sees what kustomize will build', () => {
-  it('refuses a base reached through a linked directory, and kustomizations it cannot read exactly as kustomize does', () => {
-    const r = review(
+  it('refuses a base reached through a linked directory, and kustomizations it cannot read exactly as kustomize does', async () => {
+    const r = await review(
       { 'lp/app/a': '../c' },
       {
         'lp/app/kustomization.yaml': 'resources: [a/sub]\n',
@@ -264,13 +265,13 @@ describe('the kustomize pre-check sees what kustomize will build', () => {
 });
 
 describe('git configuration outside the repository', () => {
-  it('a smudge filter from the system or user git config never runs on the render copy, whatever .gitattributes asks', () => {
+  it('a smudge filter from the system or user git config never runs on the render copy, whatever .gitattributes asks', async () => {
     repo = new TestRepo();
     const config = join(outside, 'gitconfig');
     writeFileSync(config, `[filter "x"]\n\tsmudge = "sh -c 'echo \\"apiVersion: v1\\"; echo \\"kind: ConfigMap\\"; echo \\"metadata: {name: smudged}\\"; echo \\"data: {env: $SAFE_DEPLOY_TEST_SECRET}\\"'"\n`);
     const base = repo.commit({ 'k/kustomization.yaml': 'resources: [cm.yaml]\n', 'k/cm.yaml': configMap('k', { a: '1' }) });
     const head = repo.commit({ 'k/.gitattributes': 'cm.yaml filter=x\n', 'k/cm.yaml': configMap('k', { a: '2' }) });
-    const out = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { GIT_CONFIG_GLOBAL: config, GIT_CONFIG_SYSTEM: config, SAFE_DEPLOY_TEST_SECRET: ENV_SENTINEL });
+    const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'], { GIT_CONFIG_GLOBAL: config, GIT_CONFIG_SYSTEM: config, SAFE_DEPLOY_TEST_SECRET: ENV_SENTINEL });
     expect(out.stdout + out.stderr).not.toContain(ENV_SENTINEL);
     const changes = (JSON.parse(out.stdout) as { targets: Array<{ name: string; changes: Array<{ action: string; name: string }> }> }).targets.find((t) => t.name === 'k')?.changes;
     expect(changes?.map((c) => `${c.action} ${c.name}`)).toEqual(['update k']);

@@ -3,7 +3,8 @@ import { renderHelm, releaseNameFor } from '../../src/render/helm.js';
 import { renderKustomize } from '../../src/render/kustomize.js';
 import { DEFAULT_LIMITS } from '../../src/render/sandbox.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 let snapshot: Snapshot | undefined;
@@ -108,7 +109,7 @@ describe('helm renderer', () => {
     );
   });
 
-  it('makes a valid release name', () => {
+  it('makes a valid release name', async () => {
     expect(releaseNameFor({ name: 'apps/My_Service', path: 'x', renderer: 'helm', namespace: 'd' })).toBe('my-service');
     expect(releaseNameFor({ name: 'x', path: 'x', renderer: 'helm', namespace: 'd', helm: { releaseName: 'shop' } })).toBe('shop');
   });
@@ -152,15 +153,15 @@ describe('kustomize source positions', () => {
 });
 
 describe('helm targets in a review', () => {
-  it('reviews a chart when its values change and names the helm version', () => {
+  it('reviews a chart when its values change and names the helm version', async () => {
     repo = new TestRepo();
     const base = repo.commit(chart);
     const head = repo.commit({ 'charts/web/values.yaml': 'replicas: 3\nimage: {repository: registry.example.com/web, tag: "1.1.0"}\nlogLevel: info\n' });
-    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     const json = JSON.parse(result.stdout);
     expect(json.targets.map((t: { name: string; renderer: string }) => `${t.name}:${t.renderer}`)).toEqual(['charts/web:helm']);
     expect(json.targets[0].changes.map((c: { action: string; name: string }) => `${c.action} ${c.name}`)).toEqual(['update web-web']);
-    const md = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]).stdout;
+    const md = (await cli(['review', '--repo', repo.dir, '--base', base, '--head', head])).stdout;
     expect(md).toMatch(/helm v\d+\.\d+\.\d+/);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { deployment } from '../helpers/manifests.js';
 
 let repo: TestRepo;
@@ -7,9 +8,8 @@ afterEach(() => repo.dispose());
 
 interface JsonChange { action: string; kind: string; namespace: string | null; name: string; previousName?: string; impacts: Array<{ type: string; message: string }> }
 interface JsonTarget { name: string; path: string; renderer: string; status: string; error?: string; changes: JsonChange[] }
-
-function review(base: string, head: string) {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+async function review(base: string, head: string) {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
   if (result.status === 2) throw new Error(result.stderr);
   const json = JSON.parse(result.stdout);
   return { status: result.status, json, targets: json.targets as JsonTarget[], byName: Object.fromEntries((json.targets as JsonTarget[]).map((t) => [t.name, t])) };
@@ -46,25 +46,25 @@ patches:
 };
 
 describe('kustomize targets', () => {
-  it('reviews every overlay that includes a changed base, with file and line sources', () => {
+  it('reviews every overlay that includes a changed base, with file and line sources', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     const head = repo.commit({ 'shop/base/deploy.yaml': deployment('web', { image: 'registry.example.com/web:2.0.0', extra: '          envFrom:\n            - configMapRef:\n                name: web-config\n' }) });
-    const { status, targets, byName } = review(base, head);
+    const { status, targets, byName } = await review(base, head);
     expect(status).toBe(0);
     expect(targets.map((t) => `${t.name}:${t.renderer}`)).toEqual(['shop/overlays/prod:kustomize', 'shop/overlays/staging:kustomize']);
     expect(summary(byName['shop/overlays/prod']!)).toEqual(['update Deployment shop-prod/prod-web']);
     expect(summary(byName['shop/overlays/staging']!)).toEqual(['update Deployment shop-staging/web']);
-    const md = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head]).stdout;
+    const md = (await cli(['review', '--repo', repo.dir, '--base', base, '--head', head])).stdout;
     expect(md).toMatch(/kustomize v\d+\.\d+\.\d+/);
     expect(md).not.toContain('config.kubernetes.io/origin');
   });
 
-  it('shows a configMapGenerator change as a replace plus the rollout of its consumer', () => {
+  it('shows a configMapGenerator change as a replace plus the rollout of its consumer', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     const head = repo.commit({ 'shop/base/kustomization.yaml': shop['shop/base/kustomization.yaml'].replace('LEVEL=info', 'LEVEL=debug') });
-    const { byName } = review(base, head);
+    const { byName } = await review(base, head);
     const prod = byName['shop/overlays/prod']!;
     const replace = prod.changes.find((c) => c.action === 'replace')!;
     expect(replace.kind).toBe('ConfigMap');
@@ -75,17 +75,17 @@ describe('kustomize targets', () => {
     expect(rollout.impacts[0]).toMatchObject({ type: 'rollout' });
   });
 
-  it('affects no target when an unrelated file changes, and a component only where it is used', () => {
+  it('affects no target when an unrelated file changes, and a component only where it is used', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
-    expect(review(base, repo.commit({ 'docs/README.md': '# changed\n', 'shop/base/NOTES.md': 'x\n' })).targets).toEqual([]);
+    expect((await review(base, repo.commit({ 'docs/README.md': '# changed\n', 'shop/base/NOTES.md': 'x\n' }))).targets).toEqual([]);
     const withComponent = repo.commit({ 'shop/overlays/prod/kustomization.yaml': 'namespace: shop-prod\nnamePrefix: prod-\nresources: [../../base]\ncomponents: [../../components/tracing]\n' });
     const head = repo.commit({ 'shop/components/tracing/kustomization.yaml': shop['shop/components/tracing/kustomization.yaml'].replace('"on"', '"sampled"') });
-    const { targets } = review(withComponent, head);
+    const { targets } = await review(withComponent, head);
     expect(targets.map((t) => t.name)).toEqual(['shop/overlays/prod']);
   });
 
-  it('reviews a new overlay as all created and a removed one as all deleted', () => {
+  it('reviews a new overlay as all created and a removed one as all deleted', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     const head = repo.commit({
@@ -93,20 +93,20 @@ describe('kustomize targets', () => {
       'shop/overlays/staging/kustomization.yaml': null,
       'shop/overlays/staging/extra.yaml': null,
     });
-    const { byName } = review(base, head);
+    const { byName } = await review(base, head);
     expect(byName['shop/overlays/dev']!.changes.every((c) => c.action === 'create')).toBe(true);
     expect(byName['shop/overlays/dev']!.changes).toHaveLength(3);
     expect(byName['shop/overlays/staging']!.changes.map((c) => c.action)).toEqual(['delete', 'delete', 'delete', 'delete']);
   });
 
-  it('points findings at the file that broke and keeps other targets', () => {
+  it('points findings at the file that broke and keeps other targets', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     const head = repo.commit({
       'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, missing.yaml]\n',
       'shop/overlays/staging/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: "2"}\n',
     });
-    const { status, byName, json } = review(base, head);
+    const { status, byName, json } = await review(base, head);
     expect(status).toBe(1);
     expect(byName['shop/overlays/prod']).toMatchObject({ status: 'error', error: expect.stringContaining('missing.yaml') });
     expect(byName['shop/overlays/prod']!.error).not.toContain('/tmp/');
@@ -114,11 +114,11 @@ describe('kustomize targets', () => {
     expect(json.findings[0]).toMatchObject({ rule: 'render-failed', severity: 'error', target: 'shop/overlays/prod' });
   });
 
-  it('reviews a target that fails only at base as all new, with a notice', () => {
+  it('reviews a target that fails only at base as all new, with a notice', async () => {
     repo = new TestRepo();
     const base = repo.commit({ ...shop, 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, missing.yaml]\n' });
     const head = repo.commit({ 'shop/overlays/prod/kustomization.yaml': shop['shop/overlays/prod/kustomization.yaml'] });
-    const { status, byName, json } = review(base, head);
+    const { status, byName, json } = await review(base, head);
     expect(status).toBe(0);
     expect(byName['shop/overlays/prod']!.changes.map((c) => c.action)).toEqual(['create', 'create', 'create']);
     expect(json.findings).toEqual([expect.objectContaining({ rule: 'render-failed', severity: 'notice', message: expect.stringMatching(/did not render at base/) })]);
@@ -126,24 +126,24 @@ describe('kustomize targets', () => {
 });
 
 describe('kustomize refusals', () => {
-  const refused = (files: Record<string, string>, pattern: RegExp, setup?: (r: TestRepo) => void) => {
+  const refused = async (files: Record<string, string>, pattern: RegExp, setup?: (r: TestRepo) => void) => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     setup?.(repo);
     const head = repo.commit(files);
-    const { status, byName } = review(base, head);
+    const { status, byName } = await review(base, head);
     expect(status).toBe(1);
     expect(byName['shop/overlays/prod']).toMatchObject({ status: 'error' });
     expect(byName['shop/overlays/prod']!.error).toMatch(pattern);
     return byName;
   };
 
-  it('refuses a remote base before any tool runs', () => {
-    refused({ 'shop/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - github.com/example/manifests//base?ref=v1\n' }, /^shop\/overlays\/prod\/kustomization\.yaml: remote resource "github\.com\/example\/manifests\/\/base\?ref=v1" refused/);
-    refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [https://example.com/all.yaml]\n' }, /remote resource "https:\/\/example\.com\/all\.yaml" refused/);
+  it('refuses a remote base before any tool runs', async () => {
+    await refused({ 'shop/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - github.com/example/manifests//base?ref=v1\n' }, /^shop\/overlays\/prod\/kustomization\.yaml: remote resource "github\.com\/example\/manifests\/\/base\?ref=v1" refused/);
+    await refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [https://example.com/all.yaml]\n' }, /remote resource "https:\/\/example\.com\/all\.yaml" refused/);
   });
 
-  it('refuses every reference kustomize would fetch, in every field, even when a local directory has its name', () => {
+  it('refuses every reference kustomize would fetch, in every field, even when a local directory has its name', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\ndata: {a: "1"}\n';
@@ -188,7 +188,7 @@ describe('kustomize refusals', () => {
     files['local/ok/release@v2/kustomization.yaml'] = 'resources: [cm.yaml]\n';
     files['local/ok/release@v2/cm.yaml'] = configMap;
     files['local/ok/team@infra/patch.yaml'] = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\ndata: {a: "2"}\n';
-    const { byName } = review(base, repo.commit(files));
+    const { byName } = await review(base, repo.commit(files));
     const expected = Object.fromEntries(
       forms.map(([, ref], i) => {
         const dir = `remote/r${String(i).padStart(2, '0')}`;
@@ -199,30 +199,30 @@ describe('kustomize refusals', () => {
     expect(byName['local/ok']).toMatchObject({ status: 'ok', changes: [{ action: 'create', kind: 'ConfigMap', name: 'local' }] });
   });
 
-  it('refuses exec plugins, KRM functions and helmCharts', () => {
-    refused(
+  it('refuses exec plugins, KRM functions and helmCharts', async () => {
+    await refused(
       {
         'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\ntransformers: [plugin.yaml]\n',
         'shop/overlays/prod/plugin.yaml': 'apiVersion: someteam.example.com/v1\nkind: ChartInflator\nmetadata:\n  name: x\n',
       },
       /plugin\.yaml: plugin someteam\.example\.com\/v1\/ChartInflator is not a kustomize builtin/,
     );
-    refused(
+    await refused(
       {
         'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\ngenerators: [fn.yaml]\n',
         'shop/overlays/prod/fn.yaml': 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: x\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: /bin/sh\n',
       },
       /KRM function plugins \(exec or container\) are not allowed/,
     );
-    refused(
+    await refused(
       { 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\nhelmCharts:\n  - name: redis\n    repo: https://charts.example.com\n' },
       /helmCharts needs kustomize --enable-helm/,
     );
   });
 
-  it('refuses paths and symlinks that leave the repository', () => {
-    refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, ../../../../../../etc/secrets]\n' }, /"\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/secrets" points outside the repository; refused/);
-    refused(
+  it('refuses paths and symlinks that leave the repository', async () => {
+    await refused({ 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base, ../../../../../../etc/secrets]\n' }, /"\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/secrets" points outside the repository; refused/);
+    await refused(
       { 'shop/overlays/prod/kustomization.yaml': 'resources: [../../base]\nconfigMapGenerator:\n  - name: stolen\n    files: [passwd]\n' },
       /shop\/overlays\/prod\/passwd: symlink points to \/etc\/passwd, outside the repository; refused/,
       (r) => r.symlink('shop/overlays/prod/passwd', '/etc/passwd'),
@@ -231,14 +231,14 @@ describe('kustomize refusals', () => {
 });
 
 describe('inline plugin configs', () => {
-  it('accepts an inline builtin transformer and refuses any other inline plugin', () => {
+  it('accepts an inline builtin transformer and refuses any other inline plugin', async () => {
     repo = new TestRepo();
     const base = repo.commit(shop);
     const builtin = `namespace: shop-prod\nnamePrefix: prod-\nresources: [../../base]\ntransformers:\n  - |-\n    apiVersion: builtin\n    kind: AnnotationsTransformer\n    metadata: {name: team}\n    annotations: {team: shop}\n    fieldSpecs: [{path: metadata/annotations, create: true}]\n`;
-    const ok = review(base, repo.commit({ 'shop/overlays/prod/kustomization.yaml': builtin }));
+    const ok = await review(base, repo.commit({ 'shop/overlays/prod/kustomization.yaml': builtin }));
     expect(ok.byName['shop/overlays/prod']).toMatchObject({ status: 'ok' });
     expect(ok.byName['shop/overlays/prod']!.changes.length).toBeGreaterThan(0);
-    const foreign = review(base, repo.commit({ 'shop/overlays/prod/kustomization.yaml': builtin.replace('apiVersion: builtin', 'apiVersion: example.com/v1') }));
+    const foreign = await review(base, repo.commit({ 'shop/overlays/prod/kustomization.yaml': builtin.replace('apiVersion: builtin', 'apiVersion: example.com/v1') }));
     expect(foreign.byName['shop/overlays/prod']!.error).toMatch(/inline plugin that is not a kustomize builtin; refused/);
   });
 });

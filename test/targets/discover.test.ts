@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverTargets } from '../../src/targets/discover.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
 
 let repo: TestRepo;
@@ -127,16 +128,16 @@ describe('discovery', () => {
 });
 
 describe('affected detection through declarations', () => {
-  const reviewNames = (base: string, head: string) => {
-    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+  const reviewNames = async (base: string, head: string) => {
+    const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     if (result.status === 2) throw new Error(result.stderr);
     return JSON.parse(result.stdout);
   };
 
-  it('renders an Application with its value files and namespace when a value file changes', () => {
+  it('renders an Application with its value files and namespace when a value file changes', async () => {
     repo = new TestRepo();
     const base = repo.commit(repoLayout);
-    const json = reviewNames(base, repo.commit({ 'envs/prod/api-values.yaml': 'replicas: 6\n' }));
+    const json = await reviewNames(base, repo.commit({ 'envs/prod/api-values.yaml': 'replicas: 6\n' }));
     expect(json.targets.map((t: { name: string }) => t.name)).toEqual(['api-prod', 'api-multi']);
     const [prod] = json.targets;
     expect(prod.changes).toEqual([
@@ -144,39 +145,39 @@ describe('affected detection through declarations', () => {
     ]);
   });
 
-  it('uses the head definition of a changed Application', () => {
+  it('uses the head definition of a changed Application', async () => {
     repo = new TestRepo();
     const base = repo.commit(repoLayout);
     const head = repo.commit({ 'argo/api-prod.yaml': repoLayout['argo/api-prod.yaml'].replace('value: "app:2.0.0"', 'value: "app:2.1.0"') });
-    const json = reviewNames(base, head);
+    const json = await reviewNames(base, head);
     // The Application object itself changes too: its directory is a plain target (app of apps).
     expect(json.targets.map((t: { name: string }) => t.name)).toEqual(['api-prod', 'argo']);
     expect(json.targets[0].changes[0].fields).toEqual([{ path: 'spec.template.spec.containers[name=app].image', before: 'app:2.0.0', after: 'app:2.1.0' }]);
   });
 
-  it('applies Argo CD kustomize overrides and the Flux target namespace', () => {
+  it('applies Argo CD kustomize overrides and the Flux target namespace', async () => {
     repo = new TestRepo();
     const base = repo.commit(repoLayout);
-    const json = reviewNames(base, repo.commit({ 'kustomize/base/cm.yaml': configMap('cfg', { a: '2' }) }));
+    const json = await reviewNames(base, repo.commit({ 'kustomize/base/cm.yaml': configMap('cfg', { a: '2' }) }));
     const names = json.targets.map((t: { name: string; changes: Array<{ namespace: string; name: string }> }) => `${t.name}: ${t.changes.map((c) => `${c.namespace}/${c.name}`).join(',')}`);
     expect(names).toEqual(['cfg-prod: cfg/p-cfg', 'flux-dev: dev/cfg']);
   });
 
-  it('leaves a plain directory claimed by an Application to it', () => {
+  it('leaves a plain directory claimed by an Application to it', async () => {
     repo = new TestRepo();
     const base = repo.commit(repoLayout);
-    const json = reviewNames(base, repo.commit({ 'plain/web/deploy.yaml': deployment('web', { replicas: 3 }) }));
+    const json = await reviewNames(base, repo.commit({ 'plain/web/deploy.yaml': deployment('web', { replicas: 3 }) }));
     expect(json.targets.map((t: { name: string; changes: Array<{ namespace: string }> }) => `${t.name}:${t.changes[0]!.namespace}`)).toEqual(['web:web']);
   });
 });
 
 describe('skipping identical inputs', () => {
-  it('does not render an Application whose declaring file changed elsewhere', () => {
+  it('does not render an Application whose declaring file changed elsewhere', async () => {
     repo = new TestRepo();
     const both = `${repoLayout['argo/api-prod.yaml']}---\n${repoLayout['argo/kustomize.yaml']}`;
     const base = repo.commit({ ...repoLayout, 'argo/api-prod.yaml': both, 'argo/kustomize.yaml': null });
     const head = repo.commit({ 'argo/api-prod.yaml': both.replace('namePrefix: p-', 'namePrefix: q-') });
-    const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     expect(JSON.parse(result.stdout).targets.map((t: { name: string }) => t.name)).toEqual(['cfg-prod', 'argo']);
   });
 });

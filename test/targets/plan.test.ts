@@ -4,7 +4,8 @@ import { changedFiles } from '../../src/repo/git.js';
 import { Snapshot } from '../../src/repo/snapshot.js';
 import { runReview } from '../../src/review.js';
 import { planTargets } from '../../src/targets/plan.js';
-import { TestRepo, runCli } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
 
 let repo: TestRepo;
@@ -34,9 +35,8 @@ async function plan(base: string, head: string) {
   const describe = (t: (typeof planned)[number]['base']) => (t ? `${t.renderer}:${t.path}${t.declaredBy ? `@${t.declaredBy.file}` : ''}` : '-');
   return planned.map((p) => `${p.name} = ${describe(p.base)} → ${describe(p.head)}`);
 }
-
-function reviewJson(base: string, head: string) {
-  const result = runCli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+async function reviewJson(base: string, head: string) {
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
   if (result.status === 2) throw new Error(result.stderr);
   return JSON.parse(result.stdout) as { verdict: string; targets: Array<{ name: string; status: string; error?: string; declaredBy?: object; changes: Array<{ action: string; name: string }> }> };
 }
@@ -64,7 +64,7 @@ describe('targets are paired by identity, not by name', () => {
       'argo = plain:argo → plain:argo',
       'argo/teams = - → plain:argo/teams',
     ]);
-    const json = reviewJson(base, head);
+    const json = await reviewJson(base, head);
     expect(json.targets.map((t) => `${t.name}: ${t.changes.map((c) => `${c.action} ${c.name}`).join(', ')}`)).toEqual(['shop: update settings', 'argo: delete shop', 'argo/teams: create shop']);
     expect(json.targets[0]!.declaredBy).toEqual({ kind: 'Application', namespace: 'argocd', name: 'shop', file: 'argo/teams/shop.yaml' });
   });
@@ -86,7 +86,7 @@ describe('files read as data in a plain directory', () => {
     'charts/api/values.yaml': 'replicas: 1\n',
   };
 
-  it('skips value files an Application names and kustomization inputs, and refuses a values file nothing reads', () => {
+  it('skips value files an Application names and kustomization inputs, and refuses a values file nothing reads', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       ...chart,
@@ -97,9 +97,9 @@ describe('files read as data in a plain directory', () => {
       'envs/prod/ops.yaml': '- {op: add, path: /data/b, value: "2"}\n',
       'envs/prod/extra.yaml': configMap('extra', { a: '1' }),
     });
-    const ok = reviewJson(base, repo.commit({ 'envs/prod/extra.yaml': configMap('extra', { a: '2' }) }));
+    const ok = await reviewJson(base, repo.commit({ 'envs/prod/extra.yaml': configMap('extra', { a: '2' }) }));
     expect(ok.targets.map((t) => `${t.name} ${t.status}: ${t.changes.map((c) => `${c.action} ${c.name}`).join(', ')}`)).toEqual(['envs/prod ok: update extra']);
-    const refused = reviewJson(base, repo.commit({ 'envs/prod/values-old.yaml': 'replicas: 2\n' }));
+    const refused = await reviewJson(base, repo.commit({ 'envs/prod/values-old.yaml': 'replicas: 2\n' }));
     expect(refused.verdict).toBe('fail');
     expect(refused.targets.map((t) => `${t.name} ${t.status}: ${t.error}`)).toEqual([
       'envs/prod error: envs/prod/values-old.yaml:1: not a Kubernetes object: no apiVersion, kind, metadata.name; `kubectl apply -f envs/prod/` fails on it: make it a complete object or move it out of envs/prod/',
