@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customResourceFieldTree } from '../../src/core/schema/crd-schema.js';
 import { ANY, unknownFields } from '../../src/core/schema/field-tree.js';
-import { runCliAsync, TestRepo } from '../helpers/git-repo.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
 
 let repo: TestRepo;
 afterEach(() => repo?.dispose());
@@ -38,7 +39,7 @@ async function review(base: Record<string, string>, head: Record<string, string 
   const from = repo.commit(base);
   const to = repo.commit(head);
   const started = performance.now();
-  const out = await runCliAsync(['review', '--repo', repo.dir, '--base', from, '--head', to, '--format', 'json']);
+  const out = await cli(['review', '--repo', repo.dir, '--base', from, '--head', to, '--format', 'json']);
   const seconds = (performance.now() - started) / 1000;
   expect(out.status, out.stderr).not.toBe(2);
   return { json: JSON.parse(out.stdout) as ReviewJson, seconds };
