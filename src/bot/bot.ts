@@ -34,12 +34,16 @@ export function createBot(deps: BotDeps): Bot {
       return 'error';
     }
     const current = ticket ?? scheduler.begin(opened.session.key);
-    if (!current.isCurrent()) {
-      // A newer push arrived while this one waited for a slot: it will report.
-      log.info({ mergeRequest: opened.session.key, reference }, 'review superseded before it started');
-      return 'superseded';
+    try {
+      if (!current.isCurrent()) {
+        // A newer push arrived while this one waited for a slot: it will report.
+        log.info({ mergeRequest: opened.session.key, reference }, 'review superseded before it started');
+        return 'superseded';
+      }
+      return await runReviewJob(opened.session, current, { ...deps, log }, reference);
+    } finally {
+      if (!ticket) current.end();
     }
-    return runReviewJob(opened.session, current, { ...deps, log }, reference);
   }
 
   async function command(event: CommandEvent): Promise<void> {
@@ -68,6 +72,8 @@ export function createBot(deps: BotDeps): Bot {
     } catch (error) {
       logOf(event).error({ err: error, delivery: event.delivery, event: event.kind }, 'event failed');
       if (event.kind === 'review') metrics.reviewed(event.platform, 'error', 0);
+    } finally {
+      ticket?.end();
     }
   }
 

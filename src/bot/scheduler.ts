@@ -21,10 +21,15 @@ export interface Ticket {
   isCurrent(): boolean;
   /** Runs `write` while no other review of this merge request writes; skips it when superseded. */
   writeIfCurrent(write: () => Promise<void>): Promise<boolean>;
+  /** The review is over: once its merge request's newest review ends, the scheduler forgets the merge request. */
+  end(): void;
 }
 
 export class ReviewScheduler {
+  /** The newest ticket of each merge request with a review in flight; numbers are never reused. */
   private generation = new Map<string, number>();
+  private tickets = 0;
+  /** The last write of each merge request while one is queued or running. */
   private writeLocks = new Map<string, Promise<unknown>>();
   private deliveries = new RecentIds(10_000);
   private running = 0;
@@ -40,7 +45,7 @@ export class ReviewScheduler {
 
   /** Marks a new review of `key` as the newest. */
   begin(key: string): Ticket {
-    const mine = (this.generation.get(key) ?? 0) + 1;
+    const mine = ++this.tickets;
     this.generation.set(key, mine);
     const isCurrent = () => this.generation.get(key) === mine;
     return {
@@ -52,8 +57,15 @@ export class ReviewScheduler {
           await write();
           return true;
         });
-        this.writeLocks.set(key, run.catch(() => undefined));
+        const settled = run.catch(() => undefined);
+        this.writeLocks.set(key, settled);
+        void settled.then(() => {
+          if (this.writeLocks.get(key) === settled) this.writeLocks.delete(key);
+        });
         return run;
+      },
+      end: () => {
+        if (isCurrent()) this.generation.delete(key);
       },
     };
   }
@@ -64,6 +76,11 @@ export class ReviewScheduler {
     const tracked = job.catch(() => undefined);
     this.active.add(tracked);
     void tracked.finally(() => this.active.delete(tracked));
+  }
+
+  /** How many merge requests the scheduler holds state for (a review in flight or a write pending). */
+  get tracked(): number {
+    return new Set([...this.generation.keys(), ...this.writeLocks.keys()]).size;
   }
 
   /** Resolves when no task is queued or running. */
@@ -94,5 +111,6 @@ export function soleTicket(): Ticket {
       await write();
       return true;
     },
+    end: () => undefined,
   };
 }

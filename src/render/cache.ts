@@ -9,12 +9,12 @@ import type { Snapshot } from '../repo/snapshot.js';
 import { targetInputs } from './inputs.js';
 import type { Target } from '../core/target.js';
 import type { Limits } from './sandbox.js';
+import { caches } from '../util/cache.js';
 
-/** How many objects all cached renders may hold together. */
-const MAX_CACHED_OBJECTS = 100_000;
+/** A rendered object's memory, as an estimate: a typical Deployment parsed, with its source text. */
+const OBJECT_BYTES = 4096;
 
-const renders = new Map<string, { objects: number; rendered: Promise<Rendered> }>();
-let cachedObjects = 0;
+const renders = caches.region<Rendered>('renders', (rendered) => rendered.resources.length * OBJECT_BYTES);
 
 /** The identity of a binary: a different file at the same path is a different renderer. */
 export function binaryIdentity(command: string): string {
@@ -33,30 +33,5 @@ export function isCached(key: string): boolean {
 
 /** The cached render for `key`, or `render()` remembered under it once it succeeds. */
 export function cachedRender(key: string, render: () => Promise<Rendered>): Promise<Rendered> {
-  const hit = renders.get(key);
-  if (hit) {
-    // Most recently used last: a Map iterates in insertion order.
-    renders.delete(key);
-    renders.set(key, hit);
-    return hit.rendered;
-  }
-  const entry = { objects: 0, rendered: render() };
-  renders.set(key, entry);
-  entry.rendered.then(
-    ({ resources }) => {
-      if (renders.get(key) !== entry) return;
-      entry.objects = resources.length;
-      cachedObjects += resources.length;
-      for (const [oldKey, old] of renders) {
-        if (cachedObjects <= MAX_CACHED_OBJECTS) break;
-        renders.delete(oldKey);
-        cachedObjects -= old.objects;
-      }
-    },
-    () => {
-      // Failures are not remembered: a timeout or a missing tool may not happen again.
-      if (renders.get(key) === entry) renders.delete(key);
-    },
-  );
-  return entry.rendered;
+  return renders.remember(key, render);
 }

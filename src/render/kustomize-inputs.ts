@@ -2,6 +2,7 @@
 // components, patches, generator files, replacements, …) that also refuses, before
 // any tool runs, what must never run: remote bases, paths leaving the repository,
 // Helm inflation and exec or containerized plugins.
+import { caches } from '../util/cache.js';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
@@ -49,8 +50,8 @@ const BUILTIN_PLUGINS = new Set([
 ]);
 
 type Parsed = { value: unknown } | { error: RenderError };
-const MAX_PARSED = 5_000;
-const parsedFiles = new Map<string, Promise<Parsed>>();
+// A parsed kustomization's size, as an estimate: its JSON text.
+const parsedFiles = caches.region<Parsed>('kustomizations', (parsed) => ('value' in parsed ? (JSON.stringify(parsed.value)?.length ?? 0) * 2 : 256));
 
 /**
  * A kustomization file parsed once per content (by blob id and path): every
@@ -60,10 +61,9 @@ const parsedFiles = new Map<string, Promise<Parsed>>();
  */
 export async function readKustomization(snapshot: Snapshot, file: string): Promise<unknown> {
   const key = `${snapshot.files.get(file)?.oid ?? snapshot.sha}:${file}`;
-  let parsed = parsedFiles.get(key);
-  if (!parsed) {
-    parsed = snapshot.readText(file).then(
-      async (text) => {
+  const parsed = parsedFiles.remember(key, () =>
+    snapshot.readText(file).then(
+      async (text): Promise<Parsed> => {
         // Read as kustomize reads it (YAML 1.1, merge keys). What cannot be read here is not built: the
         // refusals below must judge exactly what kustomize would act on, and a parser difference would hide it.
         const [doc] = await readYaml(text, file, { single: true, kubernetes: true });
@@ -72,14 +72,12 @@ export async function readKustomization(snapshot: Snapshot, file: string): Promi
         if (value !== null && !isObject(value)) return { error: new RenderError('not a kustomization: the file holds no map', file) };
         return { value };
       },
-      (error: unknown) => {
+      (error: unknown): Parsed => {
         if (error instanceof RenderError) return { error };
         throw error;
       },
-    );
-    if (parsedFiles.size >= MAX_PARSED) parsedFiles.clear();
-    parsedFiles.set(key, parsed);
-  }
+    ),
+  );
   const result = await parsed;
   if ('error' in result) throw result.error;
   return result.value;

@@ -9,6 +9,7 @@ import { dirname, join, posix } from 'node:path';
 import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
+import { caches } from '../util/cache.js';
 import { BlobReader } from './blobs.js';
 import { checkoutablePath, git, grepFiles, listTree, type TreeEntry } from './git.js';
 import { MAX_LINK_HOPS, walkPath, type Reached, type WalkableTree } from './walk-path.js';
@@ -57,36 +58,14 @@ export function resolveInRepo(from: string, relative: string): string | null {
 
 // Blob texts by id, shared by every snapshot of the process: base and head share
 // most files, and a server reviews the same trees push after push.
-const MAX_CACHED_BYTES = 64 * 2 ** 20;
-const texts = new Map<string, string>();
-let cachedBytes = 0;
-
-function remember(oid: string, text: string): void {
-  if (text.length > MAX_CACHED_BYTES / 16) return;
-  texts.set(oid, text);
-  cachedBytes += text.length;
-  // Oldest first out: a Map iterates in insertion order.
-  for (const [old, value] of texts) {
-    if (cachedBytes <= MAX_CACHED_BYTES) break;
-    texts.delete(old);
-    cachedBytes -= value.length;
-  }
-}
+const texts = caches.region<string>('blob texts', (text) => text.length * 2);
 
 // Tree listings by commit: a server lists the same base again for every push.
-const MAX_TREES = 8;
-const trees = new Map<string, Promise<Map<string, TreeEntry>>>();
+const TREE_ENTRY_BYTES = 200;
+const trees = caches.region<Map<string, TreeEntry>>('trees', (tree) => tree.size * TREE_ENTRY_BYTES);
 
 function treeOf(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
-  const key = `${repo}\0${sha}`;
-  let tree = trees.get(key);
-  if (!tree) {
-    tree = listTree(repo, sha);
-    tree.catch(() => trees.delete(key));
-    if (trees.size >= MAX_TREES) trees.delete(trees.keys().next().value as string);
-    trees.set(key, tree);
-  }
-  return tree;
+  return trees.remember(`${repo}\0${sha}`, () => listTree(repo, sha));
 }
 
 export class Snapshot {
@@ -223,7 +202,7 @@ export class Snapshot {
     } catch {
       throw new RenderError('file is not valid UTF-8', path);
     }
-    remember(entry.oid, text);
+    texts.set(entry.oid, text);
     return text;
   }
 

@@ -9,6 +9,7 @@ import { applyOverrides, type Override } from '../core/policy/overrides.js';
 import { UserError } from '../errors.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { runReview, type ReviewRequest } from '../review.js';
+import { caches, DEFAULT_CACHE_BYTES, type CacheStats } from '../util/cache.js';
 import { WorkerLimitError, WorkerPool } from '../util/worker-pool.js';
 
 /** A change without what is large: its objects, field values and text diff. */
@@ -30,7 +31,28 @@ export interface ReviewResult {
 export interface Reviewer {
   /** The review of `request` with these overrides applied. */
   review(request: ReviewRequest, overrides: Override[]): Promise<ReviewResult>;
+  /** The caches of the threads reviews run on, per region, as of each thread's last review. */
+  cacheStats(): CacheStats[];
   close(): void;
+}
+
+/** What a review thread answers: the digest, and its caches as the review left them. */
+export interface ThreadReview {
+  review: ReviewDigest;
+  thread: number;
+  cache: CacheStats[];
+}
+
+/** The stats of several threads' caches added up per region. */
+export function addCacheStats(threads: Iterable<CacheStats[]>): CacheStats[] {
+  const sum = new Map<string, CacheStats>();
+  for (const stats of threads) {
+    for (const s of stats) {
+      const total = sum.get(s.region) ?? { region: s.region, hits: 0, misses: 0, entries: 0, bytes: 0 };
+      sum.set(s.region, { region: s.region, hits: total.hits + s.hits, misses: total.misses + s.misses, entries: total.entries + s.entries, bytes: total.bytes + s.bytes });
+    }
+  }
+  return [...sum.values()];
 }
 
 const LARGE: ReadonlySet<string> = new Set<keyof Change>(['diff', 'fields', 'base', 'head']);
@@ -57,18 +79,22 @@ export const inProcessReviewer: Reviewer = {
       close: () => undefined,
     };
   },
+  cacheStats: () => caches.stats(),
   close: () => undefined,
 };
 
-/** In worker threads, at most `size` reviews at once. */
-export function threadReviewer(size: number): Reviewer {
+/** In worker threads, at most `size` reviews at once; each thread's caches get an equal part of `cacheBytes`. */
+export function threadReviewer(size: number, cacheBytes = DEFAULT_CACHE_BYTES): Reviewer {
   const pool = new WorkerPool({ entry: new URL('./thread.js', import.meta.url), size });
+  const threads = new Map<number, CacheStats[]>();
   return {
     async review(request, overrides) {
       const lease = await pool.acquire();
       let review: ReviewDigest;
       try {
-        review = await lease.call<ReviewDigest>('review', [request, overrides]);
+        const answer = await lease.call<ThreadReview>('review', [request, overrides, Math.floor(cacheBytes / size)]);
+        threads.set(answer.thread, answer.cache);
+        review = answer.review;
       } catch (error) {
         lease.release();
         if (error instanceof WorkerLimitError && error.limit === 'memory') throw new UserError(`the review could not finish: ${error.message}; split the change into smaller merge requests`);
@@ -88,6 +114,7 @@ export function threadReviewer(size: number): Reviewer {
         },
       };
     },
+    cacheStats: () => addCacheStats(threads.values()),
     close: () => pool.close(),
   };
 }

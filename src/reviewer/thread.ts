@@ -4,8 +4,10 @@ import type { Review } from '../core/model.js';
 import { applyOverrides, type Override } from '../core/policy/overrides.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { runReview, type ReviewRequest } from '../review.js';
+import { threadId } from 'node:worker_threads';
+import { caches } from '../util/cache.js';
 import { serveCalls } from '../util/worker-pool.js';
-import { digest, linkKey } from './index.js';
+import { digest, linkKey, type ThreadReview } from './index.js';
 
 let current: Review | null = null;
 
@@ -15,10 +17,11 @@ function reviewed(): Review {
 }
 
 serveCalls({
-  async review(request: ReviewRequest, overrides: Override[]) {
+  async review(request: ReviewRequest, overrides: Override[], cacheBytes: number): Promise<ThreadReview> {
     current = null;
+    caches.setBudget(cacheBytes);
     current = applyOverrides(await runReview(request), overrides);
-    return digest(current);
+    return { review: digest(current), thread: threadId, cache: caches.stats() };
   },
   markdown(options: Omit<MarkdownOptions, 'sourceLink'>, links: Map<string, string | null>) {
     return renderMarkdown(reviewed(), {

@@ -33,6 +33,9 @@ export interface ServerOptions {
 /** Larger request bodies, on any route, are refused as they stream in: GitHub caps payloads at 25 MB, real ones are far smaller. */
 export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
 
+/** Default memory budget of the review caches, shared by the review threads. */
+export const DEFAULT_SERVER_CACHE_MB = 512;
+
 export interface SafeDeployServer {
   http: Server;
   scheduler: ReviewScheduler;
@@ -54,6 +57,15 @@ function recordSecret(env: NodeJS.ProcessEnv, webhookSecret: string | undefined,
   return key || webhookSecret;
 }
 
+/** The review caches' memory budget, all threads together: SAFE_DEPLOY_CACHE_MB. */
+function cacheBytes(env: NodeJS.ProcessEnv): number {
+  const value = env.SAFE_DEPLOY_CACHE_MB;
+  if (value === undefined || value === '') return DEFAULT_SERVER_CACHE_MB * 2 ** 20;
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb < 0) throw new UserError(`SAFE_DEPLOY_CACHE_MB must be a number of megabytes, not ${JSON.stringify(value)}`);
+  return mb * 2 ** 20;
+}
+
 export function githubConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
 }
@@ -68,7 +80,8 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const metrics = new Metrics();
   const concurrency = options.concurrency ?? Math.max(1, availableParallelism());
   const scheduler = new ReviewScheduler(concurrency);
-  const reviewer = threadReviewer(concurrency);
+  const reviewer = threadReviewer(concurrency, cacheBytes(env));
+  metrics.observeCaches(() => reviewer.cacheStats());
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
   const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });

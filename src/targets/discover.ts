@@ -1,6 +1,7 @@
 // Target discovery (DESIGN §7) on one revision: kustomization roots, Helm charts,
 // Argo CD Applications and Flux Kustomizations. Which of them render from this
 // repository is decided by targets/scope; plain directories are added per change by targets/plan.
+import { caches } from '../util/cache.js';
 import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import { isObject, type JsonObject } from '../core/resource.js';
 import { renderTarget } from '../render/index.js';
@@ -74,7 +75,7 @@ interface Declared {
 
 /** Files that name a declaring API group: what git finds without the process reading every manifest. */
 function declaringFiles(snapshot: Snapshot): Promise<string[]> {
-  return remembered(grepped, snapshot.sha, async () => (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort());
+  return grepped.remember(snapshot.sha, async () => (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort());
 }
 
 /** A file under a Helm chart's templates/: a template, whatever it parses as; the chart's render declares. */
@@ -85,7 +86,7 @@ function isChartTemplate(snapshot: Snapshot, file: string): boolean {
 
 /** The objects of a revision that may declare targets or name their sources, with their files. */
 function declaringObjects(snapshot: Snapshot): Promise<Declared[]> {
-  return remembered(declaring, snapshot.sha, async () => {
+  return declaring.remember(snapshot.sha, async () => {
     const candidates = (await declaringFiles(snapshot)).filter((f) => !isChartTemplate(snapshot, f));
     // A file that cannot be read or parsed (a Helm template, say) declares nothing; its own target reports any error.
     const documents = await Promise.all(
@@ -122,7 +123,7 @@ interface Released {
  * commit: finding a vendored chart reads every Chart.yaml of the repository.
  */
 function helmReleases(snapshot: Snapshot): Promise<Released[]> {
-  return remembered(releases, snapshot.sha, async () => {
+  return releases.remember(snapshot.sha, async () => {
     const declared = await declaringObjects(snapshot);
     const sources = fluxSources(declared);
     return Promise.all(
@@ -191,27 +192,17 @@ export async function discoverTargets(snapshot: Snapshot, options: DiscoveryOpti
 
 function discovery(snapshot: Snapshot, options: DiscoveryOptions, declarations?: Promise<Target[]>): Promise<Discovery> {
   const key = JSON.stringify([snapshot.sha, options.clusters ?? null, [...(options.known ?? [])].sort(), options.limits ?? DEFAULT_LIMITS, declarations ? 'given' : '']);
-  return remembered(discovered, key, () => discover(snapshot, options, declarations));
+  return discovered.remember(key, () => discover(snapshot, options, declarations));
 }
 
 // Discovery by commit: a server reviews the same base for push after push.
-const MAX_REMEMBERED = 16;
-const discovered = new Map<string, Promise<Discovery>>();
-const declaring = new Map<string, Promise<Declared[]>>();
-const releases = new Map<string, Promise<Released[]>>();
-const grepped = new Map<string, Promise<string[]>>();
-
-/** The promise remembered for a commit, made by `make` when there is none; a failure is not remembered. */
-function remembered<T>(cache: Map<string, Promise<T>>, sha: string, make: () => Promise<T>): Promise<T> {
-  let found = cache.get(sha);
-  if (!found) {
-    found = make();
-    found.catch(() => cache.delete(sha));
-    if (cache.size >= MAX_REMEMBERED) cache.delete(cache.keys().next().value as string);
-    cache.set(sha, found);
-  }
-  return found;
-}
+// Sizes are estimates: a target or a declaring object with its file.
+const TARGET_BYTES = 1024;
+const OBJECT_BYTES = 4096;
+const discovered = caches.region<Discovery>('discovery', (d) => (d.targets.length + d.notRendered.length) * TARGET_BYTES);
+const declaring = caches.region<Declared[]>('declaring objects', (objects) => objects.length * OBJECT_BYTES);
+const releases = caches.region<Released[]>('helm releases', (objects) => objects.length * OBJECT_BYTES);
+const grepped = caches.region<string[]>('declaring files', (files) => files.reduce((sum, f) => sum + f.length * 2, 0));
 
 const place = (t: Target): string => `${t.renderer}:${t.path}`;
 const declaredObject = (t: Target): string => `${t.declaredBy?.kind}|${t.declaredBy?.namespace ?? ''}|${t.name}|${t.declaredBy?.file}`;

@@ -24,11 +24,14 @@ export interface PolicySettings {
   exclude: Exclusion[];
 }
 
+// Compiled globs of policies.exclude. Bounded: a server reads the configs of many repositories.
+const MAX_MATCHERS = 1_000;
 const matcherCache = new Map<string, (value: string) => boolean>();
 function glob(pattern: string): (value: string) => boolean {
   let matcher = matcherCache.get(pattern);
   if (!matcher) {
     matcher = picomatch(pattern, { dot: true });
+    if (matcherCache.size >= MAX_MATCHERS) matcherCache.clear();
     matcherCache.set(pattern, matcher);
   }
   return matcher;
