@@ -11,7 +11,7 @@ import { listening, type TestServer } from './server.js';
 export type { TestServer };
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+export const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 
 export const API = 'https://api.github.com';
 export const OWNER = 'acme';
