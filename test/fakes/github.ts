@@ -34,7 +34,8 @@ const isFailure = (answer: unknown): answer is Failure => Array.isArray(answer) 
 
 export class FakeGitHub {
   readonly calls: string[] = [];
-  readonly comments: GitHubComment[] = [];
+  /** Each pull request's thread by number. */
+  readonly threads = new Map<number, GitHubComment[]>();
   readonly checks: CheckRun[] = [];
   readonly reactions: Array<{ comment: number; content: string }> = [];
   /** login → role_name (GitHub's permission follows from it). */
@@ -70,14 +71,14 @@ export class FakeGitHub {
       const found = this.commitPulls[uri.split('?')[0]!.split('/').at(-2)!] ?? [];
       return this.answer(isFailure(found) ? found : found.map((number) => ({ number, state: 'open' })));
     });
-    route(api.get(new RegExp(`^${repoPath}/issues/\\d+/comments`)).query(true), 'GET', () => [200, this.comments]);
-    route(api.post(new RegExp(`^${repoPath}/issues/\\d+/comments$`)), 'POST', (_uri, body) => {
+    route(api.get(new RegExp(`^${repoPath}/issues/\\d+/comments`)).query(true), 'GET', (uri) => [200, this.thread(n(uri, 2))]);
+    route(api.post(new RegExp(`^${repoPath}/issues/\\d+/comments$`)), 'POST', (uri, body) => {
       const comment = { id: this.nextId++, body: String(body.body), user: { login: 'safe-deploy[bot]', type: 'Bot' }, performed_via_github_app: { id: APP_ID } };
-      this.comments.push(comment);
+      this.thread(n(uri, 2)).push(comment);
       return [201, comment];
     });
     route(api.patch(new RegExp(`^${repoPath}/issues/comments/\\d+$`)), 'PATCH', (uri, body) => {
-      const comment = this.comments.find((c) => c.id === n(uri));
+      const comment = [...this.threads.values()].flat().find((c) => c.id === n(uri));
       if (!comment) return [404, { message: 'Not Found' }];
       comment.body = String(body.body);
       return [200, comment];
@@ -120,7 +121,19 @@ export class FakeGitHub {
     return isFailure(found) ? [found[0], { message: found[1] }] : [200, found];
   }
 
-  /** A comment someone wrote in the thread. */
+  /** The thread of a pull request (created empty). */
+  thread(number: number): GitHubComment[] {
+    let thread = this.threads.get(number);
+    if (!thread) this.threads.set(number, (thread = []));
+    return thread;
+  }
+
+  /** The thread of pull request 1. */
+  get comments(): GitHubComment[] {
+    return this.thread(1);
+  }
+
+  /** A comment someone wrote in the thread of pull request 1. */
   comment(body: string, user: { login: string; type?: string }, app: number | null = null): GitHubComment {
     const comment = { id: this.nextId++, body, user: { login: user.login, type: user.type ?? 'User' }, performed_via_github_app: app === null ? null : { id: app } };
     this.comments.push(comment);

@@ -139,14 +139,28 @@ describe('the GitLab webhook', () => {
     await post('Merge Request Hook', mergeRequestHook('open'));
     const { session } = (await (events[0] as ReviewEvent).open())[0]!;
     expect((await session.code()).headSha).toBe(HEAD);
+    // No head pipeline: the status stands on the commit alone.
+    await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
+    expect(gitlab.statuses.map((s) => s.pipeline_id)).toEqual([undefined]);
     expect(sleeps).toHaveLength(2);
     expect(sleeps[0]).toBeLessThan(250);
     expect(sleeps[1]).toBeLessThan(500);
     gitlab.failures[show] = Array(4).fill([503, 'unavailable']);
     await expect(session.code()).rejects.toMatchObject({ cause: { response: { status: 503 } } });
-    expect(gitlab.calls).toEqual(Array(7).fill(show));
+    expect(gitlab.calls).toEqual([...Array(3).fill(show), `POST ${P}/statuses/${HEAD}`, ...Array(4).fill(show)]);
     expect(sleeps).toHaveLength(5);
     expect(await apiErrors()).toEqual(['safe_deploy_api_errors_total{platform="gitlab"} 1']);
+  });
+});
+
+describe('rate limits', () => {
+  it('a 429 is waited out and the call goes on', async () => {
+    gitlab.failures[`POST ${P}/merge_requests/1/notes`] = [[429, 'Too Many Requests']];
+    await post('Merge Request Hook', mergeRequestHook('open'));
+    const { session } = (await (events[0] as ReviewEvent).open())[0]!;
+    await session.createComment('review');
+    expect(gitlab.notes.map((n) => n.body)).toEqual(['review']);
+    expect(gitlab.calls).toEqual(Array(2).fill(`POST ${P}/merge_requests/1/notes`));
   });
 });
 
