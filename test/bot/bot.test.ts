@@ -1,45 +1,14 @@
 // The event pipeline with a real scheduler, real reviews of real repositories
 // and a merge request held in memory (no platform API).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBot, type BotDeps } from '../../src/bot/bot.js';
-import type { MergeRequestEvent, ReviewEvent } from '../../src/bot/events.js';
-import { ReviewScheduler } from '../../src/bot/scheduler.js';
-import { OverrideRecords } from '../../src/commands/override-record.js';
-import { Metrics } from '../../src/server/metrics.js';
-import type { Log } from '../../src/util/log.js';
+import type { MergeRequestEvent } from '../../src/bot/events.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { configMap } from '../helpers/manifests.js';
-import { MemorySession } from './memory-session.js';
-
-interface Line {
-  level: 'info' | 'warn' | 'error';
-  object: Record<string, unknown>;
-  message: string | undefined;
-}
-
-function recordingLog(): Log & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: Line['level']) => (object: object, message?: string) => void lines.push({ level, object: object as Record<string, unknown>, message });
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-}
+import { botWith, reviewEvent } from '../fakes/bot.js';
+import { FakeSession } from '../fakes/session.js';
 
 let repo: TestRepo | undefined;
 afterEach(() => repo?.dispose());
-
-function botWith(concurrency = 1) {
-  const log = recordingLog();
-  const metrics = new Metrics();
-  const deps: BotDeps = { scheduler: new ReviewScheduler(concurrency), metrics, log, records: new OverrideRecords('k'.repeat(32)) };
-  return { bot: createBot(deps), log, metrics };
-}
-
-const reviewEvent = (session: MemorySession, delivery: string, key?: string): ReviewEvent => ({
-  kind: 'review',
-  platform: 'github',
-  delivery,
-  ...(key ? { key } : {}),
-  open: async () => [{ session }],
-});
 
 // An Argo CD Application of this repository, known by the URL the platform gives; the checkout's remote names a mirror.
 const application = `apiVersion: argoproj.io/v1alpha1
@@ -57,7 +26,7 @@ describe('the event pipeline', () => {
     repo.git('remote', 'add', 'origin', 'https://git.example.com/mirror/fleet.git');
     const base = repo.commit({ 'argo/web.yaml': application, 'apps/web/settings.yaml': configMap('settings', { level: 'warn' }, 'shop') });
     const head = repo.commit({ 'apps/web/settings.yaml': configMap('settings', { level: 'error' }, 'shop') });
-    const session = new MemorySession(repo, { repo: repo.dir, baseSha: base, headSha: head, repoURLs: ['https://github.com/acme/fleet'], baseBranch: 'main' }, 'acme/fleet#1', { dev: 'write' });
+    const session = new FakeSession(repo, { repo: repo.dir, baseSha: base, headSha: head, repoURLs: ['https://github.com/acme/fleet'], baseBranch: 'main' }, { roles: { dev: 'write' } });
     const { bot } = botWith();
     expect(await bot.run(reviewEvent(session, 'posted'))).toEqual(['pass']);
     expect(session.comments[0]!.body).toContain('Declared by Application <code>argocd/web</code>');
@@ -85,10 +54,10 @@ describe('the event pipeline', () => {
     const { bot, log } = botWith(1);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const blocker = new MemorySession(repo, code(older), 'acme/other#9');
+    const blocker = new FakeSession(repo, code(older), { key: 'acme/other#9' });
     bot.dispatch({ ...reviewEvent(blocker, 'block'), open: async () => (await gate, [{ session: blocker }]) });
-    const first = new MemorySession(repo, code(older));
-    const second = new MemorySession(repo, code(newer));
+    const first = new FakeSession(repo, code(older));
+    const second = new FakeSession(repo, code(newer));
     bot.dispatch(reviewEvent(first, 'push-1', first.key));
     bot.dispatch(reviewEvent(second, 'push-2', second.key));
     release();
@@ -109,7 +78,7 @@ describe('the event pipeline', () => {
   it('a role the platform cannot tell is logged and grants nothing', async () => {
     repo = new TestRepo();
     const base = repo.commit({ 'apps/web/settings.yaml': configMap('settings', { level: 'warn' }, 'shop') });
-    const session = new MemorySession(repo, { repo: repo.dir, baseSha: base, headSha: base, repoURLs: [] }, 'acme/fleet#1', { dev: new Error('permissions API down') });
+    const session = new FakeSession(repo, { repo: repo.dir, baseSha: base, headSha: base, repoURLs: [] }, { roles: { dev: new Error('permissions API down') } });
     const { bot, log } = botWith();
     bot.dispatch({ kind: 'command', platform: 'github', delivery: 'c-2', actor: { username: 'dev' }, comment: { id: 5, body: '/safe-deploy rerun' }, open: async () => ({ session }) });
     await bot.idle();

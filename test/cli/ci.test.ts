@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCi } from '../../src/cli/ci.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { deployment } from '../helpers/manifests.js';
+import { strictNock } from '../fakes/nock.js';
 
 let repo: TestRepo;
 let base: string;
@@ -16,8 +17,7 @@ const print = (text: string) => {
   printed += text;
 };
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
+strictNock();
 beforeEach(() => {
   repo = new TestRepo();
   base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
@@ -28,7 +28,6 @@ beforeEach(() => {
 afterEach(() => {
   repo.dispose();
   rmSync(scratch, { recursive: true, force: true });
-  nock.cleanAll();
 });
 
 describe('ci in GitHub Actions', () => {

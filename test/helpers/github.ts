@@ -11,18 +11,18 @@ import { listening, type TestServer } from './server.js';
 export type { TestServer };
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+export const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 
 export const API = 'https://api.github.com';
 export const OWNER = 'acme';
 export const REPO = 'gitops';
 export const INSTALLATION = 42;
 
-export async function startGitHubServer(options: { /** retries and rate-limit waits as in production */ throttle?: boolean; concurrency?: number; log?: Logger; cacheDir?: string; env?: Record<string, string>; /** the production Octokit (timeouts, pacing, retries) */ production?: boolean } = {}): Promise<TestServer> {
+export async function startGitHubServer(options: { concurrency?: number; log?: Logger; cacheDir?: string; env?: Record<string, string>; /** the production Octokit, waits included (otherwise retries and pacing stay on without waiting) */ production?: boolean } = {}): Promise<TestServer> {
   const cacheDir = options.cacheDir ?? mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
   const server = await createSafeDeployServer({
     env: { APP_ID: '1234', PRIVATE_KEY: privateKey, WEBHOOK_SECRET, LOG_LEVEL: 'fatal', ...options.env },
-    ...(options.production ? {} : { Octokit: githubOctokit({ retries: options.throttle ?? false }) }),
+    ...(options.production ? {} : { Octokit: githubOctokit({ waitScale: 0 }) }),
     cacheDir,
     concurrency: options.concurrency ?? 2,
     ...(options.log ? { log: options.log } : {}),

@@ -1,7 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
-import nock from 'nock';
-import { afterAll, beforeAll } from 'vitest';
 import type { SafeDeployServer } from '../../src/server/server.js';
 
 export interface TestServer extends SafeDeployServer {
@@ -23,13 +21,4 @@ export async function listening(server: SafeDeployServer, ownedCacheDir?: string
       if (ownedCacheDir) rmSync(ownedCacheDir, { recursive: true, force: true });
     },
   };
-}
-
-/** For a test file: no outside network while it runs, only the loopback servers it starts. */
-export function offlineExceptLoopback(): void {
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterAll(() => nock.enableNetConnect());
 }

@@ -1,14 +1,11 @@
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { githubOctokit } from '../../src/platforms/github/octokit.js';
 import { GitHubSession } from '../../src/platforms/github/session.js';
 import { Metrics } from '../../src/server/metrics.js';
+import { strictNock } from '../fakes/nock.js';
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+strictNock();
 
 describe('GitHub check run', () => {
   it('sends annotations in batches of 50 and the conclusion with the last batch', async () => {

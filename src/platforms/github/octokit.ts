@@ -7,9 +7,19 @@ import { ProbotOctokit } from 'probot';
 
 const MAX_RATE_LIMIT_RETRIES = 3;
 
-// One set of limiters per process, keyed by installation inside each group.
-const write = new Bottleneck.Group({ id: 'safe-deploy-write', maxConcurrent: 1, minTime: 350 });
-const notifications = new Bottleneck.Group({ id: 'safe-deploy-notifications', maxConcurrent: 1, minTime: 800 });
+// One set of limiters per process (per wait scale), keyed by installation inside each group.
+const pacing = new Map<number, { write: Bottleneck.Group; notifications: Bottleneck.Group }>();
+function limiters(scale: number) {
+  let groups = pacing.get(scale);
+  if (!groups) {
+    groups = {
+      write: new Bottleneck.Group({ id: `safe-deploy-write-${scale}`, maxConcurrent: 1, minTime: 350 * scale }),
+      notifications: new Bottleneck.Group({ id: `safe-deploy-notifications-${scale}`, maxConcurrent: 1, minTime: 800 * scale }),
+    };
+    pacing.set(scale, groups);
+  }
+  return groups;
+}
 
 interface ThrottledRequest {
   request: { retryCount: number };
@@ -24,19 +34,24 @@ function fetchWithTimeout(ms: number): typeof fetch {
 
 export const DEFAULT_API_TIMEOUT_MS = 30_000;
 
-/** Probot's Octokit with our pacing and rate-limit policy; `retries: false` turns retries and pacing off (tests of single failures). */
-export function githubOctokit(options: { retries?: boolean; timeoutMs?: number } = {}): typeof ProbotOctokit {
+/**
+ * Probot's Octokit with our pacing and rate-limit policy; `retries: false` turns retries and pacing off (tests of single failures).
+ * `waitScale` multiplies every wait (retry backoff, retry-after, pacing): 1 in production, 0 in tests that keep retries and pacing on without waiting.
+ */
+export function githubOctokit(options: { retries?: boolean; timeoutMs?: number; waitScale?: number } = {}): typeof ProbotOctokit {
   const retries = options.retries ?? true;
+  const scale = options.waitScale ?? 1;
+  const retryAfterBaseValue = 1000 * scale;
   const timeout = fetchWithTimeout(options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS);
   return ProbotOctokit.defaults((instance: Options) => ({
     ...instance,
     request: { ...(instance.request as object | undefined), fetch: timeout },
-    ...(retries ? {} : { retry: { enabled: false } }),
+    retry: retries ? { ...(instance.retry as object | undefined), retryAfterBaseValue } : { enabled: false },
     throttle: retries
       ? {
           ...instance.throttle,
-          write,
-          notifications,
+          ...limiters(scale),
+          retryAfterBaseValue,
           onRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
           onSecondaryRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
         }

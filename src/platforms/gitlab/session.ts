@@ -7,7 +7,7 @@ import type { Actor, CodeSource, CommentId, LocalCode, MergeRequestSession, Reac
 import type { Principal, Role } from '../../commands/authorize.js';
 import { linkPath } from '../../report/markdown-text.js';
 import { statusLine } from '../../report/status.js';
-import { withRetry } from '../../util/retry.js';
+import { withRetry, type RetryOptions } from '../../util/retry.js';
 
 export const STATUS_NAME = 'safe-deploy';
 const STATE = { running: 'running', success: 'success', failure: 'failed', cancelled: 'canceled' } as const;
@@ -96,6 +96,8 @@ export class GitLabSession implements MergeRequestSession {
     private readonly botUserId: () => Promise<number | null>,
     /** The merge request's code: read from the API (server), or the CI checkout. */
     private readonly source: MergeRequestCode | LocalCode,
+    /** How failed calls are retried (tests keep retries without waiting). */
+    private readonly retry: RetryOptions = {},
   ) {
     this.key = `${mr.projectPath}!${mr.iid}`;
   }
@@ -131,7 +133,7 @@ export class GitLabSession implements MergeRequestSession {
   /** Retries server errors with backoff and jitter; counts what still fails. */
   private async call<T>(request: () => Promise<T>): Promise<T> {
     try {
-      return await withRetry(request, retryable);
+      return await withRetry(request, retryable, this.retry);
     } catch (error) {
       this.metrics.apiFailed('gitlab');
       throw error;

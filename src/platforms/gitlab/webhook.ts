@@ -7,6 +7,7 @@ import type { Bot } from '../../bot/bot.js';
 import type { Opened } from '../../bot/events.js';
 import type { BotMetrics } from '../../bot/metrics.js';
 import type { Log } from '../../util/log.js';
+import type { RetryOptions } from '../../util/retry.js';
 import { currentUser, GitLabSession, type GitLabApi } from './session.js';
 
 export const GITLAB_WEBHOOK_PATH = '/api/gitlab/webhooks';
@@ -18,6 +19,8 @@ export interface GitLabDeps {
   bot: Bot;
   metrics: BotMetrics;
   log: Log;
+  /** How sessions retry failed API calls (default: util/retry's backoff). */
+  retry?: RetryOptions;
 }
 
 interface Project {
@@ -87,7 +90,7 @@ function mergeRequestSession(deps: GitLabDeps, botUser: () => Promise<number | n
   const { project, iid } = info;
   const ref = { projectId: info.targetProjectId ?? project.id, projectPath: project.path_with_namespace, iid, headSha: info.headSha, webUrl: project.web_url };
   const code = { httpUrl: project.git_http_url, ...(project.git_ssh_url ? { sshUrl: project.git_ssh_url } : {}), token: deps.token, targetBranch: info.targetBranch, diffRefs: info.diffRefs ?? null };
-  return new GitLabSession(deps.api, ref, deps.metrics, botUser, code);
+  return new GitLabSession(deps.api, ref, deps.metrics, botUser, code, deps.retry);
 }
 
 /** A merge request hook that brings something to review. */
