@@ -27,6 +27,7 @@ import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
 import { knownRepository } from './targets/repo-url.js';
 import { syncModelOf, type NotRendered, type Target } from './core/target.js';
+import { caches as threadCaches, type Caches } from './util/cache.js';
 import { mapLimit } from './util/map-limit.js';
 import { tracer } from './util/trace.js';
 
@@ -185,12 +186,13 @@ async function toolVersions(results: TargetResult[]): Promise<string[]> {
   return tools.filter((t): t is string => t !== null);
 }
 
-export async function runReview(request: ReviewRequest): Promise<Review> {
+/** The review of `request`; its snapshots remember renders and reads through `caches` (by default the thread's). */
+export async function runReview(request: ReviewRequest, caches: Caches = threadCaches): Promise<Review> {
   const trace = tracer('review');
   await assertRepository(request.repo);
   const [baseSha, headSha] = await Promise.all([resolveCommit(request.repo, request.base), resolveCommit(request.repo, request.head)]);
   const forkPoint = await mergeBase(request.repo, baseSha, headSha);
-  const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint), Snapshot.open(request.repo, headSha)]);
+  const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint, caches), Snapshot.open(request.repo, headSha, caches)]);
   trace('revisions');
   try {
     // Discovery of the base starts at once; it is needed unless the config lists targets.

@@ -9,12 +9,11 @@ import type { Snapshot } from '../repo/snapshot.js';
 import { targetInputs } from './inputs.js';
 import type { Target } from '../core/target.js';
 import type { Limits } from './sandbox.js';
-import { caches } from '../util/cache.js';
 
 /** A rendered object's memory, as an estimate: a typical Deployment parsed, with its source text. */
 const OBJECT_BYTES = 4096;
 
-const renders = caches.region<Rendered>('renders', (rendered) => rendered.resources.length * OBJECT_BYTES);
+const renders = (snapshot: Snapshot) => snapshot.caches.region<Rendered>('renders', (rendered) => rendered.resources.length * OBJECT_BYTES);
 
 /** The identity of a binary: a different file at the same path is a different renderer. */
 export function binaryIdentity(command: string): string {
@@ -27,11 +26,11 @@ export async function renderKey(snapshot: Snapshot, target: Target, limits: Limi
   return createHash('sha256').update(JSON.stringify([tool, target, limits, inputs])).digest('hex');
 }
 
-export function isCached(key: string): boolean {
-  return renders.has(key);
+export function isCached(snapshot: Snapshot, key: string): boolean {
+  return renders(snapshot).has(key);
 }
 
 /** The cached render for `key`, or `render()` remembered under it once it succeeds. */
-export function cachedRender(key: string, render: () => Promise<Rendered>): Promise<Rendered> {
-  return renders.remember(key, render);
+export function cachedRender(snapshot: Snapshot, key: string, render: () => Promise<Rendered>): Promise<Rendered> {
+  return renders(snapshot).remember(key, render);
 }

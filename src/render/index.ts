@@ -40,7 +40,7 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
   const { resources, notes } =
     target.renderer === 'plain'
       ? await render(snapshot, target, limits)
-      : await cachedRender(await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
+      : await cachedRender(snapshot, await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
   if (resources.length > MAX_OBJECTS) {
     throw new RenderError(`the target renders ${resources.length} objects, over the limit of ${MAX_OBJECTS}; split it into smaller targets`);
   }
@@ -71,7 +71,7 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
     return; // renderTarget reports the missing tool per target
   }
   const keyed = await Promise.all(kustomize.map(async (target) => ({ target, key: await renderKey(snapshot, target, limits, tool) })));
-  const todo = [...new Map(keyed.filter((k) => !isCached(k.key)).map((k) => [k.key, k])).values()];
+  const todo = [...new Map(keyed.filter((k) => !isCached(snapshot, k.key)).map((k) => [k.key, k])).values()];
   if (todo.length < 2) return;
   // Base and head batch at the same time: half the cores' worth of builds per side keeps every core busy.
   const cores = Math.max(1, availableParallelism());
@@ -80,7 +80,7 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
   for (let i = 0; i < todo.length; i += size) {
     const chunk = todo.slice(i, i + size);
     const batch = run(() => renderKustomizeBatch(snapshot, chunk.map((c) => c.target), limits));
-    for (const { target, key } of chunk) cachedRender(key, () => complete(batch.then((built) => built?.get(target) ?? renderKustomize(snapshot, target, limits))));
+    for (const { target, key } of chunk) cachedRender(snapshot, key, () => complete(batch.then((built) => built?.get(target) ?? renderKustomize(snapshot, target, limits))));
   }
 }
 

@@ -2,7 +2,6 @@
 // components, patches, generator files, replacements, …) that also refuses, before
 // any tool runs, what must never run: remote bases, paths leaving the repository,
 // Helm inflation and exec or containerized plugins.
-import { caches } from '../util/cache.js';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
@@ -51,7 +50,8 @@ const BUILTIN_PLUGINS = new Set([
 
 type Parsed = { value: unknown } | { error: RenderError };
 // A parsed kustomization's size, as an estimate: its JSON text.
-const parsedFiles = caches.region<Parsed>('kustomizations', (parsed) => ('value' in parsed ? (JSON.stringify(parsed.value)?.length ?? 0) * 2 : 256));
+const parsedFiles = (snapshot: Snapshot) =>
+  snapshot.caches.region<Parsed>('kustomizations', (parsed) => ('value' in parsed ? (JSON.stringify(parsed.value)?.length ?? 0) * 2 : 256));
 
 /**
  * A kustomization file parsed once per content (by blob id and path): every
@@ -61,7 +61,7 @@ const parsedFiles = caches.region<Parsed>('kustomizations', (parsed) => ('value'
  */
 export async function readKustomization(snapshot: Snapshot, file: string): Promise<unknown> {
   const key = `${snapshot.files.get(file)?.oid ?? snapshot.sha}:${file}`;
-  const parsed = parsedFiles.remember(key, () =>
+  const parsed = parsedFiles(snapshot).remember(key, () =>
     snapshot.readText(file).then(
       async (text): Promise<Parsed> => {
         // Read as kustomize reads it (YAML 1.1, merge keys). What cannot be read here is not built: the

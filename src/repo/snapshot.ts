@@ -9,7 +9,7 @@ import { dirname, join, posix } from 'node:path';
 import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
-import { caches } from '../util/cache.js';
+import { caches as threadCaches, type Caches } from '../util/cache.js';
 import { BlobReader } from './blobs.js';
 import { checkoutablePath, git, grepFiles, listTree, type TreeEntry } from './git.js';
 import { MAX_LINK_HOPS, walkPath, type Reached, type WalkableTree } from './walk-path.js';
@@ -58,14 +58,12 @@ export function resolveInRepo(from: string, relative: string): string | null {
 
 // Blob texts by id, shared by every snapshot of the process: base and head share
 // most files, and a server reviews the same trees push after push.
-const texts = caches.region<string>('blob texts', (text) => text.length * 2);
+const texts = (caches: Caches) => caches.region<string>('blob texts', (text) => text.length * 2);
 
 // Tree listings by commit: a server lists the same base again for every push.
 const TREE_ENTRY_BYTES = 200;
-const trees = caches.region<Map<string, TreeEntry>>('trees', (tree) => tree.size * TREE_ENTRY_BYTES);
-
-function treeOf(repo: string, sha: string): Promise<Map<string, TreeEntry>> {
-  return trees.remember(`${repo}\0${sha}`, () => listTree(repo, sha));
+function treeOf(caches: Caches, repo: string, sha: string): Promise<Map<string, TreeEntry>> {
+  return caches.region<Map<string, TreeEntry>>('trees', (tree) => tree.size * TREE_ENTRY_BYTES).remember(`${repo}\0${sha}`, () => listTree(repo, sha));
 }
 
 export class Snapshot {
@@ -83,14 +81,16 @@ export class Snapshot {
     /** Every file of the revision with its blob id (equal ids mean equal content). */
     readonly files: Map<string, TreeEntry>,
     private readonly scratch: string,
+    /** The caches of the review this snapshot belongs to: the code that reads it remembers through them. */
+    readonly caches: Caches,
   ) {
     this.blobs = new BlobReader(repo);
   }
 
-  static async open(repo: string, sha: string): Promise<Snapshot> {
-    const files = await treeOf(repo, sha);
+  static async open(repo: string, sha: string, caches: Caches = threadCaches): Promise<Snapshot> {
+    const files = await treeOf(caches, repo, sha);
     const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-'));
-    return new Snapshot(repo, sha, await unguessableDir(scratch), files, scratch);
+    return new Snapshot(repo, sha, await unguessableDir(scratch), files, scratch, caches);
   }
 
   /** Paths directly inside `dir` ("" for the root), sorted. */
@@ -193,7 +193,7 @@ export class Snapshot {
       throw new RenderError(reached.path === path ? `file ${what}` : `symlink target ${reached.path} ${what}`, path);
     }
     const entry = reached.entry;
-    const cached = texts.get(entry.oid);
+    const cached = texts(this.caches).get(entry.oid);
     if (cached !== undefined && cached.length <= maxBytes) return cached;
     const bytes = await this.readBlob(entry, path, maxBytes);
     let text: string;
@@ -202,7 +202,7 @@ export class Snapshot {
     } catch {
       throw new RenderError('file is not valid UTF-8', path);
     }
-    texts.set(entry.oid, text);
+    texts(this.caches).set(entry.oid, text);
     return text;
   }
 

@@ -1,7 +1,6 @@
 // Target discovery (DESIGN §7) on one revision: kustomization roots, Helm charts,
 // Argo CD Applications and Flux Kustomizations. Which of them render from this
 // repository is decided by targets/scope; plain directories are added per change by targets/plan.
-import { caches } from '../util/cache.js';
 import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import { isObject, type JsonObject } from '../core/resource.js';
 import { renderTarget } from '../render/index.js';
@@ -75,7 +74,7 @@ interface Declared {
 
 /** Files that name a declaring API group: what git finds without the process reading every manifest. */
 function declaringFiles(snapshot: Snapshot): Promise<string[]> {
-  return grepped.remember(snapshot.sha, async () => (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort());
+  return grepped(snapshot).remember(snapshot.sha, async () => (await snapshot.grep(DECLARATION_GROUPS)).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort());
 }
 
 /** A file under a Helm chart's templates/: a template, whatever it parses as; the chart's render declares. */
@@ -86,7 +85,7 @@ function isChartTemplate(snapshot: Snapshot, file: string): boolean {
 
 /** The objects of a revision that may declare targets or name their sources, with their files. */
 function declaringObjects(snapshot: Snapshot): Promise<Declared[]> {
-  return declaring.remember(snapshot.sha, async () => {
+  return declaring(snapshot).remember(snapshot.sha, async () => {
     const candidates = (await declaringFiles(snapshot)).filter((f) => !isChartTemplate(snapshot, f));
     // A file that cannot be read or parsed (a Helm template, say) declares nothing; its own target reports any error.
     const documents = await Promise.all(
@@ -123,7 +122,7 @@ interface Released {
  * commit: finding a vendored chart reads every Chart.yaml of the repository.
  */
 function helmReleases(snapshot: Snapshot): Promise<Released[]> {
-  return releases.remember(snapshot.sha, async () => {
+  return releases(snapshot).remember(snapshot.sha, async () => {
     const declared = await declaringObjects(snapshot);
     const sources = fluxSources(declared);
     return Promise.all(
@@ -192,17 +191,17 @@ export async function discoverTargets(snapshot: Snapshot, options: DiscoveryOpti
 
 function discovery(snapshot: Snapshot, options: DiscoveryOptions, declarations?: Promise<Target[]>): Promise<Discovery> {
   const key = JSON.stringify([snapshot.sha, options.clusters ?? null, [...(options.known ?? [])].sort(), options.limits ?? DEFAULT_LIMITS, declarations ? 'given' : '']);
-  return discovered.remember(key, () => discover(snapshot, options, declarations));
+  return discovered(snapshot).remember(key, () => discover(snapshot, options, declarations));
 }
 
 // Discovery by commit: a server reviews the same base for push after push.
 // Sizes are estimates: a target or a declaring object with its file.
 const TARGET_BYTES = 1024;
 const OBJECT_BYTES = 4096;
-const discovered = caches.region<Discovery>('discovery', (d) => (d.targets.length + d.notRendered.length) * TARGET_BYTES);
-const declaring = caches.region<Declared[]>('declaring objects', (objects) => objects.length * OBJECT_BYTES);
-const releases = caches.region<Released[]>('helm releases', (objects) => objects.length * OBJECT_BYTES);
-const grepped = caches.region<string[]>('declaring files', (files) => files.reduce((sum, f) => sum + f.length * 2, 0));
+const discovered = (s: Snapshot) => s.caches.region<Discovery>('discovery', (d) => (d.targets.length + d.notRendered.length) * TARGET_BYTES);
+const declaring = (s: Snapshot) => s.caches.region<Declared[]>('declaring objects', (objects) => objects.length * OBJECT_BYTES);
+const releases = (s: Snapshot) => s.caches.region<Released[]>('helm releases', (objects) => objects.length * OBJECT_BYTES);
+const grepped = (s: Snapshot) => s.caches.region<string[]>('declaring files', (files) => files.reduce((sum, f) => sum + f.length * 2, 0));
 
 const place = (t: Target): string => `${t.renderer}:${t.path}`;
 const declaredObject = (t: Target): string => `${t.declaredBy?.kind}|${t.declaredBy?.namespace ?? ''}|${t.name}|${t.declaredBy?.file}`;

@@ -1,6 +1,8 @@
 // The review path's caches as one object: named regions share one memory
 // budget, evicted least recently used first across all of them, with hit, miss
-// and size counters per region and a reset for tests. Sizes are estimates
+// and size counters per region and a reset for tests. A review's snapshots
+// carry the object they remember through (runReview takes it; by default the
+// thread's own). Sizes are estimates
 // given by each region (text length, objects × a typical size), not heap
 // measurements. Each thread has its own instance (worker threads share no
 // memory): the server divides its budget between its review threads.
@@ -37,12 +39,14 @@ export class Caches {
     this.evict();
   }
 
-  /** A region of this cache; `bytesOf` estimates the memory one value holds. */
+  /** The region `name` of this cache, made on first use; `bytesOf` estimates the memory one value holds. */
   region<V>(name: string, bytesOf: (value: V) => number): Region<V> {
-    if (this.regions.has(name)) throw new Error(`cache region ${name} exists already`);
-    const region = new Region<V>(this, name, bytesOf);
-    this.regions.set(name, region as Region<unknown>);
-    return region;
+    let region = this.regions.get(name);
+    if (!region) {
+      region = new Region<V>(this, name, bytesOf) as Region<unknown>;
+      this.regions.set(name, region);
+    }
+    return region as Region<V>;
   }
 
   stats(): CacheStats[] {
@@ -168,5 +172,5 @@ export class Region<V> {
   }
 }
 
-/** The caches of this thread. */
+/** The caches of this thread, for reviews given none. */
 export const caches = new Caches();

@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReviewScheduler } from '../../src/bot/scheduler.js';
 import { Metrics } from '../../src/server/metrics.js';
-import { Caches, caches, DEFAULT_CACHE_BYTES } from '../../src/util/cache.js';
-import { cli } from '../helpers/cli.js';
+import { renderJson } from '../../src/report/json.js';
+import { runReview } from '../../src/review.js';
+import { Caches } from '../../src/util/cache.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
 
@@ -56,28 +57,27 @@ describe('one budget for every region', () => {
 
 describe('the review under a small budget', () => {
   let repo: TestRepo | undefined;
-  afterEach(() => {
-    repo?.dispose();
-    caches.setBudget(DEFAULT_CACHE_BYTES);
-  });
+  afterEach(() => repo?.dispose());
 
-  it('gives the same JSON with a 4 KB budget (nearly nothing kept) as with the default, and the counters move', async () => {
+  it('gives the same JSON with a 4 KB budget (nearly nothing kept) as with a fresh default one, and the counters move', async () => {
     repo = new TestRepo();
     const kustomization = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [web.yaml, settings.yaml]\n';
     const from = repo.commit({ 'apps/web/kustomization.yaml': kustomization, 'apps/web/web.yaml': deployment('web'), 'apps/web/settings.yaml': configMap('settings', { a: '1' }) });
     const to = repo.commit({ 'apps/web/web.yaml': deployment('web', { replicas: 3 }), 'apps/web/settings.yaml': configMap('settings', { a: '2' }) });
-    const args = ['review', '--repo', repo.dir, '--base', from, '--head', to, '--format', 'json'];
-    caches.reset();
-    const full = await cli(args);
-    const regions = new Map(caches.stats().map((s) => [s.region, s]));
+    const request = { repo: repo.dir, base: from, head: to };
+    const roomy = new Caches();
+    const full = renderJson(await runReview(request, roomy));
+    const regions = new Map(roomy.stats().map((s) => [s.region, s]));
     expect(regions.get('renders')?.misses).toBeGreaterThan(0);
     expect(regions.get('blob texts')?.entries).toBeGreaterThan(0);
-    caches.reset();
-    caches.setBudget(4096);
-    const small = await cli(args);
-    expect(small.stdout).toBe(full.stdout);
-    expect(JSON.parse(small.stdout).summary).toEqual({ created: 0, updated: 2, deleted: 0, replaced: 0 });
-    const kept = new Map(caches.stats().map((s) => [s.region, s]));
+    // The same review again is served from the caches it was given.
+    await runReview(request, roomy);
+    expect(roomy.stats().find((s) => s.region === 'renders')?.hits).toBeGreaterThan(0);
+    const tiny = new Caches(4096);
+    const small = renderJson(await runReview(request, tiny));
+    expect(small).toBe(full);
+    expect(JSON.parse(small).summary).toEqual({ created: 0, updated: 2, deleted: 0, replaced: 0 });
+    const kept = new Map(tiny.stats().map((s) => [s.region, s]));
     expect(kept.get('renders')?.entries).toBe(0);
     expect([...kept.values()].reduce((sum, s) => sum + s.bytes, 0)).toBeLessThanOrEqual(4096);
   });
