@@ -17,6 +17,8 @@ export interface BotDeps extends JobDeps {
 export interface Bot {
   /** Queues an event; a delivery seen before is dropped. */
   dispatch(event: MergeRequestEvent): 'queued' | 'duplicate';
+  /** Records a delivery that makes no event, so that its redelivery reads as seen: true when it was seen before. */
+  seen(delivery: string): boolean;
   /** Reviews now, as the only review of its merge requests (CI mode: one job, one review). */
   run(event: ReviewEvent): Promise<ReviewOutcome[]>;
   /** Resolves when nothing is queued or running. */
@@ -85,6 +87,7 @@ export function createBot(deps: BotDeps): Bot {
       scheduler.submit(() => handle(event, ticket));
       return 'queued';
     },
+    seen: (delivery) => !scheduler.firstDelivery(delivery),
     async run(event) {
       const outcomes: ReviewOutcome[] = [];
       for (const opened of await event.open()) outcomes.push(await review(opened, soleTicket(), logOf(event), event.delivery));

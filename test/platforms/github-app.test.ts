@@ -33,6 +33,10 @@ beforeEach(async () => {
   metrics = new Metrics();
   const bot: Bot = {
     dispatch: (event) => (events.push(event), 'queued'),
+    // The GitHub adapter dedupes through dispatch only.
+    seen: () => {
+      throw new Error('not used by the GitHub adapter');
+    },
     run: async () => [],
     idle: async () => undefined,
   };

@@ -35,6 +35,7 @@ beforeEach(() => {
   const seen = new Set<string>();
   const bot: Bot = {
     dispatch: (event) => (seen.has(event.delivery) ? 'duplicate' : (seen.add(event.delivery), events.push(event), 'queued')),
+    seen: (delivery) => seen.has(delivery) || (seen.add(delivery), false),
     run: async () => [],
     idle: async () => undefined,
   };
@@ -72,7 +73,11 @@ describe('the GitLab webhook', () => {
     expect(await post('Merge Request Hook', mergeRequestHook('open'), { 'x-gitlab-token': 'wrong' })).toBe('401 bad token');
     expect(await post('Merge Request Hook', mergeRequestHook('open'), {}, 'GET')).toBe('405 method not allowed');
     expect(await post('Merge Request Hook', '{not json')).toBe('400 malformed JSON');
-    expect(await post('Push Hook', { object_kind: 'push' })).toBe('200 ignored');
+    expect(await post('Push Hook', { object_kind: 'push' }, { 'x-gitlab-event-uuid': 'push-1' })).toBe('200 ignored');
+    // A redelivery of a hook that made no event is answered like any redelivery.
+    expect(await post('Push Hook', { object_kind: 'push' }, { 'x-gitlab-event-uuid': 'push-1' })).toBe('200 already processed');
+    expect(await post('Merge Request Hook', mergeRequestHook('close'), { 'x-gitlab-event-uuid': 'close-1' })).toBe('200 ok');
+    expect(await post('Merge Request Hook', mergeRequestHook('close'), { 'x-gitlab-event-uuid': 'close-1' })).toBe('200 already processed');
     expect(events).toEqual([]);
     expect(gitlab.calls).toEqual([]);
   });

@@ -150,7 +150,8 @@ export function gitlabWebhookHandler(deps: GitLabDeps) {
         : event === 'Note Hook' && payload.object_kind === 'note'
           ? commandNote(deps, botUser, payload as GitLabNotePayload, delivery)
           : null;
-    if (dispatched === 'duplicate') return reply(res, 200, 'already processed');
+    // Every delivery counts once, whether it makes an event or not.
+    if (dispatched === 'duplicate' || ((dispatched === null || dispatched === 'ignored') && deps.bot.seen(delivery))) return reply(res, 200, 'already processed');
     return reply(res, 200, dispatched === null ? 'ignored' : 'ok');
   };
 }
