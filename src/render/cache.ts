@@ -9,9 +9,7 @@ import type { Snapshot } from '../repo/snapshot.js';
 import { targetInputs } from './inputs.js';
 import type { Target } from '../core/target.js';
 import type { Limits } from './sandbox.js';
-
-/** A rendered object's memory, as an estimate: a typical Deployment parsed, with its source text. */
-const OBJECT_BYTES = 4096;
+import { OBJECT_BYTES } from '../util/cache.js';
 
 const renders = (snapshot: Snapshot) => snapshot.caches.region<Rendered>('renders', (rendered) => rendered.resources.length * OBJECT_BYTES);
 

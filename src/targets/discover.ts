@@ -1,6 +1,7 @@
 // Target discovery (DESIGN §7) on one revision: kustomization roots, Helm charts,
 // Argo CD Applications and Flux Kustomizations. Which of them render from this
 // repository is decided by targets/scope; plain directories are added per change by targets/plan.
+import { OBJECT_BYTES } from '../util/cache.js';
 import { MANIFEST_EXTENSIONS } from '../core/manifests.js';
 import { isObject, type JsonObject } from '../core/resource.js';
 import { renderTarget } from '../render/index.js';
@@ -195,9 +196,8 @@ function discovery(snapshot: Snapshot, options: DiscoveryOptions, declarations?:
 }
 
 // Discovery by commit: a server reviews the same base for push after push.
-// Sizes are estimates: a target or a declaring object with its file.
+// Sizes are estimates: a target, or a declaring object (util/cache's OBJECT_BYTES).
 const TARGET_BYTES = 1024;
-const OBJECT_BYTES = 4096;
 const discovered = (s: Snapshot) => s.caches.region<Discovery>('discovery', (d) => (d.targets.length + d.notRendered.length) * TARGET_BYTES);
 const declaring = (s: Snapshot) => s.caches.region<Declared[]>('declaring objects', (objects) => objects.length * OBJECT_BYTES);
 const releases = (s: Snapshot) => s.caches.region<Released[]>('helm releases', (objects) => objects.length * OBJECT_BYTES);

@@ -22,6 +22,9 @@ interface Entry {
   bytes: number;
 }
 
+/** A Kubernetes object's memory, as the regions estimate it: a typical Deployment parsed, with its source text. */
+export const OBJECT_BYTES = 4096;
+
 /** Default budget of one thread's caches. */
 export const DEFAULT_CACHE_BYTES = 256 * 2 ** 20;
 
