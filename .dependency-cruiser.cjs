@@ -11,6 +11,7 @@ const LAYERS = [
   ['report', '^src/report/'],
   ['render', '^src/render/'],
   ['targets', '^src/targets/'],
+  ['live', '^src/live/'],
   ['review', '^src/(review\\.ts$|reviewer/)'],
   ['commands', '^src/commands/'],
   ['bot', '^src/bot/'],
@@ -22,7 +23,7 @@ const LAYERS = [
 const SIBLINGS = { config: ['report'], report: ['config'], cli: ['server'] };
 
 // Inside core/: the data model first, then Flux's pure semantics, diff, sync, the deploy target
-// (which carries Flux and sync options), impact, CEL (custom policies and CRD validation rules
+// (which carries Flux and sync options), impact, the live cluster's view, CEL (custom policies and CRD validation rules
 // share it), schema validation, policy.
 const CORE = [
   ['core-model', '^src/core/(resource|model|json-stream|manifests|plural|pod|quantity|images|consumers|summary)\\.ts$'],
@@ -31,6 +32,7 @@ const CORE = [
   ['core-sync', '^src/core/sync/'],
   ['core-target', '^src/core/target\\.ts$'],
   ['core-impact', '^src/core/(impact|secrets)\\.ts$'],
+  ['core-live', '^src/core/live/'],
   ['core-cel', '^src/core/policy/cel/'],
   ['core-schema', '^src/core/schema/'],
   ['core-policy', '^src/core/policy/(?!cel/)'],
