@@ -26,13 +26,13 @@ const SIBLINGS = { config: ['report'], report: ['config'], cli: ['server'] };
 // (which carries Flux and sync options), impact, the live cluster's view, CEL (custom policies and CRD validation rules
 // share it), schema validation, policy.
 const CORE = [
-  ['core-model', '^src/core/(resource|model|json-stream|manifests|plural|pod|quantity|images|consumers|summary)\\.ts$'],
+  ['core-model', '^src/core/(resource|model|json-stream|manifests|plural|pod|quantity|images|consumers|summary|field-change|live/model)\\.ts$'],
   ['core-flux', '^src/core/flux/'],
   ['core-diff', '^src/core/diff/'],
   ['core-sync', '^src/core/sync/'],
   ['core-target', '^src/core/target\\.ts$'],
   ['core-impact', '^src/core/(impact|secrets)\\.ts$'],
-  ['core-live', '^src/core/live/'],
+  ['core-live', '^src/core/live/(?!model\\.ts$)'],
   ['core-cel', '^src/core/policy/cel/'],
   ['core-schema', '^src/core/schema/'],
   ['core-policy', '^src/core/policy/(?!cel/)'],

@@ -29,12 +29,19 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
   const known = new Set(CATALOG.map((rule) => rule.id));
   const unknown = Object.keys(result.data.policies.rules).filter((id) => !known.has(id) && !id.startsWith('policy:'));
   if (unknown.length) throw new UserError(`${file}: policies.rules: unknown rule ${unknown.map((id) => `"${id}"`).join(', ')}; see docs/rules.md`);
+  const clusters = Object.keys(result.data.clusters ?? {});
+  const named = [
+    ...(result.data.targets ?? []).flatMap((t, i) => (t.cluster ? [[`targets[${i}].cluster`, t.cluster]] : [])),
+    ...result.data.live.targets.map((m, i) => [`live.targets[${i}].cluster`, m.cluster]),
+  ];
+  const missing = named.filter(([, name]) => !clusters.includes(name!));
+  if (missing.length) throw new UserError(`${file}: ${missing.map(([at, name]) => `${at}: no cluster "${name}" under clusters:`).join('; ')}`);
   return result.data;
 }
 
 /** The config of a repository without .safe-deploy.yml: discovery, default rule severities. */
 export function defaultConfig(): Config {
-  return { policies: { rules: {}, exclude: [], custom: [], blockOn: 'introduced' }, render: {}, commands: {} };
+  return { policies: { rules: {}, exclude: [], custom: [], blockOn: 'introduced' }, render: {}, commands: {}, live: { required: false, targets: [] } };
 }
 
 export async function loadConfigFile(path: string): Promise<Config> {

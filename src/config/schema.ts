@@ -30,6 +30,8 @@ const targetSchema = z.strictObject({
       parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     })
     .optional(),
+  /** The cluster live mode checks this target against (a name under `clusters:`). */
+  cluster: z.string().min(1).optional(),
 });
 
 const excludeSchema = z.strictObject({
@@ -40,11 +42,47 @@ const excludeSchema = z.strictObject({
   path: z.string().min(1).optional(),
 });
 
-/** A cluster Argo CD knows (its cluster secret): what the ApplicationSet cluster generator lists. */
-const clusterSchema = z.strictObject({
-  server: z.string().min(1).optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+/**
+ * A cluster by name: what Argo CD's cluster secret says of it (the ApplicationSet cluster
+ * generator lists these), and how live mode reaches it.
+ */
+const clusterSchema = z
+  .strictObject({
+    server: z.string().min(1).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    /** A kubeconfig file of the server running safe-deploy (a file name in its kubeconfig directory), never of the repository. */
+    kubeconfig: z.string().min(1).optional(),
+    /** The kubeconfig's context; its current context when omitted. */
+    context: z.string().min(1).optional(),
+    /** The cluster safe-deploy runs in, through its service account. */
+    inCluster: z.boolean().optional(),
+  })
+  .refine((c) => !(c.inCluster && (c.kubeconfig || c.context)), { message: 'inCluster excludes kubeconfig and context' });
+
+/** Which targets live mode checks against which cluster, after a target's own `cluster`. */
+const clusterMappingSchema = z
+  .strictObject({
+    /** Targets by name (a glob: shop-*). */
+    target: z.string().min(1).optional(),
+    /** Targets by path (a glob: clusters/production/**). */
+    path: z.string().min(1).optional(),
+    cluster: z.string().min(1),
+  })
+  .refine((m) => m.target !== undefined || m.path !== undefined, { message: 'needs target or path' });
+
+const liveSchema = z.strictObject({
+  /** Fail the review when a cluster cannot be asked, instead of leaving its live section out. */
+  required: z.boolean().default(false),
+  targets: z.array(clusterMappingSchema).default([]),
+  /** Field manager and force flag of the dry-run, instead of those of the controller that applies each target. */
+  fieldManager: z.string().min(1).max(128).optional(),
+  force: z.boolean().optional(),
+  /** Time for all requests to one cluster, per review. */
+  timeoutSeconds: z.number().positive().max(600).optional(),
+  /** Requests in flight and per second, per cluster. */
+  concurrency: z.number().int().positive().max(256).optional(),
+  qps: z.number().positive().max(10_000).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -53,6 +91,7 @@ export const configSchema = z.strictObject({
   repoURLs: z.array(z.string().min(1)).optional(),
   /** Clusters by name, as Argo CD's cluster secrets name them. */
   clusters: z.record(z.string().min(1), clusterSchema).optional(),
+  live: liveSchema.default({ required: false, targets: [] }),
   policies: z
     .strictObject({
       rules: z.record(z.string(), severityOrOff).default({}),
@@ -77,3 +116,5 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type LiveConfig = z.infer<typeof liveSchema>;

@@ -1,21 +1,14 @@
 // The review model: what the pipeline produces and every report reads.
+import type { FieldChange } from './field-change.js';
+import type { ChangeLive, TargetLive } from './live/model.js';
+
+export type { FieldChange };
 import type { JsonValue, Resource } from './resource.js';
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
 export type ImpactType = 'rollout' | 'recreate' | 'data-loss' | 'downtime' | 'exposure' | 'not-rolled-out';
 export type Severity = 'error' | 'warning' | 'notice';
 export type RendererName = 'plain' | 'kustomize' | 'helm';
-
-/** One field that differs between base and head. */
-export interface FieldChange {
-  /** e.g. spec.template.spec.containers[name=web].image */
-  path: string;
-  /** null when the field is absent on that side. */
-  before: JsonValue;
-  after: JsonValue;
-  /** The keyed items of the list at `path` come in another order (before/after list their keys). */
-  reordered?: true;
-}
 
 /** An object a sync creates anew each time instead of applying it. */
 export interface Hook {
@@ -73,6 +66,8 @@ export interface Change {
   /** Unified diff of the normalized, redacted YAML (made on first read). */
   readonly diff: string;
   impacts: Impact[];
+  /** Live mode: the cluster's view of the object (its live state and the API server's dry-run). */
+  live?: ChangeLive;
   /** Normalized but not redacted: for rules only, never written to any output. */
   base: Resource | null;
   head: Resource | null;
@@ -116,6 +111,8 @@ export interface TargetResult {
   /** What the review could not evaluate or left out for the target, one sentence each. */
   notes?: string[];
   changes: Change[];
+  /** Live mode: the cluster's view of the target (drift, prune), when a cluster is mapped to it. */
+  live?: TargetLive;
 }
 
 export interface Summary {

@@ -88,6 +88,10 @@ export interface Target {
   sync?: ArgoSync;
   /** App of apps: the target whose render declares this one. */
   parent?: Target;
+  /** The cluster live mode checks the target against, as the config names it for the target. */
+  cluster?: string;
+  /** Argo CD targets: the Application's spec.destination name and server (which cluster it deploys to). */
+  destination?: { name?: string; server?: string };
 }
 
 /** How the target's controller syncs it: Argo CD's model for Applications; Helm hooks wherever Helm renders. */
@@ -100,6 +104,13 @@ export function syncModelOf(target: Target): SyncModel {
     ...(target.renderer === 'helm' && !target.sync ? { helmRelease: true } : {}),
     helmHooks,
   };
+}
+
+/** A DNS-1123 release name, as Helm requires. */
+export function releaseNameFor(target: Target): string {
+  const raw = target.helm?.releaseName ?? target.name.split('/').filter(Boolean).pop() ?? 'release';
+  const cleaned = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 53);
+  return cleaned || 'release';
 }
 
 /** References of a target to ConfigMaps and Secrets, whose defining files are inputs of the target. */

@@ -8,7 +8,7 @@ import { mapScalars, mergeValues, setValuePath } from '../core/flux/values.js';
 import { isObject, type JsonObject, type JsonValue, type Resource } from '../core/resource.js';
 import { RenderError } from '../errors.js';
 import { resolveInRepo, type Snapshot } from '../repo/snapshot.js';
-import { repoDir, type Target } from '../core/target.js';
+import { releaseNameFor, repoDir, type Target } from '../core/target.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
 import { readYamlFile } from '../util/yaml-read.js';
 import { withoutSchemaValues } from './schema-errors.js';
@@ -90,13 +90,6 @@ async function releaseValues(snapshot: Snapshot, target: Target): Promise<JsonOb
   }
   const own = target.helm?.values;
   return isObject(own) ? mergeValues(values, own) : values;
-}
-
-/** A DNS-1123 release name, as Helm requires. */
-export function releaseNameFor(target: Target): string {
-  const raw = target.helm?.releaseName ?? target.name.split('/').filter(Boolean).pop() ?? 'release';
-  const cleaned = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 53);
-  return cleaned || 'release';
 }
 
 /** "# Source: mychart/templates/x.yaml" → the file in the repository. */

@@ -48,6 +48,7 @@ function syncSettings(app: JsonObject): ArgoSync {
       jqPathExpressions: strings(rule.jqPathExpressions),
       managedFieldsManagers: strings(rule.managedFieldsManagers),
     })),
+    ...(at(app, 'spec', 'syncPolicy', 'automated', 'prune') === true ? { autoPrune: true as const } : {}),
   };
 }
 
@@ -69,6 +70,8 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
   if (!name) return [];
   const declaredBy = declaration(app, name, file);
   const namespace = str(at(app, 'spec', 'destination', 'namespace')) ?? 'default';
+  const [destinationName, server] = [str(at(app, 'spec', 'destination', 'name')), str(at(app, 'spec', 'destination', 'server'))];
+  const destination = { ...(destinationName ? { name: destinationName } : {}), ...(server ? { server } : {}) };
   const sources = sourcesOf(app);
   const refs = new Map<string, string>();
   for (const source of sources) if (str(source.ref)) refs.set(source.ref as string, cleanPath(str(source.path) ?? '') ?? '');
@@ -92,6 +95,7 @@ export function applicationTargets(snapshot: Snapshot, app: JsonObject, file: st
       namespace,
       declaredBy,
       sync: syncSettings(app),
+      ...(destinationName || server ? { destination } : {}),
       ...(archive ? {} : { source: gitSource(source) }),
     };
     if (renderer === 'helm') target.helm = helmOptions(source, path, refs, name, archive);

@@ -35,6 +35,7 @@ function configuredTargets(config: Config, snapshot: Snapshot): Target[] {
     renderer: t.renderer ?? detectRenderer(snapshot, repoDir(t.path)),
     namespace: t.namespace ?? 'default',
     ...(t.kubernetesVersion ? { kubernetesVersion: t.kubernetesVersion } : {}),
+    ...(t.cluster ? { cluster: t.cluster } : {}),
     ...(t.helm
       ? {
           helm: {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderHelm, releaseNameFor } from '../../src/render/helm.js';
+import { renderHelm } from '../../src/render/helm.js';
+import { releaseNameFor } from '../../src/core/target.js';
 import { renderKustomize } from '../../src/render/kustomize.js';
 import { DEFAULT_LIMITS } from '../../src/render/sandbox.js';
 import { Snapshot } from '../../src/repo/snapshot.js';

@@ -1,5 +1,5 @@
 // What live mode adds to the review model: the cluster's view of a target and of each change.
-import type { FieldChange } from '../model.js';
+import type { FieldChange } from '../field-change.js';
 import type { JsonValue } from '../resource.js';
 
 /** An object by identity, as the cluster knows it. */

@@ -19,6 +19,8 @@ export interface ArgoSync {
   /** spec.syncPolicy.syncOptions, e.g. "Prune=false", "ServerSideApply=true". */
   syncOptions: string[];
   ignoreDifferences: IgnoreDifference[];
+  /** spec.syncPolicy.automated.prune: an automated sync deletes what leaves the render (a manual sync only when asked to). */
+  autoPrune?: true;
 }
 
 export interface SyncModel {
