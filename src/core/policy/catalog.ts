@@ -1,4 +1,5 @@
 // The rule catalog (DESIGN §8): its IDs are a contract.
+import { clusterRejected, liveUnavailable } from './cluster-rejected.js';
 import { renderFailed } from './render-failed.js';
 import { renderIncomplete } from './render-incomplete.js';
 import type { Rule } from './rule.js';
@@ -39,6 +40,8 @@ export const CATALOG: readonly Rule[] = [
   apiRemoved,
   apiDeprecated,
   schemaInvalid,
+  clusterRejected,
+  liveUnavailable,
   imageTagMutable,
   privilegedContainer,
   hostNamespace,
