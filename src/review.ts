@@ -8,6 +8,7 @@ import type { Finding, Review, TargetResult } from './core/model.js';
 import { admitAcrossTargets, schemaSubjects, validateAcrossTargets } from './core/policy/across-targets.js';
 import type { PolicySet } from './core/policy/admission/policies.js';
 import { evaluatePolicies, type PolicyOutcome, type PolicySettings } from './core/policy/engine.js';
+import { clusterRejected } from './core/policy/cluster-rejected.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
 import { verdictOf } from './core/policy/verdict.js';
@@ -20,6 +21,9 @@ import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
+import type { LiveAccess } from './live/access.js';
+import { reviewLive, type LiveSubject } from './live/review-live.js';
+import type { LiveLimits } from './live/session.js';
 import { loadBuiltinSchemas } from './schema/packages.js';
 import { assertRepository, branchName, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
 import { Snapshot } from './repo/snapshot.js';
@@ -45,6 +49,8 @@ export interface ReviewRequest {
   repoURLs?: string[];
   /** The branch the merge request targets; else the branch `base` names, if it names one. */
   baseBranch?: string;
+  /** Live mode: which clusters the review may ask (the operator's or the CLI user's choice); absent, none. */
+  live?: { access: LiveAccess; limits?: Partial<LiveLimits> };
 }
 
 type RenderOutcome = { ok: true; resources: Resource[]; notes: string[] } | { ok: false; error: RenderError };
@@ -175,8 +181,17 @@ function scrubMessages(results: TargetResult[], findings: Finding[], scrub: (tex
     if (result.error !== undefined) result.error = scrub(result.error);
     if (result.notes) result.notes = result.notes.map(scrub);
     for (const impact of result.changes.flatMap((c) => c.impacts)) impact.message = scrub(impact.message);
+    // The API server may quote what it was sent.
+    for (const change of result.changes) if (change.live?.message !== undefined) change.live.message = scrub(change.live.message);
+    if (result.live?.reason !== undefined) result.live.reason = scrub(result.live.reason);
+    for (const field of result.live?.drift.flatMap((d) => d.fields) ?? []) field.message = scrub(field.message);
   }
   for (const finding of findings) finding.message = scrub(finding.message);
+}
+
+/** The targets live mode looks at: those that rendered at head, with their renders. */
+function liveSubjects(targets: PlannedTarget[], reviewed: TargetReview[]): LiveSubject[] {
+  return reviewed.flatMap((r, i) => (r.result?.status === 'ok' && r.objects ? [{ target: (targets[i]!.head ?? targets[i]!.base)!, result: r.result, objects: r.objects }] : []));
 }
 
 /** Versions of the renderer binaries the review used, for the footer. */
@@ -232,8 +247,10 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       });
     }
     trace('schema validation');
+    const liveFindings = request.live ? await reviewLive(liveSubjects(targets, reviewed), { ...request.live, config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
+    if (request.live) trace('live clusters');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
-    const findings = [...reviewed.flatMap((r) => r.findings), ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
+    const findings = [...reviewed.flatMap((r) => r.findings), ...liveFindings, ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));
     return {
       verdict: verdictOf(results, findings, config.policies.blockOn),

@@ -31,8 +31,10 @@ export interface BudgetParts {
  * object for a creation or deletion.
  */
 export function estimateDiffSize(change: Change): number {
-  if (!change.base || !change.head) return Math.round(JSON.stringify((change.head ?? change.base)!.object).length * 1.3);
-  return change.fields.reduce((n, f) => n + 300 + JSON.stringify(f.before).length + JSON.stringify(f.after).length, 0);
+  // A live diff is made already; it is shown with the branch diff and left out with it.
+  const live = change.live?.differs ? (change.live.diff?.length ?? 0) : 0;
+  if (!change.base || !change.head) return live + Math.round(JSON.stringify((change.head ?? change.base)!.object).length * 1.3);
+  return live + change.fields.reduce((n, f) => n + 300 + JSON.stringify(f.before).length + JSON.stringify(f.after).length, 0);
 }
 
 /** The largest n in [0, max] with fits(n), assuming fits is monotonic and fits(0) may be false. */

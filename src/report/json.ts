@@ -1,8 +1,41 @@
 // The review JSON of DESIGN §5 (schemaVersion 1). Every field is written out by
 // name: the model also holds unredacted objects, which must never reach output.
-import type { Change, Finding, Review, TargetResult } from '../core/model.js';
+import type { ChangeLive, ObjectRef, TargetLive } from '../core/live/model.js';
+import type { Change, FieldChange, Finding, Review, TargetResult } from '../core/model.js';
 import type { JsonValue } from '../core/resource.js';
 import { sortFindings } from '../core/policy/verdict.js';
+
+const fieldJson = (f: FieldChange) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) });
+const refJson = (r: ObjectRef) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name });
+
+function changeLiveJson(live: ChangeLive) {
+  return {
+    exists: live.exists,
+    dryRun: live.dryRun,
+    ...(live.message !== undefined ? { message: live.message } : {}),
+    ...(live.fields ? { fields: live.fields.map(fieldJson) } : {}),
+    ...(live.differs !== undefined ? { differs: live.differs } : {}),
+    ...(live.diff !== undefined ? { diff: live.diff } : {}),
+    ...(live.serverAdded ? { serverAdded: live.serverAdded } : {}),
+  };
+}
+
+function targetLiveJson(live: TargetLive) {
+  return {
+    cluster: live.cluster,
+    status: live.status,
+    ...(live.reason !== undefined ? { reason: live.reason } : {}),
+    fieldManager: live.fieldManager,
+    force: live.force,
+    prune: live.prune,
+    drift: live.drift.map((d) => ({
+      ...refJson(d),
+      fields: d.fields.map((f) => ({ path: f.path, base: f.base, live: f.live, head: f.head, ...(f.manager ? { manager: f.manager } : {}), ...(f.owner ? { owner: f.owner } : {}), message: f.message })),
+    })),
+    pruned: live.pruned.map((p) => ({ ...refJson(p), action: p.action, owner: p.owner, ...(p.reason ? { reason: p.reason } : {}), inBranchDiff: p.inBranchDiff })),
+    requests: live.requests,
+  };
+}
 
 function changeJson(change: Change) {
   return {
@@ -13,13 +46,14 @@ function changeJson(change: Change) {
     name: change.name,
     ...(change.action === 'replace' && change.previousName !== undefined ? { previousName: change.previousName } : {}),
     ...(change.previousNamespace !== undefined ? { previousNamespace: change.previousNamespace } : {}),
-    fields: change.fields.map((f) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) })),
+    fields: change.fields.map(fieldJson),
     diff: change.diff,
     impacts: change.impacts.map((i) => ({ type: i.type, message: i.message })),
     ...(change.hook ? { hook: { phases: [...change.hook.phases], deletePolicies: [...change.hook.deletePolicies], runsAtSync: change.hook.runsAtSync } } : {}),
     ...(change.prune === false ? { prune: false } : {}),
     ...(change.syncOptions ? { syncOptions: [...change.syncOptions] } : {}),
     ...(change.ignoreExtraneous ? { ignoreExtraneous: true } : {}),
+    ...(change.live ? { live: changeLiveJson(change.live) } : {}),
   };
 }
 
@@ -34,6 +68,7 @@ function targetJson(target: TargetResult) {
     changes: target.changes.map(changeJson),
     ...(target.syncOrder ? { syncOrder: target.syncOrder.map((step) => ({ phase: step.phase, wave: step.wave, objects: [...step.objects] })) } : {}),
     ...(target.notes ? { notes: [...target.notes] } : {}),
+    ...(target.live ? { live: targetLiveJson(target.live) } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 // The MR comment (DESIGN §6): marker, verdict and counts, findings, one
 // collapsible section per target with a diff block per object, footer.
+import type { ChangeLive, TargetLive } from '../core/live/model.js';
 import type { Change, Finding, Impact, Review, Severity, TargetResult } from '../core/model.js';
+import { displayName } from '../core/resource.js';
 import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
@@ -197,15 +199,48 @@ export function diffBlock(change: Pick<Change, 'diff'>): string[] {
   return ['', ...fenced('diff', body.join('\n'))];
 }
 
+/** What the cluster says of one change, as a list item; none when it agrees with the branch. */
+function liveRemark(change: Change, live: ChangeLive): string | null {
+  if (live.dryRun === 'rejected') return `🚫 cluster rejects it: ${escapeText(live.message ?? '')}`;
+  if (live.message !== undefined) return `cluster: ${escapeText(live.message)}`;
+  if (!live.exists && change.action === 'update') return 'cluster: not in the cluster now, the sync creates it';
+  if (live.exists && change.action === 'create') return 'cluster: already in the cluster, the sync takes it over';
+  return null;
+}
+
 function changeSection(change: Change, omitted: boolean): string[] {
   const lines = ['', changeTitle(change)];
-  if (change.impacts.length) lines.push('');
+  const remark = change.live ? liveRemark(change, change.live) : null;
+  if (change.impacts.length || remark) lines.push('');
   for (const impact of change.impacts) lines.push(`- ${IMPACT_LABEL[impact.type]}: ${escapeText(impact.message)}`);
+  if (remark) lines.push(`- ${remark}`);
   if (omitted) {
     lines.push('', `_Diff not shown: the comment is over the size limit. Reply ${code(`/safe-deploy show ${change.kind}/${change.name}`)} to see it._`);
   } else {
     lines.push(...diffBlock(change));
+    if (change.live?.differs && change.live.diff) lines.push('', '_In the cluster (live → after merge), which differs from the branch:_', ...diffBlock({ diff: change.live.diff }));
   }
+  return lines;
+}
+
+const MAX_LIVE_ITEMS = 20;
+
+/** Items past the first MAX_LIVE_ITEMS are counted. */
+function capped(items: string[]): string[] {
+  return items.length > MAX_LIVE_ITEMS ? [...items.slice(0, MAX_LIVE_ITEMS), `- …and ${items.length - MAX_LIVE_ITEMS} more`] : items;
+}
+
+/** A target's cluster: how it was asked, drift from the base branch, and what only the cluster has. */
+function liveSection(live: TargetLive): string[] {
+  const lines = ['', `**Cluster ${code(live.cluster)}** · dry-run as ${code(live.fieldManager)}${live.force ? ' (forced)' : ''} · pruning ${live.prune ? 'on' : 'off'}`];
+  if (live.status !== 'ok') lines.push('', `_Live check ${live.status === 'unavailable' ? 'not done' : 'incomplete'}: ${escapeText(live.reason ?? 'unknown reason')}_`);
+  const drift = live.drift.flatMap((d) => d.fields.map((f) => `- ${code(displayName(d))}: ${escapeText(f.message)}`));
+  if (drift.length) lines.push('', 'Cluster differs from the base branch:', ...capped(drift));
+  const only = live.pruned.filter((p) => !p.inBranchDiff);
+  const deleted = only.filter((p) => p.action === 'delete').map((p) => `- 🗑️ ${code(displayName(p))} (${escapeText(p.owner)})`);
+  const left = only.filter((p) => p.action === 'left-behind').map((p) => `- ${code(displayName(p))} (${escapeText(p.owner)}${p.reason ? `; ${escapeText(p.reason)}` : ''})`);
+  if (deleted.length) lines.push('', 'Only in the cluster, pruned by the sync:', ...capped(deleted));
+  if (left.length) lines.push('', 'Only in the cluster, left behind:', ...capped(left));
   return lines;
 }
 
@@ -263,6 +298,7 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
   if (target.syncOrder?.length) lines.push('', `Sync order: ${escapeText(syncOrderLine(target.syncOrder))}`);
   for (const note of target.notes ?? []) lines.push('', `_${escapeText(note)}_`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
+  if (target.live) lines.push(...liveSection(target.live));
   for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
   const unlisted = target.changes.length - listed.length;
   if (unlisted > 0) lines.push('', `_…and ${plural(unlisted, 'more change')} not listed: the comment is over the size limit._`);

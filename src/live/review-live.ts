@@ -1,0 +1,293 @@
+// Live mode: each target's objects read from its cluster, drift against the base
+// render, the head dry-run by server-side apply, and what the controller will prune.
+import { clusterFor } from '../core/live/clusters.js';
+import { deployerOf } from '../core/live/deployer.js';
+import { driftOf } from '../core/live/drift.js';
+import { liveDiffOf } from '../core/live/live-diff.js';
+import type { ChangeLive, Deployer, ObjectDrift, ObjectRef, TargetLive } from '../core/live/model.js';
+import { ownershipOf, prunedObjects } from '../core/live/ownership.js';
+import type { Change, Finding, Severity, TargetResult } from '../core/model.js';
+import { clusterRejectedFinding, liveUnavailableFinding } from '../core/policy/cluster-rejected.js';
+import { normalize } from '../core/diff/normalize.js';
+import { apiGroup, isObject, resourceKey, type JsonObject, type Resource } from '../core/resource.js';
+import type { Target } from '../core/target.js';
+import type { Config } from '../config/schema.js';
+import type { LiveAccess } from './access.js';
+import type { ClusterConnection } from './connect.js';
+import { DEFAULT_LIVE_LIMITS, LiveError, openCluster, type ClusterSession, type LiveLimits } from './session.js';
+
+/** One reviewed target, as live mode needs it. */
+export interface LiveSubject {
+  target: Target;
+  result: TargetResult;
+  objects: { base: Resource[]; head: Resource[] };
+}
+
+export interface LiveSettings {
+  access: LiveAccess;
+  config: Pick<Config, 'clusters' | 'live'>;
+  /** Severity of cluster-rejected (policies.rules), 'off' to drop those findings. */
+  rejectedSeverity: Severity | 'off';
+  /** Request limits, for tests and benchmarks; the config's live: settings apply on top. */
+  limits?: Partial<LiveLimits>;
+}
+
+/** What every target of a review shares: namespaces and kinds the change itself creates. */
+interface Created {
+  namespaces: Set<string>;
+  /** "group/Kind" of the CustomResourceDefinitions in the head renders. */
+  kinds: Set<string>;
+}
+
+const key = (r: ObjectRef) => resourceKey(r);
+const refOf = (r: Resource): ObjectRef => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name });
+
+function createdBy(subjects: LiveSubject[]): Created {
+  const created: Created = { namespaces: new Set(), kinds: new Set() };
+  for (const r of subjects.flatMap((s) => s.objects.head)) {
+    if (r.kind === 'Namespace' && apiGroup(r.apiVersion) === '') created.namespaces.add(r.name);
+    const spec = r.object.spec;
+    if (r.kind === 'CustomResourceDefinition' && isObject(spec) && isObject(spec.names) && typeof spec.group === 'string') {
+      created.kinds.add(`${spec.group}/${String(spec.names.kind)}`);
+    }
+  }
+  return created;
+}
+
+/** HorizontalPodAutoscalers and KEDA ScaledObjects of the renders: what owns a workload's replicas. */
+function scalersOf(resources: Resource[]): Array<{ kind: string; name: string; target: ObjectRef }> {
+  return resources.flatMap((r) => {
+    const ref = isObject(r.object.spec) ? r.object.spec.scaleTargetRef : undefined;
+    if (!isObject(ref) || typeof ref.name !== 'string') return [];
+    if (r.kind === 'HorizontalPodAutoscaler' || (r.kind === 'ScaledObject' && apiGroup(r.apiVersion) === 'keda.sh')) {
+      const kind = typeof ref.kind === 'string' ? ref.kind : 'Deployment';
+      const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : 'apps/v1';
+      return [{ kind: r.kind, name: r.name, target: { apiVersion, kind, namespace: r.namespace, name: ref.name } }];
+    }
+    return [];
+  });
+}
+
+/** Reads failed for a reason other than "absent": the first reason, and how many. */
+class Failures {
+  first: string | null = null;
+  count = 0;
+  add(error: unknown): void {
+    this.count++;
+    this.first ??= error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** A kind the cluster does not know yet because the change creates its CRD. */
+function isNewKind(error: unknown, ref: ObjectRef, created: Created): boolean {
+  return error instanceof LiveError && error.reason === 'unknown-kind' && created.kinds.has(`${apiGroup(ref.apiVersion)}/${ref.kind}`);
+}
+
+/** The live object of each of the target's objects (either side), by identity; absent ones are null. */
+async function readLive(session: ClusterSession, refs: ObjectRef[], created: Created, failures: Failures): Promise<Map<string, JsonObject | null>> {
+  const live = new Map<string, JsonObject | null>();
+  await Promise.all(
+    refs.map(async (ref) => {
+      try {
+        live.set(key(ref), await session.get(ref));
+      } catch (error) {
+        if (isNewKind(error, ref, created)) live.set(key(ref), null);
+        else failures.add(error);
+      }
+    }),
+  );
+  return live;
+}
+
+function driftsOf(subject: LiveSubject, live: Map<string, JsonObject | null>, deployer: Deployer): ObjectDrift[] {
+  const heads = new Map(subject.objects.head.map((r) => [key(r), r]));
+  const scalers = scalersOf([...subject.objects.base, ...subject.objects.head]);
+  return subject.objects.base.flatMap((base) => {
+    const current = live.get(key(base));
+    if (!current) return [];
+    const head = heads.get(key(base));
+    const fields = driftOf({ base: normalize(base), live: current, head: head ? normalize(head) : null, deployer, scalers });
+    return fields.length ? [{ ...refOf(base), fields }] : [];
+  });
+}
+
+/** The dry-run of one created or updated object; a rejection becomes a finding. */
+async function dryRun(
+  session: ClusterSession,
+  change: Change,
+  live: Map<string, JsonObject | null>,
+  deployer: Deployer,
+  created: Created,
+): Promise<{ live: ChangeLive; rejected?: string }> {
+  const head = change.head!;
+  const current = live.get(key(head));
+  const exists = current !== undefined && current !== null;
+  if (change.hook) return { live: { exists, dryRun: 'skipped', message: 'a hook: created anew at each sync, not applied' } };
+  if (current === undefined) return { live: { exists: false, dryRun: 'skipped', message: 'its live state could not be read' } };
+  try {
+    const outcome = await session.dryRunApply(head.object, { fieldManager: deployer.fieldManager, force: deployer.force });
+    if (outcome.ok) {
+      return { live: { exists, dryRun: 'ok', ...liveDiffOf({ base: change.base?.object ?? null, head: head.object, live: current, dryRun: outcome.object }) } };
+    }
+    const { rejection } = outcome;
+    if (rejection.code === 404 && head.namespace !== null && created.namespaces.has(head.namespace)) {
+      return { live: { exists, dryRun: 'skipped', message: `namespace ${head.namespace} is created by this change: the API server checks the object once it exists` } };
+    }
+    return { live: { exists, dryRun: 'rejected', message: rejection.message }, rejected: rejection.message };
+  } catch (error) {
+    if (isNewKind(error, head, created)) {
+      return { live: { exists: false, dryRun: 'skipped', message: `the CustomResourceDefinition of ${head.kind} is created by this change` } };
+    }
+    throw error;
+  }
+}
+
+/** The kinds of the target's objects, each listed in the namespaces the renders use (cluster-wide for cluster-scoped ones). */
+function listings(subject: LiveSubject): Array<{ apiVersion: string; kind: string; namespace?: string }> {
+  const seen = new Map<string, { apiVersion: string; kind: string; namespace?: string }>();
+  for (const r of [...subject.objects.head, ...subject.objects.base]) {
+    const entry = { apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== null ? { namespace: r.namespace } : {}) };
+    const id = `${apiGroup(r.apiVersion)}|${r.kind}|${r.namespace ?? ''}`;
+    if (!seen.has(id)) seen.set(id, entry);
+  }
+  return [...seen.values()];
+}
+
+async function prunePrediction(session: ClusterSession, subject: LiveSubject, deployer: Deployer, created: Created, failures: Failures) {
+  const ownership = ownershipOf(deployer);
+  if (!ownership) return [];
+  const owned: JsonObject[] = [];
+  await Promise.all(
+    listings(subject).map(async ({ apiVersion, kind, namespace }) => {
+      try {
+        const items = await session.list(apiVersion, kind, { ...(namespace ? { namespace } : {}), ...(ownership.labelSelector ? { labelSelector: ownership.labelSelector } : {}) });
+        owned.push(...items.filter((item) => ownership.owns(item)));
+      } catch (error) {
+        if (!isNewKind(error, { apiVersion, kind, namespace: namespace ?? null, name: '' }, created)) failures.add(error);
+      }
+    }),
+  );
+  return prunedObjects({ deployer, owned, base: subject.objects.base.map(refOf), head: subject.objects.head.map(refOf) });
+}
+
+interface TargetOutcome {
+  live: TargetLive;
+  findings: Finding[];
+}
+
+async function reviewTargetLive(session: ClusterSession, cluster: string, subject: LiveSubject, deployer: Deployer, settings: LiveSettings, created: Created): Promise<TargetOutcome> {
+  const before = session.requests;
+  const failures = new Failures();
+  const findings: Finding[] = [];
+  const objects = [...subject.objects.base, ...subject.objects.head].filter((r) => !r.name.includes('*'));
+  const refs = [...new Map(objects.map((r) => [key(r), refOf(r)])).values()];
+  const live = await readLive(session, refs, created, failures);
+  const drift = driftsOf(subject, live, deployer);
+  const applied = subject.result.changes.filter((c) => c.head !== null && !c.head.name.includes('*'));
+  // The session bounds how many requests are in flight.
+  await Promise.all(applied.map(async (change) => {
+    try {
+      const outcome = await dryRun(session, change, live, deployer, created);
+      change.live = outcome.live;
+      if (outcome.rejected !== undefined && settings.rejectedSeverity !== 'off') {
+        findings.push(clusterRejectedFinding(subject.result.name, cluster, change.head!, outcome.rejected, settings.rejectedSeverity));
+      }
+    } catch (error) {
+      failures.add(error);
+      change.live = { exists: live.get(key(change.head!)) != null, dryRun: 'skipped', message: 'the dry-run could not be sent' };
+    }
+  }));
+  for (const change of subject.result.changes.filter((c) => c.head === null)) {
+    const current = live.get(key(change.base!));
+    if (current !== undefined) change.live = { exists: current !== null, dryRun: 'skipped', ...(current === null ? { message: 'already absent from the cluster' } : {}) };
+  }
+  const pruned = await prunePrediction(session, subject, deployer, created, failures);
+  const asked = refs.length + applied.length;
+  const status = failures.count === 0 ? 'ok' : failures.count >= asked ? 'unavailable' : 'degraded';
+  const reason = failures.first === null ? undefined : failures.count > 1 ? `${failures.first} (and ${failures.count - 1} more failed requests)` : failures.first;
+  return {
+    live: {
+      cluster,
+      status,
+      ...(reason ? { reason } : {}),
+      fieldManager: deployer.fieldManager,
+      force: deployer.force,
+      prune: deployer.prune,
+      drift,
+      pruned,
+      requests: session.requests - before,
+    },
+    findings,
+  };
+}
+
+function unavailable(cluster: string, deployer: Deployer, reason: string): TargetLive {
+  return { cluster, status: 'unavailable', reason, fieldManager: deployer.fieldManager, force: deployer.force, prune: deployer.prune, drift: [], pruned: [], requests: 0 };
+}
+
+/** The cluster each subject is checked against: its connection, or why it cannot be asked; subjects no cluster maps are left out. */
+async function assign(subjects: LiveSubject[], settings: LiveSettings): Promise<Map<string, { connection: ClusterConnection | null; refused?: string; subjects: LiveSubject[] }>> {
+  const { access, config } = settings;
+  const clusters = config.clusters ?? {};
+  const groups = new Map<string, { connection: ClusterConnection | null; refused?: string; subjects: LiveSubject[] }>();
+  const fixed = access.single ?? (Object.keys(clusters).length === 0 ? access.fallback : undefined);
+  for (const subject of subjects) {
+    const name = fixed ? fixed.name : clusterFor(subject.target, clusters, config.live.targets)?.cluster;
+    if (name === undefined) continue;
+    let group = groups.get(name);
+    if (!group) {
+      const resolved = fixed ? { connection: fixed } : clusters[name] ? await access.resolve(name, clusters[name]) : { refused: `no cluster "${name}" under clusters: in .safe-deploy.yml` };
+      group = 'connection' in resolved ? { connection: resolved.connection, subjects: [] } : { connection: null, refused: resolved.refused, subjects: [] };
+      groups.set(name, group);
+    }
+    group.subjects.push(subject);
+  }
+  return groups;
+}
+
+/**
+ * Adds the cluster's view to each subject whose target a cluster is mapped to
+ * (result.live, and changes[].live) and returns the cluster-rejected and
+ * live-unavailable findings. Never throws for a cluster's fault: that degrades
+ * the live section of the targets it concerns, with a one-line reason.
+ */
+export async function reviewLive(subjects: LiveSubject[], settings: LiveSettings): Promise<Finding[]> {
+  const { config } = settings;
+  const limits: LiveLimits = {
+    ...DEFAULT_LIVE_LIMITS,
+    ...settings.limits,
+    ...(config.live.timeoutSeconds ? { budgetMs: config.live.timeoutSeconds * 1000 } : {}),
+    ...(config.live.concurrency ? { concurrency: config.live.concurrency } : {}),
+    ...(config.live.qps ? { qps: config.live.qps, burst: Math.max(1, Math.ceil(config.live.qps * 2)) } : {}),
+  };
+  const overrides = { ...(config.live.fieldManager ? { fieldManager: config.live.fieldManager } : {}), ...(config.live.force !== undefined ? { force: config.live.force } : {}) };
+  const created = createdBy(subjects);
+  const findings: Finding[] = [];
+  const groups = await assign(subjects, settings);
+  await Promise.all(
+    [...groups].map(async ([cluster, group]) => {
+      let session: ClusterSession | null = null;
+      let refused = group.refused ?? null;
+      if (group.connection) {
+        try {
+          session = await openCluster(group.connection, limits);
+        } catch (error) {
+          refused = (error as Error).message;
+        }
+      }
+      try {
+        // One target at a time: each target's reads run in parallel, and its request count stays its own.
+        for (const subject of group.subjects) {
+          const deployer = deployerOf(subject.target, overrides);
+          const outcome = session ? await reviewTargetLive(session, cluster, subject, deployer, settings, created) : { live: unavailable(cluster, deployer, refused!), findings: [] };
+          subject.result.live = outcome.live;
+          findings.push(...outcome.findings);
+          if (config.live.required && outcome.live.status !== 'ok') findings.push(liveUnavailableFinding(subject.result.name, cluster, outcome.live.reason ?? 'unknown'));
+        }
+      } finally {
+        session?.close();
+      }
+    }),
+  );
+  return findings;
+}
