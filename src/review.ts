@@ -21,7 +21,7 @@ import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
-import type { LiveAccess } from './live/access.js';
+import { liveAccess, type LiveAccessSpec } from './live/access.js';
 import { reviewLive, type LiveSubject } from './live/review-live.js';
 import type { LiveLimits } from './live/session.js';
 import { loadBuiltinSchemas } from './schema/packages.js';
@@ -50,7 +50,7 @@ export interface ReviewRequest {
   /** The branch the merge request targets; else the branch `base` names, if it names one. */
   baseBranch?: string;
   /** Live mode: which clusters the review may ask (the operator's or the CLI user's choice); absent, none. */
-  live?: { access: LiveAccess; limits?: Partial<LiveLimits> };
+  live?: { access: LiveAccessSpec; limits?: Partial<LiveLimits> };
 }
 
 type RenderOutcome = { ok: true; resources: Resource[]; notes: string[] } | { ok: false; error: RenderError };
@@ -247,7 +247,7 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       });
     }
     trace('schema validation');
-    const liveFindings = request.live ? await reviewLive(liveSubjects(targets, reviewed), { ...request.live, config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
+    const liveFindings = request.live ? await reviewLive(liveSubjects(targets, reviewed), { access: liveAccess(request.live.access), ...(request.live.limits ? { limits: request.live.limits } : {}), config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
     if (request.live) trace('live clusters');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...liveFindings, ...notRendered.filter((n) => n.failed).map(failedDeclaration)];

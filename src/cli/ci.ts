@@ -8,6 +8,7 @@ import { noMetrics } from '../bot/metrics.js';
 import { ReviewScheduler } from '../bot/scheduler.js';
 import { OverrideRecords } from '../commands/override-record.js';
 import { UserError } from '../errors.js';
+import { operatorLiveSpec } from '../live/access.js';
 import { apiSettings } from '../platforms/api.js';
 import { ciRepoURLs } from '../platforms/ci-job.js';
 import { githubActionsJob } from '../platforms/github/actions.js';
@@ -49,10 +50,11 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
   // A one-shot job serves no /metrics.
   const metrics = noMetrics;
   const settings = apiSettings(env);
+  const live = operatorLiveSpec(env) ?? undefined;
   const job = env.GITHUB_ACTIONS === 'true' ? await githubActionsJob(env, repo, settings, metrics) : env.GITLAB_CI === 'true' ? gitlabCiJob(env, repo, settings, metrics) : null;
   if (!job) {
     const { base, head } = await pushRange(env);
-    const review = await runReview({ repo, base, head, repoURLs: ciRepoURLs(env) });
+    const review = await runReview({ repo, base, head, repoURLs: ciRepoURLs(env), ...(live ? { live: { access: live } } : {}) });
     print(renderMarkdown(review, { limit: Number.MAX_SAFE_INTEGER }));
     return exitStatus(review.verdict);
   }
@@ -63,6 +65,7 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
     metrics,
     log: pino({ level: env.LOG_LEVEL || 'warn', name: 'safe-deploy' }, pino.destination(2)),
     records: new OverrideRecords(job.recordKey),
+    ...(live ? { live } : {}),
     onReview: async (result) => {
       printed = true;
       print(await result.markdown({ limit: Number.MAX_SAFE_INTEGER }));

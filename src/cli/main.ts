@@ -8,11 +8,15 @@ import { EXIT_COULD_NOT_RUN, exitStatus } from './exit.js';
 
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
+                     [--live [--kubeconfig FILE] [--context NAME]]
   safe-deploy serve            # webhook server: GitHub App, GitLab, health and metrics
   safe-deploy ci [--repo DIR]  # in GitHub Actions / GitLab CI: review the merge request, post comment + status
 
 Predicts what merging HEAD into BASE does to the cluster and prints it as the
-merge-request comment (markdown) or as JSON.
+merge-request comment (markdown) or as JSON. With --live it also reads the
+targets' clusters and asks their API servers for a server-side apply dry-run
+(never a write; see docs/live.md): the clusters of .safe-deploy.yml, or the one
+cluster --kubeconfig/--context name.
 
 Exit status: 0 pass, 1 the verdict is fail, 2 the review could not run.`;
 
@@ -37,6 +41,9 @@ async function review(args: string[], output: CliOutput): Promise<number> {
       format: { type: 'string', default: 'markdown' },
       out: { type: 'string' },
       config: { type: 'string' },
+      live: { type: 'boolean', default: false },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -47,20 +54,24 @@ async function review(args: string[], output: CliOutput): Promise<number> {
     return 0;
   }
   if (!values.base || !values.head) throw new UserError('review needs --base REF and --head REF');
+  if ((values.kubeconfig || values.context) && !values.live) throw new UserError('--kubeconfig and --context need --live');
   if (values.format !== 'markdown' && values.format !== 'json') {
     throw new UserError(`unknown --format '${values.format}': use markdown or json`);
   }
   // Loaded on use, so --help and argument errors answer at once.
-  const [{ runReview }, { renderJson }, { renderMarkdown }] = await Promise.all([
+  const [{ runReview }, { renderJson }, { renderMarkdown }, { localLiveSpec }] = await Promise.all([
     import('../review.js'),
     import('../report/json.js'),
     import('../report/markdown.js'),
+    import('../live/access.js'),
   ]);
+  const live = values.live ? { access: localLiveSpec({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}), cwd: process.cwd(), env: process.env }) } : undefined;
   const result = await runReview({
     repo: resolve(values.repo),
     base: values.base,
     head: values.head,
     ...(values.config ? { configFile: resolve(values.config) } : {}),
+    ...(live ? { live } : {}),
   });
   const text = values.format === 'json' ? renderJson(result) : renderMarkdown(result);
   if (values.out) await writeFile(values.out, text);

@@ -17,6 +17,11 @@ export interface LiveAccess {
   resolve(name: string, cluster: ClusterConfig): Promise<ResolvedCluster>;
 }
 
+/** What a review may reach, as data: it travels to the review's worker thread. */
+export type LiveAccessSpec =
+  | { kind: 'operator'; kubeconfigDir?: string; inCluster: boolean }
+  | { kind: 'local'; kubeconfig?: string; context?: string; cwd: string; defaultKubeconfig: string };
+
 /** A kubeconfig name of the config: one file of the operator's directory, nothing else. */
 const KUBECONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -25,10 +30,13 @@ const KUBECONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * holds the kubeconfig files the config may name; SAFE_DEPLOY_IN_CLUSTER=true lets `inCluster`
  * clusters use the server's own service account. Neither set: live mode is off (null).
  */
-export function operatorLiveAccess(env: NodeJS.ProcessEnv): LiveAccess | null {
+export function operatorLiveSpec(env: NodeJS.ProcessEnv): LiveAccessSpec | null {
   const dir = env.SAFE_DEPLOY_KUBECONFIG_DIR;
   const inCluster = env.SAFE_DEPLOY_IN_CLUSTER === 'true';
-  if (!dir && !inCluster) return null;
+  return dir || inCluster ? { kind: 'operator', ...(dir ? { kubeconfigDir: resolve(dir) } : {}), inCluster } : null;
+}
+
+function operatorAccess(dir: string | undefined, inCluster: boolean): LiveAccess {
   return {
     async resolve(name, cluster) {
       if (cluster.inCluster) return inCluster ? { connection: { name, inCluster: true } } : { refused: 'in-cluster access is not enabled on this server (SAFE_DEPLOY_IN_CLUSTER)' };
@@ -49,17 +57,23 @@ function defaultKubeconfig(env: NodeJS.ProcessEnv): string {
   return first ?? join(homedir(), '.kube', 'config');
 }
 
-/**
- * The CLI's access (`review --live`): the person running it may use any kubeconfig. With
- * --kubeconfig or --context every target is checked against that one cluster; otherwise the
- * config's clusters are used (kubeconfig paths relative to the working directory), or the
- * default kubeconfig when the config names none.
- */
-export function localLiveAccess(options: { kubeconfig?: string; context?: string; cwd: string; env: NodeJS.ProcessEnv }): LiveAccess {
+/** The CLI's access (`review --live [--kubeconfig FILE] [--context NAME]`), run from `cwd`. */
+export function localLiveSpec(options: { kubeconfig?: string; context?: string; cwd: string; env: NodeJS.ProcessEnv }): LiveAccessSpec {
   const { kubeconfig, context, cwd, env } = options;
+  return { kind: 'local', ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}), cwd, defaultKubeconfig: defaultKubeconfig(env) };
+}
+
+/**
+ * The person running the CLI may use any kubeconfig. With --kubeconfig or --context every
+ * target is checked against that one cluster; otherwise the config's clusters are used
+ * (kubeconfig paths relative to the working directory), or the default kubeconfig when the
+ * config names none.
+ */
+function localAccess(spec: Extract<LiveAccessSpec, { kind: 'local' }>): LiveAccess {
+  const { kubeconfig, context, cwd } = spec;
   const local = (file: string | undefined, ctx: string | undefined, name: string): ClusterConnection => ({
     name,
-    kubeconfig: resolve(cwd, file ?? defaultKubeconfig(env)),
+    kubeconfig: resolve(cwd, file ?? spec.defaultKubeconfig),
     ...(ctx ? { context: ctx } : {}),
   });
   const single = kubeconfig || context ? local(kubeconfig, context, context ?? 'local') : undefined;
@@ -71,4 +85,8 @@ export function localLiveAccess(options: { kubeconfig?: string; context?: string
       return { connection: local(isAbsolute(cluster.kubeconfig) ? cluster.kubeconfig : resolve(cwd, cluster.kubeconfig), cluster.context, name) };
     },
   };
+}
+
+export function liveAccess(spec: LiveAccessSpec): LiveAccess {
+  return spec.kind === 'operator' ? operatorAccess(spec.kubeconfigDir, spec.inCluster) : localAccess(spec);
 }

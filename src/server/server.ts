@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { OverrideRecords } from '../commands/override-record.js';
 import { UserError } from '../errors.js';
 import { createBot } from '../bot/bot.js';
+import { operatorLiveSpec } from '../live/access.js';
 import { ReviewScheduler } from '../bot/scheduler.js';
 import { apiSettings, githubAppOctokit, gitlabClient } from '../platforms/api.js';
 import { githubApp } from '../platforms/github/app.js';
@@ -87,6 +88,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
   const api = apiSettings(env);
   const platforms: string[] = [];
+  const live = operatorLiveSpec(env) ?? undefined;
 
   handlers.push((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/healthz') return false;
@@ -102,7 +104,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   if (githubConfigured(env)) {
     const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubAppOctokit(api), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const records = new OverrideRecords(recordSecret(env, env.WEBHOOK_SECRET, 'WEBHOOK_SECRET'));
-    const bot = createBot({ scheduler, mirrors, metrics, reviewer, records, log: log.child({ name: 'github' }) });
+    const bot = createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: log.child({ name: 'github' }) });
     const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), bot, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
     // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
     handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
@@ -117,7 +119,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
         api: gitlabClient(api, { host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! }),
         secret: env.GITLAB_WEBHOOK_SECRET!,
         token: env.GITLAB_TOKEN!,
-        bot: createBot({ scheduler, mirrors, metrics, reviewer, records, log: gitlabLog }),
+        bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: gitlabLog }),
         metrics,
         log: gitlabLog,
       }),
