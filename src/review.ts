@@ -191,7 +191,10 @@ function scrubMessages(results: TargetResult[], findings: Finding[], scrub: (tex
 
 /** The targets live mode looks at: those that rendered at head, with their renders. */
 function liveSubjects(targets: PlannedTarget[], reviewed: TargetReview[]): LiveSubject[] {
-  return reviewed.flatMap((r, i) => (r.result?.status === 'ok' && r.objects ? [{ target: (targets[i]!.head ?? targets[i]!.base)!, result: r.result, objects: r.objects }] : []));
+  return reviewed.flatMap((r, i) => {
+    const { base, head } = targets[i]!;
+    return r.result?.status === 'ok' && r.objects && head ? [{ base, head, result: r.result, objects: r.objects }] : [];
+  });
 }
 
 /** Versions of the renderer binaries the review used, for the footer. */

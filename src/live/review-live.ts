@@ -1,7 +1,7 @@
 // Live mode: each target's objects read from its cluster, drift against the base
 // render, the head dry-run by server-side apply, and what the controller will prune.
 import { clusterFor } from '../core/live/clusters.js';
-import { deployerOf } from '../core/live/deployer.js';
+import { deployerOf, type DeployerOverrides } from '../core/live/deployer.js';
 import { driftOf } from '../core/live/drift.js';
 import { liveDiffOf } from '../core/live/live-diff.js';
 import type { ChangeLive, Deployer, ObjectDrift, ObjectRef, TargetLive } from '../core/live/model.js';
@@ -18,7 +18,9 @@ import { DEFAULT_LIVE_LIMITS, LiveError, openCluster, type ClusterSession, type 
 
 /** One reviewed target, as live mode needs it. */
 export interface LiveSubject {
-  target: Target;
+  /** The target at base (null when the change adds it) and at head. */
+  base: Target | null;
+  head: Target;
   result: TargetResult;
   objects: { base: Resource[]; head: Resource[] };
 }
@@ -111,6 +113,10 @@ function driftsOf(subject: LiveSubject, live: Map<string, JsonObject | null>, de
   });
 }
 
+const UNDECLARED = 'already in the cluster, where the base branch does not declare it: the sync takes it over (its live state is not shown)';
+/** An admission webhook with side effects refuses dry-run requests: that says nothing about the object. */
+const DRY_RUN_UNSUPPORTED = /does not support dry run/i;
+
 /** The dry-run of one created or updated object; a rejection becomes a finding. */
 async function dryRun(
   session: ClusterSession,
@@ -118,6 +124,7 @@ async function dryRun(
   live: Map<string, JsonObject | null>,
   deployer: Deployer,
   created: Created,
+  declared: boolean,
 ): Promise<{ live: ChangeLive; rejected?: string }> {
   const head = change.head!;
   const current = live.get(key(head));
@@ -127,9 +134,12 @@ async function dryRun(
   try {
     const outcome = await session.dryRunApply(head.object, { fieldManager: deployer.fieldManager, force: deployer.force });
     if (outcome.ok) {
+      // A change may name any object of the cluster: only what the base branch declares is shown as it is live.
+      if (exists && !declared) return { live: { exists, dryRun: 'ok', message: UNDECLARED } };
       return { live: { exists, dryRun: 'ok', ...liveDiffOf({ base: change.base?.object ?? null, head: head.object, live: current, dryRun: outcome.object }) } };
     }
     const { rejection } = outcome;
+    if (DRY_RUN_UNSUPPORTED.test(rejection.message)) return { live: { exists, dryRun: 'skipped', message: rejection.message } };
     if (rejection.code === 404 && head.namespace !== null && created.namespaces.has(head.namespace)) {
       return { live: { exists, dryRun: 'skipped', message: `namespace ${head.namespace} is created by this change: the API server checks the object once it exists` } };
     }
@@ -182,12 +192,13 @@ async function reviewTargetLive(session: ClusterSession, cluster: string, subjec
   const objects = [...subject.objects.base, ...subject.objects.head].filter((r) => !r.name.includes('*'));
   const refs = [...new Map(objects.map((r) => [key(r), refOf(r)])).values()];
   const live = await readLive(session, refs, created, failures);
+  const declared = new Set(subject.objects.base.map(key));
   const drift = driftsOf(subject, live, deployer);
   const applied = subject.result.changes.filter((c) => c.head !== null && !c.head.name.includes('*'));
   // The session bounds how many requests are in flight.
   await Promise.all(applied.map(async (change) => {
     try {
-      const outcome = await dryRun(session, change, live, deployer, created);
+      const outcome = await dryRun(session, change, live, deployer, created, declared.has(key(change.head!)));
       change.live = outcome.live;
       if (outcome.rejected !== undefined && settings.rejectedSeverity !== 'off') {
         findings.push(clusterRejectedFinding(subject.result.name, cluster, change.head!, outcome.rejected, settings.rejectedSeverity));
@@ -201,7 +212,8 @@ async function reviewTargetLive(session: ClusterSession, cluster: string, subjec
     const current = live.get(key(change.base!));
     if (current !== undefined) change.live = { exists: current !== null, dryRun: 'skipped', ...(current === null ? { message: 'already absent from the cluster' } : {}) };
   }
-  const pruned = await prunePrediction(session, subject, deployer, created, failures);
+  // Ownership is read from the base's declaration: a change cannot make the review list another application's objects.
+  const pruned = subject.base ? await prunePrediction(session, subject, deployer, created, failures) : [];
   const asked = refs.length + applied.length;
   const status = failures.count === 0 ? 'ok' : failures.count >= asked ? 'unavailable' : 'degraded';
   const reason = failures.first === null ? undefined : failures.count > 1 ? `${failures.first} (and ${failures.count - 1} more failed requests)` : failures.first;
@@ -221,6 +233,14 @@ async function reviewTargetLive(session: ClusterSession, cluster: string, subjec
   };
 }
 
+/** How the head is applied (its prune setting, manager), under the base declaration's name. */
+function deployerFor(subject: LiveSubject, overrides: DeployerOverrides): Deployer {
+  const head = deployerOf(subject.head, overrides);
+  if (!subject.base) return head;
+  const base = deployerOf(subject.base, overrides);
+  return { ...head, name: base.name, namespace: base.namespace };
+}
+
 function unavailable(cluster: string, deployer: Deployer, reason: string): TargetLive {
   return { cluster, status: 'unavailable', reason, fieldManager: deployer.fieldManager, force: deployer.force, prune: deployer.prune, drift: [], pruned: [], requests: 0 };
 }
@@ -232,7 +252,8 @@ async function assign(subjects: LiveSubject[], settings: LiveSettings): Promise<
   const groups = new Map<string, { connection: ClusterConnection | null; refused?: string; subjects: LiveSubject[] }>();
   const fixed = access.single ?? (Object.keys(clusters).length === 0 ? access.fallback : undefined);
   for (const subject of subjects) {
-    const name = fixed ? fixed.name : clusterFor(subject.target, clusters, config.live.targets)?.cluster;
+    // The base's declaration says where the target deploys: a change cannot point the review at another cluster's objects.
+    const name = fixed ? fixed.name : clusterFor(subject.base ?? subject.head, clusters, config.live.targets)?.cluster;
     if (name === undefined) continue;
     let group = groups.get(name);
     if (!group) {
@@ -278,7 +299,7 @@ export async function reviewLive(subjects: LiveSubject[], settings: LiveSettings
       try {
         // One target at a time: each target's reads run in parallel, and its request count stays its own.
         for (const subject of group.subjects) {
-          const deployer = deployerOf(subject.target, overrides);
+          const deployer = deployerFor(subject, overrides);
           const outcome = session ? await reviewTargetLive(session, cluster, subject, deployer, settings, created) : { live: unavailable(cluster, deployer, refused!), findings: [] };
           subject.result.live = outcome.live;
           findings.push(...outcome.findings);
