@@ -45,7 +45,8 @@ function operatorAccess(dir: string | undefined, inCluster: boolean): LiveAccess
       if (!KUBECONFIG_NAME.test(cluster.kubeconfig)) return { refused: `kubeconfig "${cluster.kubeconfig}" must be a file name in the server's kubeconfig directory` };
       // The directory is the operator's; a link in it must still not lead out of it.
       const [root, file] = await Promise.all([realpath(dir).catch(() => null), realpath(join(dir, cluster.kubeconfig)).catch(() => null)]);
-      if (!root || !file || !file.startsWith(root + sep)) return { refused: `kubeconfig "${cluster.kubeconfig}" is not in the server's kubeconfig directory` };
+      if (!root || !file) return { refused: `no kubeconfig "${cluster.kubeconfig}" in the server's kubeconfig directory` };
+      if (!file.startsWith(root + sep)) return { refused: `kubeconfig "${cluster.kubeconfig}" is not in the server's kubeconfig directory` };
       return { connection: { name, kubeconfig: file, ...(cluster.context ? { context: cluster.context } : {}) } };
     },
   };

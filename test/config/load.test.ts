@@ -38,3 +38,32 @@ commands:
     await expect(parseConfig('targets: [oops\n', 'cfg.yml')).rejects.toThrow(/^cfg\.yml: invalid YAML/);
   });
 });
+
+describe('live-mode config', () => {
+  it('reads clusters, the target mapping and the live settings', async () => {
+    const config = await parseConfig(
+      `clusters:
+  prod: { server: "https://prod:6443", kubeconfig: prod.yaml, context: admin@prod }
+  staging: { inCluster: true }
+targets:
+  - { name: shop, path: deploy/shop, cluster: prod }
+live:
+  required: true
+  targets: [{ path: "clusters/staging/**", cluster: staging }]
+  timeoutSeconds: 30
+  fieldManager: my-applier
+`,
+      '.safe-deploy.yml',
+    );
+    expect(config.clusters).toEqual({ prod: { server: 'https://prod:6443', kubeconfig: 'prod.yaml', context: 'admin@prod' }, staging: { inCluster: true } });
+    expect(config.targets?.[0]?.cluster).toBe('prod');
+    expect(config.live).toEqual({ required: true, targets: [{ path: 'clusters/staging/**', cluster: 'staging' }], timeoutSeconds: 30, fieldManager: 'my-applier' });
+  });
+
+  it('refuses a mapping to a cluster the config does not name, and inCluster with a kubeconfig', async () => {
+    await expect(parseConfig('targets: [{ name: a, path: a, cluster: prod }]\n', 'cfg.yml')).rejects.toThrow('cfg.yml: targets[0].cluster: no cluster "prod" under clusters:');
+    await expect(parseConfig('clusters: { a: {} }\nlive: { targets: [{ path: "x/**", cluster: b }] }\n', 'cfg.yml')).rejects.toThrow('live.targets[0].cluster: no cluster "b"');
+    await expect(parseConfig('clusters: { a: { inCluster: true, kubeconfig: k } }\n', 'cfg.yml')).rejects.toThrow('clusters.a: inCluster excludes kubeconfig and context');
+    await expect(parseConfig('live: { targets: [{ cluster: a }] }\nclusters: { a: {} }\n', 'cfg.yml')).rejects.toThrow('live.targets.0: needs target or path');
+  });
+});
