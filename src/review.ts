@@ -22,7 +22,7 @@ import { prerender, renderTarget } from './render/index.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
 import { liveAccess, type LiveAccessSpec } from './live/access.js';
-import { reviewLive, type LiveSubject } from './live/review-live.js';
+import type { LiveSubject } from './live/review-live.js';
 import type { LiveLimits } from './live/session.js';
 import { loadBuiltinSchemas } from './schema/packages.js';
 import { assertRepository, branchName, changedFiles, mergeBase, remoteURLs, resolveCommit } from './repo/git.js';
@@ -250,7 +250,8 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       });
     }
     trace('schema validation');
-    const liveFindings = request.live ? await reviewLive(liveSubjects(targets, reviewed), { access: liveAccess(request.live.access), ...(request.live.limits ? { limits: request.live.limits } : {}), config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
+    // The cluster client loads only for live reviews.
+    const liveFindings = request.live ? await (await import('./live/review-live.js')).reviewLive(liveSubjects(targets, reviewed), { access: liveAccess(request.live.access), ...(request.live.limits ? { limits: request.live.limits } : {}), config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
     if (request.live) trace('live clusters');
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...liveFindings, ...notRendered.filter((n) => n.failed).map(failedDeclaration)];

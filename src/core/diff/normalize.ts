@@ -1,7 +1,7 @@
 import { isObject, type JsonObject, type Resource } from '../resource.js';
 
 // Fields the server owns: they say nothing about what a merge changes.
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'selfLink'];
+const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 
 /**
  * The object as it will be compared: server-owned fields dropped, the effective

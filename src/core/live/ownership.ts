@@ -1,0 +1,142 @@
+// Which cluster objects belong to a target, as its controller marks them, and what the
+// next sync does with those no head render contains.
+import { apiGroup, isObject, resourceKey, type JsonObject, type JsonValue } from '../resource.js';
+import type { Deployer, ObjectRef, PrunedObject } from './model.js';
+
+export interface Ownership {
+  /** Narrows the list requests, when the controller marks objects with labels. */
+  labelSelector?: string;
+  owns(object: JsonObject): boolean;
+  /** "Flux Kustomization flux-system/apps". */
+  describe: string;
+}
+
+const metaOf = (object: JsonObject) => (isObject(object.metadata) ? object.metadata : {});
+const mapOf = (value: JsonValue | undefined): JsonObject => (isObject(value) ? value : {});
+const labels = (object: JsonObject) => mapOf(metaOf(object).labels);
+const annotations = (object: JsonObject) => mapOf(metaOf(object).annotations);
+
+function refOf(object: JsonObject): ObjectRef {
+  const meta = metaOf(object);
+  return { apiVersion: String(object.apiVersion), kind: String(object.kind), namespace: typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : null, name: String(meta.name ?? '') };
+}
+
+/** Made by a controller from another object (a ReplicaSet of a Deployment): never the target's own, whatever labels it copied. */
+function controlled(object: JsonObject): boolean {
+  const owners = metaOf(object).ownerReferences;
+  return Array.isArray(owners) && owners.some((o) => isObject(o) && o.controller === true);
+}
+
+const ARGO_TRACKING = 'argocd.argoproj.io/tracking-id';
+const ARGO_INSTANCE = 'app.kubernetes.io/instance';
+
+/** Argo CD's tracking id "<app>:<group>/<kind>:<namespace>/<name>" names this application and this very object. */
+function trackedBy(object: JsonObject, apps: string[]): boolean {
+  const id = annotations(object)[ARGO_TRACKING];
+  if (typeof id !== 'string') return false;
+  const ref = refOf(object);
+  return apps.some((app) => id === `${app}:${apiGroup(ref.apiVersion)}/${ref.kind}:${ref.namespace ?? ''}/${ref.name}`);
+}
+
+function argocd(deployer: Deployer): Ownership {
+  const name = deployer.name!;
+  // An Application outside the control plane's namespace is tracked as "<namespace>_<name>".
+  const apps = deployer.namespace ? [name, `${deployer.namespace}_${name}`] : [name];
+  return {
+    describe: `Argo CD Application ${deployer.namespace ? `${deployer.namespace}/` : ''}${name}`,
+    owns: (object) => {
+      if (controlled(object)) return false;
+      // With an annotation, it decides (annotation tracking); otherwise the instance label (label tracking).
+      return typeof annotations(object)[ARGO_TRACKING] === 'string' ? trackedBy(object, apps) : labels(object)[ARGO_INSTANCE] === name;
+    },
+  };
+}
+
+function labelled(describe: string, marks: Record<string, string>): Ownership {
+  return {
+    describe,
+    labelSelector: Object.entries(marks).map(([k, v]) => `${k}=${v}`).join(','),
+    owns: (object) => !controlled(object) && Object.entries(marks).every(([k, v]) => labels(object)[k] === v),
+  };
+}
+
+function helmRelease(describe: string, deployer: Deployer): Ownership {
+  return {
+    describe,
+    labelSelector: 'app.kubernetes.io/managed-by=Helm',
+    owns: (object) => {
+      const a = annotations(object);
+      return !controlled(object) && a['meta.helm.sh/release-name'] === deployer.name && a['meta.helm.sh/release-namespace'] === deployer.namespace;
+    },
+  };
+}
+
+/** How the deployer marks its objects; null when nothing does (kubectl from CI). */
+export function ownershipOf(deployer: Deployer): Ownership | null {
+  const { name, namespace } = deployer;
+  if (name === null) return null;
+  const id = `${namespace ? `${namespace}/` : ''}${name}`;
+  switch (deployer.controller) {
+    case 'argocd':
+      return argocd(deployer);
+    case 'flux':
+      return labelled(`Flux Kustomization ${id}`, { 'kustomize.toolkit.fluxcd.io/name': name, 'kustomize.toolkit.fluxcd.io/namespace': namespace ?? '' });
+    case 'helm-controller':
+      return helmRelease(`Flux HelmRelease ${id}`, deployer);
+    case 'helm':
+      return helmRelease(`Helm release ${id}`, deployer);
+    default:
+      return null;
+  }
+}
+
+/** Why the controller keeps an object it would otherwise prune, from the object's own marks. */
+function keptBy(object: JsonObject, deployer: Deployer): string | null {
+  const a = annotations(object);
+  const l = labels(object);
+  if (deployer.controller === 'argocd') {
+    const options = String(a['argocd.argoproj.io/sync-options'] ?? '');
+    if (/(^|,)\s*Prune=false\s*(,|$)/.test(options)) return 'annotated Prune=false';
+    if (/(^|,)\s*Prune=confirm\s*(,|$)/.test(options)) return 'annotated Prune=confirm: deleted once someone confirms';
+  }
+  if (deployer.controller === 'flux' && (a['kustomize.toolkit.fluxcd.io/prune'] === 'disabled' || l['kustomize.toolkit.fluxcd.io/prune'] === 'disabled')) {
+    return 'annotated kustomize.toolkit.fluxcd.io/prune: disabled';
+  }
+  if ((deployer.controller === 'helm' || deployer.controller === 'helm-controller') && a['helm.sh/resource-policy'] === 'keep') return 'annotated helm.sh/resource-policy: keep';
+  return null;
+}
+
+const PRUNE_OFF: Record<Deployer['controller'], string> = {
+  argocd: 'automated prune is off: a sync with pruning deletes it',
+  flux: 'spec.prune is not true',
+  'helm-controller': 'pruning is off',
+  helm: 'pruning is off',
+  kubectl: 'kubectl apply does not prune',
+};
+
+export interface PruneInput {
+  deployer: Deployer;
+  /** Live objects the ownership marks as the target's. */
+  owned: JsonObject[];
+  base: ObjectRef[];
+  head: ObjectRef[];
+}
+
+/** The target's cluster objects that no head render contains: deleted by the next sync, or left behind. */
+export function prunedObjects(input: PruneInput): PrunedObject[] {
+  const { deployer } = input;
+  const ownership = ownershipOf(deployer);
+  if (!ownership) return [];
+  const head = new Set(input.head.map(resourceKey));
+  const base = new Set(input.base.map(resourceKey));
+  const seen = new Set<string>();
+  return input.owned.flatMap((object): PrunedObject[] => {
+    const ref = refOf(object);
+    const key = resourceKey(ref);
+    if (head.has(key) || seen.has(key)) return [];
+    seen.add(key);
+    const kept = keptBy(object, deployer);
+    const reason = kept ?? (deployer.prune ? null : PRUNE_OFF[deployer.controller]);
+    return [{ ...ref, action: reason === null ? 'delete' : 'left-behind', owner: ownership.describe, ...(reason ? { reason } : {}), inBranchDiff: base.has(key) }];
+  });
+}
