@@ -148,7 +148,7 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
   async function call<T>(what: string, send: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new LiveError('timeout', `cluster ${name}: the time budget of ${Math.round(limits.budgetMs / 1000)} s is spent (${what})`);
+      if (left <= 0) throw new LiveError('timeout', `cluster ${name}: the time budget of ${limits.budgetMs / 1000} s is spent (${what})`);
       const timeout = Math.min(limits.requestTimeoutMs, left);
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -173,18 +173,19 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
     }
   }
 
-  /** The LiveError of a failed call. */
-  function liveError(error: unknown, what: string): LiveError {
+  /** The LiveError of a failed call (`what`: "GET apps/v1 Deployment shop/web"). */
+  function liveError(error: unknown, what: string, kind: { apiVersion: string; kind: string }): LiveError {
+    const unknownKind = () => new LiveError('unknown-kind', `cluster ${name}: the API server does not serve ${kind.apiVersion} ${kind.kind}`);
     if (error instanceof LiveError) return error;
     if (error instanceof ApiException) {
       const message = statusMessage(error);
       if (error.code === 403) return new LiveError('forbidden', `cluster ${name}: forbidden (${what}): ${message}`);
       if (error.code === 429 || error.code === 503) return new LiveError('throttled', `cluster ${name}: still throttled after ${limits.retries} retries (${what})`);
-      if (error.code === 404 && DISCOVERY.test(error.message)) return new LiveError('unknown-kind', `cluster ${name}: the API server does not serve ${what.split(' ')[1]}`);
+      if (error.code === 404 && DISCOVERY.test(error.message)) return unknownKind();
       return new LiveError('error', `cluster ${name}: HTTP ${error.code} (${what}): ${message}`);
     }
     const text = (error as Error)?.message ?? String(error);
-    if (/^Unrecognized API version and kind/.test(text)) return new LiveError('unknown-kind', `cluster ${name}: the API server does not serve ${what.split(' ')[1]}`);
+    if (/^Unrecognized API version and kind/.test(text)) return unknownKind();
     const code = (error as { code?: string }).code ?? '';
     if (NETWORK.test(`${code} ${text}`)) return new LiveError('unreachable', `cluster ${name}: unreachable (${code || text.split('\n')[0]})`);
     return new LiveError('error', `cluster ${name}: ${text.split('\n')[0]} (${what})`);
@@ -204,7 +205,7 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
         return plain(await call(what, () => api.read(spec)));
       } catch (error) {
         if (error instanceof ApiException && error.code === 404 && !DISCOVERY.test(error.message)) return null;
-        throw liveError(error, what);
+        throw liveError(error, what, ref);
       }
     },
     async list(apiVersion, kind, options) {
@@ -213,7 +214,7 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
       const what = `LIST ${describe({ apiVersion, kind, ...(options.namespace ? { namespace: options.namespace } : {}) })}`;
       do {
         const page = (await call(what, () => api.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector, 500, token)).catch((error: unknown) => {
-          throw liveError(error, what);
+          throw liveError(error, what, { apiVersion, kind });
         })) as unknown as { items?: JsonValue[]; metadata?: { continue?: string } };
         // A list's items carry no apiVersion and kind of their own.
         for (const item of page.items ?? []) if (isObject(item)) items.push(plain({ apiVersion, kind, ...item }));
@@ -228,7 +229,7 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
         return { ok: true, object: plain(result) };
       } catch (error) {
         if (isRejection(error)) return { ok: false, rejection: { code: error.code, reason: String(statusOf(error).reason ?? ''), message: statusMessage(error) } };
-        throw liveError(error, what);
+        throw liveError(error, what, { apiVersion: String(object.apiVersion), kind: String(object.kind) });
       }
     },
     close() {
