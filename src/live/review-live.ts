@@ -70,10 +70,11 @@ function scalersOf(resources: Resource[]): Array<{ kind: string; name: string; t
   });
 }
 
-/** Reads failed for a reason other than "absent": the first reason, and how many. */
+/** Requests that failed for a reason other than "absent" (the first reason, and how many), and those that were answered. */
 class Failures {
   first: string | null = null;
   count = 0;
+  answered = 0;
   add(error: unknown): void {
     this.count++;
     this.first ??= error instanceof Error ? error.message : String(error);
@@ -92,6 +93,7 @@ async function readLive(session: ClusterSession, refs: ObjectRef[], created: Cre
     refs.map(async (ref) => {
       try {
         live.set(key(ref), await session.get(ref));
+        failures.answered++;
       } catch (error) {
         if (isNewKind(error, ref, created)) live.set(key(ref), null);
         else failures.add(error);
@@ -125,6 +127,7 @@ async function dryRun(
   deployer: Deployer,
   created: Created,
   declared: boolean,
+  failures: Failures,
 ): Promise<{ live: ChangeLive; rejected?: string }> {
   const head = change.head!;
   const current = live.get(key(head));
@@ -133,6 +136,7 @@ async function dryRun(
   if (current === undefined) return { live: { exists: false, dryRun: 'skipped', message: 'its live state could not be read' } };
   try {
     const outcome = await session.dryRunApply(head.object, { fieldManager: deployer.fieldManager, force: deployer.force });
+    failures.answered++;
     if (outcome.ok) {
       // A change may name any object of the cluster: only what the base branch declares is shown as it is live.
       if (exists && !declared) return { live: { exists, dryRun: 'ok', message: UNDECLARED } };
@@ -172,6 +176,7 @@ async function prunePrediction(session: ClusterSession, subject: LiveSubject, de
       try {
         const items = await session.list(apiVersion, kind, { ...(namespace ? { namespace } : {}), ...(ownership.labelSelector ? { labelSelector: ownership.labelSelector } : {}) });
         owned.push(...items.filter((item) => ownership.owns(item)));
+        failures.answered++;
       } catch (error) {
         if (!isNewKind(error, { apiVersion, kind, namespace: namespace ?? null, name: '' }, created)) failures.add(error);
       }
@@ -198,7 +203,7 @@ async function reviewTargetLive(session: ClusterSession, cluster: string, subjec
   // The session bounds how many requests are in flight.
   await Promise.all(applied.map(async (change) => {
     try {
-      const outcome = await dryRun(session, change, live, deployer, created, declared.has(key(change.head!)));
+      const outcome = await dryRun(session, change, live, deployer, created, declared.has(key(change.head!)), failures);
       change.live = outcome.live;
       if (outcome.rejected !== undefined && settings.rejectedSeverity !== 'off') {
         findings.push(clusterRejectedFinding(subject.result.name, cluster, change.head!, outcome.rejected, settings.rejectedSeverity));
@@ -214,8 +219,7 @@ async function reviewTargetLive(session: ClusterSession, cluster: string, subjec
   }
   // Ownership is read from the base's declaration: a change cannot make the review list another application's objects.
   const pruned = subject.base ? await prunePrediction(session, subject, deployer, created, failures) : [];
-  const asked = refs.length + applied.length;
-  const status = failures.count === 0 ? 'ok' : failures.count >= asked ? 'unavailable' : 'degraded';
+  const status = failures.count === 0 ? 'ok' : failures.answered === 0 ? 'unavailable' : 'degraded';
   const reason = failures.first === null ? undefined : failures.count > 1 ? `${failures.first} (and ${failures.count - 1} more failed requests)` : failures.first;
   return {
     live: {
