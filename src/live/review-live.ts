@@ -86,17 +86,47 @@ function isNewKind(error: unknown, ref: ObjectRef, created: Created): boolean {
   return error instanceof LiveError && error.reason === 'unknown-kind' && created.kinds.has(`${apiGroup(ref.apiVersion)}/${ref.kind}`);
 }
 
-/** The live object of each of the target's objects (either side), by identity; absent ones are null. */
+/** Objects of one kind in one namespace from this many on are read with one list instead of a read each. */
+const LIST_FROM = 8;
+
+/** The target's objects by kind and namespace. */
+function groupsOf(refs: ObjectRef[]): ObjectRef[][] {
+  const groups = new Map<string, ObjectRef[]>();
+  for (const ref of refs) {
+    const id = `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}`;
+    groups.set(id, [...(groups.get(id) ?? []), ref]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The live object of each of the target's objects (either side), by identity; absent
+ * ones are null. Many objects of a kind in a namespace come from one list (Secrets
+ * never: only the ones the target names are read); a list refused falls back to reads.
+ */
 async function readLive(session: ClusterSession, refs: ObjectRef[], created: Created, failures: Failures): Promise<Map<string, JsonObject | null>> {
   const live = new Map<string, JsonObject | null>();
+  const read = async (ref: ObjectRef) => {
+    try {
+      live.set(key(ref), await session.get(ref));
+      failures.answered++;
+    } catch (error) {
+      if (isNewKind(error, ref, created)) live.set(key(ref), null);
+      else failures.add(error);
+    }
+  };
   await Promise.all(
-    refs.map(async (ref) => {
+    groupsOf(refs).map(async (group) => {
+      const { apiVersion, kind, namespace } = group[0]!;
+      if (group.length < LIST_FROM || (kind === 'Secret' && apiGroup(apiVersion) === '')) return Promise.all(group.map(read));
       try {
-        live.set(key(ref), await session.get(ref));
+        const items = await session.list(apiVersion, kind, namespace ? { namespace } : {});
         failures.answered++;
+        const byName = new Map(items.map((item) => [isObject(item.metadata) ? String(item.metadata.name) : '', item]));
+        for (const ref of group) live.set(key(ref), byName.get(ref.name) ?? null);
       } catch (error) {
-        if (isNewKind(error, ref, created)) live.set(key(ref), null);
-        else failures.add(error);
+        if (group.every((ref) => isNewKind(error, ref, created))) for (const ref of group) live.set(key(ref), null);
+        else await Promise.all(group.map(read));
       }
     }),
   );

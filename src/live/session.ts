@@ -140,6 +140,8 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
     reservoirIncreaseAmount: Math.max(1, Math.round(limits.qps / 10)),
     reservoirIncreaseInterval: 100,
     reservoirIncreaseMaximum: limits.burst,
+    // The reservoir grows on the heartbeat: as often as it is meant to grow.
+    heartbeatInterval: 100,
   });
   const deadline = Date.now() + limits.budgetMs;
   const name = connection.name;

@@ -2,11 +2,9 @@
 // (APIResourceList), objects by path, lists with label selectors and pages, `Status`
 // errors, and server-side apply dry-runs that merge, default and never store. Faults
 // (any status, delay, Retry-After, a refused connection) are set per verb and path.
-// Served through nock (tests) or a real HTTP server (benchmarks).
+// Served through nock (kube-api-nock.ts, for tests) or a real HTTP server (benchmarks).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import nock from 'nock';
-import { keep } from './nock.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Obj = { [key: string]: Json };
@@ -294,31 +292,6 @@ export class FakeKubeApi {
     };
     return this.json(existing ? 200 : 201, merged);
   }
-}
-
-/** The fake behind nock for `url` (e.g. https://kube.test:6443); call nock.cleanAll() to remove it. */
-export function nockKubeApi(url: string, fake: FakeKubeApi): nock.Scope {
-  const scope = nock(url).persist();
-  for (const method of ['get', 'patch', 'post', 'put', 'delete'] as const) {
-    scope.intercept(/.*/, method.toUpperCase()).reply(function (uri, body, callback) {
-      const parsed = new URL(uri, url);
-      const answer = fake.handle({
-        method: method.toUpperCase(),
-        path: parsed.pathname,
-        query: parsed.searchParams,
-        contentType: String(this.req.headers['content-type'] ?? ''),
-        ...(body && typeof body === 'string' && body.length ? { body: JSON.parse(body) as Obj } : isObj(body as Json) ? { body: body as Obj } : {}),
-      });
-      const send = () => {
-        if (answer.refuse) callback(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), { code: 'ECONNREFUSED' }), [0, '']);
-        else callback(null, [answer.status, JSON.stringify(answer.body), answer.headers]);
-      };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
-      else send();
-    });
-  }
-  // The fake's routes are its own: what happened is in its request log.
-  return keep(scope);
 }
 
 /** The fake behind a real HTTP server on 127.0.0.1, each answer after `latencyMs`. */

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { gitRepository } from '../helpers/gitops.js';
-import { FakeKubeApi, kubeconfigFor, nockKubeApi, status, type Obj } from '../fakes/kube-api.js';
+import { FakeKubeApi, kubeconfigFor, status, type Obj } from '../fakes/kube-api.js';
+import { nockKubeApi } from '../fakes/kube-api-nock.js';
 import { strictNock } from '../fakes/nock.js';
 
 const SERVER = 'https://kube.test:6443';
@@ -221,6 +222,29 @@ describe('a plain target against its cluster', () => {
     const fresh = json.targets.find((t) => t.name === 'fresh')!;
     expect(fresh.changes.find((c) => c.kind === 'ConfigMap')!.live).toEqual({ exists: false, dryRun: 'skipped', message: 'namespace fresh is created by this change: the API server checks the object once it exists' });
     expect(json.findings.filter((f) => f.rule === 'cluster-rejected')).toEqual([]);
+  });
+});
+
+describe('reading many objects', () => {
+  it('lists a kind in a namespace once it has many objects there, but reads Secrets one by one', async () => {
+    const files: Record<string, string> = { '.safe-deploy.yml': 'targets:\n  - {name: shop, path: deploy/shop, namespace: shop}\n' };
+    for (let i = 0; i < 9; i++) {
+      files[`deploy/shop/cm-${i}.yaml`] = configMapYaml(`cm-${i}`, 'a');
+      files[`deploy/shop/secret-${i}.yaml`] = secretYaml(`pass-${i}`).replace('name: db', `name: db-${i}`);
+    }
+    const base = repo.commit(files);
+    const head = repo.commit({ 'deploy/shop/cm-0.yaml': configMapYaml('cm-0', 'b') });
+    fake.put(namespace);
+    for (let i = 0; i < 9; i++) fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'shop' }, data: { mode: i === 3 ? 'drifted' : 'a' } });
+    fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-ours', namespace: 'shop' }, data: { secret: 'unrelated' } });
+    const { json } = await live(base, head);
+    const target = json.targets[0]!;
+    expect(target.live!.drift.map((d) => `${d.name}: ${d.fields[0]!.message}`)).toEqual(['cm-3: changed in the cluster by hand: data.mode a → drifted — merging will set it back to a']);
+    expect(JSON.stringify(json)).not.toContain('unrelated');
+    const paths = fake.requests.map((r) => `${r.method} ${r.path}`);
+    expect(paths.filter((p) => p.startsWith('GET /api/v1/namespaces/shop/configmaps'))).toEqual(['GET /api/v1/namespaces/shop/configmaps', 'GET /api/v1/namespaces/shop/configmaps']);
+    expect(paths.filter((p) => p.startsWith('GET /api/v1/namespaces/shop/secrets/')).length).toBe(18);
+    expect(paths.some((p) => p === 'GET /api/v1/namespaces/shop/secrets')).toBe(false);
   });
 });
 

@@ -5,7 +5,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertReadOnly } from '../../src/live/guard.js';
 import { DEFAULT_LIVE_LIMITS, LiveError, openCluster, type ClusterSession } from '../../src/live/session.js';
-import { FakeKubeApi, kubeconfigFor, nockKubeApi, status } from '../fakes/kube-api.js';
+import { FakeKubeApi, kubeconfigFor, status } from '../fakes/kube-api.js';
+import { nockKubeApi } from '../fakes/kube-api-nock.js';
 import { strictNock } from '../fakes/nock.js';
 
 const SERVER = 'https://kube.test:6443';
