@@ -11,7 +11,7 @@ describe('docs/rules.md', () => {
   it('documents every rule ID of the contract, in its order', () => {
     expect(CATALOG.map((r) => r.id)).toEqual([
       'render-failed', 'render-incomplete', 'namespace-deleted', 'crd-deleted', 'pvc-deleted', 'immutable-field-changed', 'pvc-shrunk', 'rbac-escalation',
-      'api-removed', 'api-deprecated', 'schema-invalid', 'image-tag-mutable', 'privileged-container', 'host-namespace', 'host-path', 'secret-in-env',
+      'api-removed', 'api-deprecated', 'schema-invalid', 'cluster-rejected', 'live-unavailable', 'image-tag-mutable', 'privileged-container', 'host-namespace', 'host-path', 'secret-in-env',
       'selector-mismatch', 'scaled-to-zero', 'replicas-reduced', 'pdb-removed', 'service-exposure-changed', 'image-tag-downgraded',
       'config-not-rolled-out', 'resources-missing', 'probes-missing', 'run-as-root',
     ]);
