@@ -22,10 +22,10 @@ export function recordingLog(): Log & { lines: Line[] } {
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export function botWith(concurrency = 1) {
+export function botWith(concurrency = 1, extra: Partial<BotDeps> = {}) {
   const log = recordingLog();
   const metrics = new Metrics();
-  const deps: BotDeps = { scheduler: new ReviewScheduler(concurrency), metrics, log, records: new OverrideRecords(RECORD_KEY) };
+  const deps: BotDeps = { scheduler: new ReviewScheduler(concurrency), metrics, log, records: new OverrideRecords(RECORD_KEY), ...extra };
   /** The lines of one metric in the Prometheus text. */
   const metric = async (name: string) => (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith(`${name}{`));
   return { bot: createBot(deps), log, metrics, metric };
