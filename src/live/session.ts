@@ -9,6 +9,7 @@ import type { ObjectRef } from '../core/live/model.js';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
 import { kubeConfigOf, type ClusterConnection } from './connect.js';
 import { readOnlyGuard } from './guard.js';
+import { boundedTransport, MAX_ANSWER_BYTES } from './transport.js';
 
 export interface LiveLimits {
   /** Requests in flight. */
@@ -127,8 +128,10 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
   const server = kc.getCurrentCluster()!.server;
   let requests = 0;
   const counter = { pre: async <C>(context: C) => (requests++, context), post: async <R>(response: R) => response };
+  const deadline = Date.now() + limits.budgetMs;
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(server, {}),
+    httpApi: boundedTransport(() => Math.min(limits.requestTimeoutMs, deadline - Date.now())),
     authMethods: { default: kc },
     // The guard runs last, on the request exactly as it will be sent.
     promiseMiddleware: [counter, readOnlyGuard(server)],
@@ -143,25 +146,16 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
     // The reservoir grows on the heartbeat: as often as it is meant to grow.
     heartbeatInterval: 100,
   });
-  const deadline = Date.now() + limits.budgetMs;
   const name = connection.name;
+
+  const spent = (what: string) => new LiveError('timeout', `cluster ${name}: the time budget of ${limits.budgetMs / 1000} s is spent (${what})`);
 
   /** One call: rate-limited, timed out, retried on 429/503 after Retry-After. Throws the client's error, or a LiveError for time. */
   async function call<T>(what: string, send: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new LiveError('timeout', `cluster ${name}: the time budget of ${limits.budgetMs / 1000} s is spent (${what})`);
-      const timeout = Math.min(limits.requestTimeoutMs, left);
-      let timer: NodeJS.Timeout | undefined;
+      if (deadline - Date.now() <= 0) throw spent(what);
       try {
-        return await limiter.schedule(() =>
-          Promise.race([
-            send(),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new LiveError('timeout', `cluster ${name}: no answer within ${Math.round(timeout / 100) / 10} s (${what})`)), timeout);
-            }),
-          ]),
-        );
+        return await limiter.schedule(send);
       } catch (error) {
         if (error instanceof ApiException && (error.code === 429 || error.code === 503) && attempt < limits.retries) {
           const after = Number(error.headers?.['retry-after']);
@@ -169,8 +163,6 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
           continue;
         }
         throw error;
-      } finally {
-        clearTimeout(timer);
       }
     }
   }
@@ -188,6 +180,12 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
     }
     const text = (error as Error)?.message ?? String(error);
     if (/^Unrecognized API version and kind/.test(text)) return unknownKind();
+    if ((error as Error)?.name === 'AbortError') {
+      return Date.now() >= deadline ? spent(what) : new LiveError('timeout', `cluster ${name}: no answer within ${limits.requestTimeoutMs / 1000} s (${what})`);
+    }
+    const type = (error as { type?: string }).type;
+    if (type === 'no-redirect') return new LiveError('error', `cluster ${name}: the API server answered with a redirect, which is not followed (${what})`);
+    if (type === 'max-size') return new LiveError('error', `cluster ${name}: an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB (${what})`);
     const code = (error as { code?: string }).code ?? '';
     if (NETWORK.test(`${code} ${text}`)) return new LiveError('unreachable', `cluster ${name}: unreachable (${code || text.split('\n')[0]})`);
     return new LiveError('error', `cluster ${name}: ${text.split('\n')[0]} (${what})`);

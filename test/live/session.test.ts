@@ -173,6 +173,15 @@ describe('bounds and faults', () => {
     expect([error.reason, error.message]).toEqual(['unreachable', 'cluster prod: unreachable (ECONNREFUSED)']);
   });
 
+  it('follows no redirect: the request and its credentials never go to another host', async () => {
+    fake.put(namespace).put(deployment(1));
+    fake.fault({ path: /deployments\/web$/, status: 307, headers: { location: 'https://elsewhere.test:6443/apis/apps/v1/namespaces/shop/deployments/web' }, body: null });
+    const session = await open();
+    const error = (await session.dryRunApply(deployment(2), { fieldManager: 'kustomize-controller', force: true }).catch((e: unknown) => e)) as LiveError;
+    expect([error.reason, error.message]).toEqual(['error', 'cluster prod: the API server answered with a redirect, which is not followed (dry-run PATCH apps/v1 Deployment shop/web)']);
+    // strictNock fails the test if anything asked elsewhere.test.
+  });
+
   it('names a kubeconfig that cannot be used', async () => {
     await expect(openCluster({ name: 'prod', kubeconfig: join(dir, 'missing') })).rejects.toThrow(`cluster prod: kubeconfig ${join(dir, 'missing')}: no such file`);
     await expect(openCluster({ name: 'prod', kubeconfig, context: 'other' })).rejects.toThrow(`cluster prod: no context "other" in kubeconfig ${kubeconfig}`);
