@@ -14,6 +14,17 @@ spec:
   ref: {branch: main}
 `;
 
+/** A Flux Kustomization apps in flux-system of path ./apps from the bootstrap source; `extra` adds spec lines. */
+export const fluxKustomization = (prune: boolean, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  prune: ${prune}
+  path: ./apps
+${extra}  sourceRef: {kind: GitRepository, name: flux-system}
+`;
+
 /** `safe-deploy review --format json` of two revisions; a review that cannot run throws its message, and nothing goes to stderr. */
 export async function reviewJson<T>(repo: TestRepo, base: string, head: string, args: string[] = [], env: Record<string, string> = {}): Promise<T> {
   const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json', ...args], env);

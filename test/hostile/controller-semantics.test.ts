@@ -3,7 +3,7 @@
 // a declaration that says, only at head, not to prune or to ignore a field. What
 // the base does not allow is judged as the base would deploy it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitRepository as fluxSource } from '../helpers/gitops.js';
+import { fluxKustomization, gitRepository as fluxSource } from '../helpers/gitops.js';
 import { cli } from '../helpers/cli.js';
 import { TestRepo } from '../helpers/git-repo.js';
 
@@ -97,15 +97,6 @@ describe('an Argo CD target', () => {
 });
 
 const gitRepository = fluxSource();
-const fluxKustomization = (prune: boolean) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  prune: ${prune}
-  path: ./apps
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
 
 describe('a Flux target', () => {
   it('prune: false written only at head does not hide a Namespace deletion', async () => {

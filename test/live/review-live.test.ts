@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { TestRepo } from '../helpers/git-repo.js';
-import { gitRepository } from '../helpers/gitops.js';
+import { fluxKustomization, gitRepository } from '../helpers/gitops.js';
 import { FakeKubeApi, kubeconfigFor, status, type Obj } from '../fakes/kube-api.js';
 import { nockKubeApi } from '../fakes/kube-api-nock.js';
 import { strictNock } from '../fakes/nock.js';
@@ -275,16 +275,7 @@ describe('a cluster that cannot be asked', () => {
 });
 
 describe('a Flux Kustomization: prune prediction', () => {
-  const kustomization = (prune: boolean) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  prune: ${prune}
-  path: ./apps
-  targetNamespace: shop
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
+  const kustomization = (prune: boolean) => fluxKustomization(prune, '  targetNamespace: shop\n');
   const fluxLabels = (name: string) => ({ 'kustomize.toolkit.fluxcd.io/name': name, 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' });
 
   it('deletes what only the cluster has under the Kustomization’s labels, keeps what is annotated, ignores other owners', async () => {
