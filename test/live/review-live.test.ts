@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { TestRepo } from '../helpers/git-repo.js';
+import { deployment } from '../helpers/manifests.js';
 import { fluxKustomization, gitRepository } from '../helpers/gitops.js';
 import { FakeKubeApi, kubeconfigFor, status, type Obj } from '../fakes/kube-api.js';
 import { nockKubeApi } from '../fakes/kube-api-nock.js';
@@ -59,23 +60,8 @@ async function live(base: string, head: string, extra: string[] = []): Promise<{
 
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
 
-const deploymentYaml = (name: string, replicas: number, image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: shop}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      securityContext: {runAsNonRoot: true}
-      containers:
-        - name: ${name}
-          image: ${image}
-          readinessProbe: {httpGet: {path: /ready, port: 8080}}
-          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
-`;
-/** The same Deployment as an object, as kubectl would have sent it. */
+const deploymentYaml = (name: string, replicas: number, image: string) => deployment(name, { replicas, image, namespace: 'shop' });
+/** The same Deployment as an object (tests/helpers/manifests.ts deployment()), as kubectl would have sent it. */
 const deploymentObject = (name: string, replicas: number, image: string): Obj => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -87,7 +73,7 @@ const deploymentObject = (name: string, replicas: number, image: string): Obj =>
       metadata: { labels: { app: name } },
       spec: {
         securityContext: { runAsNonRoot: true },
-        containers: [{ name, image, readinessProbe: { httpGet: { path: '/ready', port: 8080 } }, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } }],
+        containers: [{ name: 'app', image, readinessProbe: { httpGet: { path: '/ready', port: 8080 } }, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } }],
       },
     },
   },
@@ -154,7 +140,7 @@ describe('a plain target against its cluster', () => {
     expect(change('web').live).toMatchObject({ exists: true, dryRun: 'ok', differs: true });
     expect(change('web').live!.fields).toEqual([
       { path: 'spec.replicas', before: 5, after: 3 },
-      { path: 'spec.template.spec.containers[name=web].image', before: 'registry.example.com/web:1.0.0', after: 'registry.example.com/web:1.1.0' },
+      { path: 'spec.template.spec.containers[name=app].image', before: 'registry.example.com/web:1.0.0', after: 'registry.example.com/web:1.1.0' },
     ]);
     expect(change('web').live!.diff).toContain('-  replicas: 5\n+  replicas: 3');
     // settings: the cluster holds what the base says, so the live diff is the branch diff.
@@ -199,7 +185,7 @@ describe('a plain target against its cluster', () => {
     expect(target.live!.drift).toEqual([]);
     const web = target.changes.find((c) => c.name === 'web')!;
     // Live and dry-run result both carry the server's defaults (revisionHistoryLimit, terminationMessagePath…): they cancel out.
-    expect(web.live).toEqual({ exists: true, dryRun: 'ok', fields: [{ path: 'spec.template.spec.containers[name=web].image', before: 'registry.example.com/web:1.0.0', after: 'registry.example.com/web:1.1.0' }], differs: false });
+    expect(web.live).toEqual({ exists: true, dryRun: 'ok', fields: [{ path: 'spec.template.spec.containers[name=app].image', before: 'registry.example.com/web:1.0.0', after: 'registry.example.com/web:1.1.0' }], differs: false });
     const other = target.changes.find((c) => c.name === 'other')!;
     expect(other.live).toEqual({ exists: true, dryRun: 'ok', message: 'already in the cluster, where the base branch does not declare it: the sync takes it over (its live state is not shown)' });
     expect(JSON.stringify(json) + markdown).not.toContain('cluster-only-content');
