@@ -46,6 +46,8 @@ export interface FluxKustomizeOptions extends FluxSpec {
   /** Set on every object's own metadata after the build. */
   commonMetadata?: { labels?: JsonObject; annotations?: JsonObject };
   postBuild?: { substitute: Record<string, string>; substituteFrom: ValuesReference[]; always: boolean };
+  /** spec.force: an apply refused for an immutable field is done by deleting and re-creating the object. */
+  recreate?: true;
 }
 
 /** Argo CD's kustomize overrides for an Application. */

@@ -148,6 +148,7 @@ function driftsOf(subject: LiveSubject, live: Map<string, JsonObject | null>, de
 const UNDECLARED = 'already in the cluster, where the base branch does not declare it: the sync takes it over (its live state is not shown)';
 /** An admission webhook with side effects refuses dry-run requests: that says nothing about the object. */
 const DRY_RUN_UNSUPPORTED = /does not support dry run/i;
+const IMMUTABLE = /field is immutable/i;
 
 /** The dry-run of one created or updated object; a rejection becomes a finding. */
 async function dryRun(
@@ -174,6 +175,9 @@ async function dryRun(
     }
     const { rejection } = outcome;
     if (DRY_RUN_UNSUPPORTED.test(rejection.message)) return { live: { exists, dryRun: 'skipped', message: rejection.message } };
+    if (rejection.code === 422 && IMMUTABLE.test(rejection.message) && (deployer.recreatesImmutable || change.recreatedBySync)) {
+      return { live: { exists, dryRun: 'skipped', message: `the API server refuses to update it in place (${rejection.message}); the sync deletes and re-creates it` } };
+    }
     if (rejection.code === 404 && head.namespace !== null && created.namespaces.has(head.namespace)) {
       return { live: { exists, dryRun: 'skipped', message: `namespace ${head.namespace} is created by this change: the API server checks the object once it exists` } };
     }

@@ -108,6 +108,7 @@ function fluxOptions(ks: JsonObject): FluxKustomizeOptions {
     ...(list(spec.images) ? { images: list(spec.images)!.filter(isObject) } : {}),
     ...(strings(spec.components).length ? { components: strings(spec.components) } : {}),
     ...(spec.ignoreMissingComponents === true ? { ignoreMissingComponents: true } : {}),
+    ...(spec.force === true ? { recreate: true as const } : {}),
     ...(metadata
       ? { commonMetadata: { ...(isObject(metadata.labels) ? { labels: metadata.labels } : {}), ...(isObject(metadata.annotations) ? { annotations: metadata.annotations } : {}) } }
       : {}),

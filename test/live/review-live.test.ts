@@ -3,6 +3,7 @@
 // Expectations are written by hand from the API server's and the controllers' behaviour.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { TestRepo } from '../helpers/git-repo.js';
@@ -299,6 +300,35 @@ describe('a Flux Kustomization: prune prediction', () => {
     expect(markdown).toContain('Only in the cluster, pruned by the sync:\n- 🗑️ <code>ConfigMap shop/stale</code> (Flux Kustomization flux-system/apps)');
     expect(markdown).toContain('Only in the cluster, left behind:\n- <code>ConfigMap shop/kept</code> (Flux Kustomization flux-system/apps; annotated kustomize.toolkit.fluxcd.io/prune: disabled)');
     expect(markdown).not.toContain('someone-else');
+  });
+
+  it('with spec.force, an update refused for an immutable field is no refusal: Flux re-creates the object', async () => {
+    const layout = (force: boolean) => ({
+      'clusters/prod/flux-system/gotk-sync.yaml': gitRepository(),
+      'clusters/prod/apps.yaml': fluxKustomization(true, `  targetNamespace: shop\n${force ? '  force: true\n' : ''}`),
+      'apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [settings.yaml]\n',
+      'apps/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\nimmutable: true\ndata: {mode: a}\n',
+    });
+    const immutable = status(422, 'Invalid', 'ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set', [{ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' }]);
+    for (const force of [true, false]) {
+      const base = repo.commit(layout(force));
+      const head = repo.commit({ 'apps/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\nimmutable: true\ndata: {mode: b}\n' });
+      fake = new FakeKubeApi();
+      nock.cleanAll();
+      nockKubeApi(SERVER, fake);
+      fake.put(namespace).put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' }, immutable: true, data: { mode: 'a' } }, 'kustomize-controller');
+      fake.fault({ method: 'PATCH', path: /configmaps\/settings$/, status: 422, body: immutable });
+      const { json } = await live(base, head);
+      const change = json.targets.find((t) => t.live)!.changes[0]!;
+      const rejected = json.findings.filter((f) => f.rule === 'cluster-rejected');
+      if (force) {
+        expect(change.live).toEqual({ exists: true, dryRun: 'skipped', message: 'the API server refuses to update it in place (ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set); the sync deletes and re-creates it' });
+        expect(rejected).toEqual([]);
+      } else {
+        expect(change.live).toMatchObject({ dryRun: 'rejected' });
+        expect(rejected.map((f) => f.message)).toEqual(['Cluster prod rejects ConfigMap shop/settings: ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set']);
+      }
+    }
   });
 
   it('leaves them behind when the Kustomization does not prune', async () => {

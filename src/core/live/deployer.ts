@@ -18,7 +18,15 @@ function declared(target: Target): Deployer {
   }
   if (target.flux) {
     // kustomize-controller applies with forced ownership and garbage-collects only with spec.prune: true.
-    return { controller: 'flux', name: by?.name ?? target.name, namespace, prune: target.prune !== false, fieldManager: 'kustomize-controller', force: true };
+    return {
+      controller: 'flux',
+      name: by?.name ?? target.name,
+      namespace,
+      prune: target.prune !== false,
+      fieldManager: 'kustomize-controller',
+      force: true,
+      ...(target.flux.recreate ? { recreatesImmutable: true as const } : {}),
+    };
   }
   if (by?.kind === 'HelmRelease') {
     // An upgrade removes what leaves the chart; Helm's three-way merge overwrites other writers.

@@ -96,4 +96,6 @@ export interface Deployer {
   /** The field manager and force flag of its server-side applies. */
   fieldManager: string;
   force: boolean;
+  /** It deletes and re-creates an object whose update the API server refuses for an immutable field (Flux spec.force). */
+  recreatesImmutable?: true;
 }
