@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { driftOf } from '../../src/core/live/drift.js';
 import { liveAccess, operatorLiveSpec } from '../../src/live/access.js';
 import { kubeConfigOf } from '../../src/live/connect.js';
@@ -16,6 +16,17 @@ import { DEFAULT_LIVE_LIMITS, LiveError, openCluster, type LiveLimits } from '..
 import { FakeKubeApi, kubeconfigFor, status } from '../fakes/kube-api.js';
 import { nockKubeApi } from '../fakes/kube-api-nock.js';
 import { strictNock } from '../fakes/nock.js';
+import { cli } from '../helpers/cli.js';
+import { TestRepo } from '../helpers/git-repo.js';
+
+interface ReviewJson {
+  targets: Array<{
+    name: string;
+    live?: { cluster: string; status: string; fieldManager: string; force: boolean; drift: Array<{ name: string }>; pruned: unknown[] };
+    changes: Array<{ name: string; live?: unknown }>;
+  }>;
+  findings: Array<{ rule: string; message: string }>;
+}
 
 const SERVER = 'https://kube.test:6443';
 strictNock({ loopback: true });
@@ -268,5 +279,127 @@ describe("the operator's kubeconfig directory", () => {
     }
     expect(await resolve('escape.yaml')).toEqual({ refused: 'kubeconfig "escape.yaml" is not in the server\'s kubeconfig directory' });
     expect(await resolve('up')).toHaveProperty('refused');
+  });
+});
+
+describe('a hostile merge request, through the CLI', () => {
+  let repo: TestRepo;
+  let prodConfig: string;
+  beforeEach(async () => {
+    repo = new TestRepo();
+    fake = new FakeKubeApi();
+    nockKubeApi(SERVER, fake);
+    prodConfig = join(dir, 'prod-kubeconfig');
+    await writeFile(prodConfig, kubeconfigFor(SERVER, 'prod'));
+    await writeFile(join(dir, 'evil-kubeconfig'), kubeconfigFor('https://evil.test:6443', 'evil'));
+    fake.put(namespace('shop')).put(namespace('kube-system'));
+  });
+  afterEach(() => repo.dispose());
+
+  const review = async (base: string, head: string, extra: string[] = []) => {
+    const args = ['review', '--repo', repo.dir, '--base', base, '--head', head, '--live', ...extra];
+    const json = await cli([...args, '--format', 'json']);
+    expect(json.stderr).toBe('');
+    const markdown = await cli(args);
+    return { json: JSON.parse(json.stdout) as ReviewJson, markdown: markdown.stdout, text: json.stdout + markdown.stdout };
+  };
+  const cm = (ns: string, name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {value: ${value}}\n`;
+  const secret = (ns: string, name: string, value: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: ${ns}}\ntype: Opaque\nstringData: {password: ${value}}\n`;
+
+  // Attacker: the head's .safe-deploy.yml. Tries: to move the target to a cluster of their own (its kubeconfig
+  // would go to evil.test), and to change the field manager and force of the dry-run.
+  // Must hold: the base's config decides; strictNock fails the test on any request to evil.test.
+  it("cannot move a target to another cluster or change the dry-run's manager through the head's config", async () => {
+    const config = (cluster: string, extra = '') => `clusters:\n  prod: {kubeconfig: ${prodConfig}}\n  evil: {kubeconfig: ${join(dir, 'evil-kubeconfig')}}\ntargets:\n  - {name: shop, path: deploy/shop, namespace: shop, cluster: ${cluster}}\n${extra}`;
+    const base = repo.commit({ '.safe-deploy.yml': config('prod'), 'deploy/shop/a.yaml': cm('shop', 'a', 'one') });
+    const head = repo.commit({
+      '.safe-deploy.yml': config('evil', 'live:\n  fieldManager: evil-manager\n  force: false\n  targets: [{path: "**", cluster: evil}]\n'),
+      'deploy/shop/a.yaml': cm('shop', 'a', 'two'),
+    });
+    fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop' }, data: { value: 'one' } });
+    const { json } = await review(base, head);
+    expect(json.targets[0]!.live).toMatchObject({ cluster: 'prod', status: 'ok', fieldManager: 'kubectl-client-side-apply', force: true });
+    const patches = fake.requests.filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => [r.query.get('fieldManager'), r.query.get('force'), r.query.get('dryRun')])).toEqual([
+      ['kubectl-client-side-apply', 'true', 'All'],
+      ['kubectl-client-side-apply', 'true', 'All'],
+    ]);
+  });
+
+  // Attacker: the head adds objects the base does not declare, named after what exists in the cluster:
+  // a ConfigMap and a Secret in kube-system, and enough ConfigMaps there that the review lists the kind.
+  // Tries: to read the cluster's content of objects that are not the target's (through the live diff,
+  // drift, the dry-run result, or the list read).
+  // Must hold: the review says they exist, shows none of their content, and no Secret value or digest.
+  it('reads nothing of the cluster the base does not declare, by identity or by list', async () => {
+    const CONFIG = 'targets:\n  - {name: shop, path: deploy/shop, namespace: shop}\n';
+    const base = repo.commit({ '.safe-deploy.yml': CONFIG, 'deploy/shop/a.yaml': cm('shop', 'a', 'one') });
+    const files: Record<string, string> = { 'deploy/shop/info.yaml': cm('kube-system', 'cluster-info', 'mine'), 'deploy/shop/token.yaml': secret('kube-system', 'bootstrap-token', 'head-pass-4242') };
+    for (let i = 0; i < 9; i++) files[`deploy/shop/many-${i}.yaml`] = cm('kube-system', `many-${i}`, 'mine');
+    const head = repo.commit(files);
+    fake
+      .put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-system' }, data: { value: 'cluster-only-endpoint', extra: 'cluster-only-extra' } })
+      .put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bootstrap-token', namespace: 'kube-system' }, type: 'Opaque', stringData: { password: 'live-token-9999', other: 'live-other-8888' } });
+    for (let i = 0; i < 9; i++) fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `many-${i}`, namespace: 'kube-system' }, data: { value: `cluster-only-${i}`, extra: `cluster-only-extra-${i}` } });
+    const { json, text } = await review(base, head, ['--kubeconfig', prodConfig, '--context', 'prod']);
+    const target = json.targets[0]!;
+    expect(target.live).toMatchObject({ status: 'ok', drift: [], pruned: [] });
+    const existing = target.changes.filter((c) => c.name === 'cluster-info' || c.name === 'bootstrap-token' || c.name.startsWith('many-'));
+    expect(existing).toHaveLength(11);
+    for (const change of existing) expect(change.live).toEqual({ exists: true, dryRun: 'ok', message: 'already in the cluster, where the base branch does not declare it: the sync takes it over (its live state is not shown)' });
+    expect(text).not.toContain('cluster-only');
+    for (const value of ['live-token-9999', 'live-other-8888', 'head-pass-4242']) {
+      expect(text).not.toContain(value);
+      expect(text).not.toContain(Buffer.from(value).toString('base64'));
+    }
+    expect(text).not.toMatch(/sha256:[0-9a-f]{64}/);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  // Attacker: the cluster's answer to the dry-run (a webhook's denial quotes what it was sent, adds Markdown,
+  // HTML, a comment that looks like the bot's own marker, a mention and a link), and the head's Secret value in it.
+  // Must hold: the comment shows it as text only; the Secret value is scrubbed from JSON and comment alike.
+  it("shows the API server's words as text, without the Secret values it quotes", async () => {
+    const CONFIG = 'targets:\n  - {name: shop, path: deploy/shop, namespace: shop}\n';
+    const base = repo.commit({ '.safe-deploy.yml': CONFIG, 'deploy/shop/a.yaml': cm('shop', 'a', 'one') });
+    const head = repo.commit({ 'deploy/shop/db.yaml': secret('shop', 'db', 'head-pass-7777') });
+    const echoed = Buffer.from('head-pass-7777').toString('base64');
+    const message = `admission webhook "x" denied the request: <!-- safe-deploy:review --> </details> @platform-team see [here](https://evil.test/x) | col | ![img](https://evil.test/i.png) password head-pass-7777 (${echoed})`;
+    fake.fault({ method: 'PATCH', path: /secrets\/db$/, status: 403, body: status(403, 'Forbidden', message) });
+    const { json, markdown, text } = await review(base, head, ['--kubeconfig', prodConfig, '--context', 'prod']);
+    expect(json.findings.filter((f) => f.rule === 'cluster-rejected')).toHaveLength(1);
+    expect(text).not.toContain('head-pass-7777');
+    expect(text).not.toContain(echoed);
+    const rejected = markdown.split('\n').filter((line) => line.includes('denied the request'));
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const line of rejected) {
+      expect(line).not.toContain('<!--');
+      expect(line).not.toContain('</details>');
+      expect(line).not.toMatch(/(^|[^>])@platform-team/);
+      expect(line).not.toContain('[here](');
+      expect(line).not.toContain('![img](');
+      expect(line).not.toMatch(/\| col \|/);
+    }
+  });
+
+  // Attacker: the head's new Secrets, in the forms the redaction might not expect: stringData only, data that
+  // is not a map, and one whose live copy exists under the same name (declared by the base).
+  // Must hold: no value, base64 form or digest in the live diff, drift or anywhere else.
+  it('keeps every Secret value out of the live diff, whatever shape the Secret has', async () => {
+    const CONFIG = 'targets:\n  - {name: shop, path: deploy/shop, namespace: shop}\n';
+    const base = repo.commit({ '.safe-deploy.yml': CONFIG, 'deploy/shop/db.yaml': secret('shop', 'db', 'base-pass-1111') });
+    const head = repo.commit({
+      'deploy/shop/db.yaml': secret('shop', 'db', 'head-pass-2222'),
+      'deploy/shop/new.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: new, namespace: shop}\nstringData: {token: head-new-3333}\n`,
+      'deploy/shop/odd.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: odd, namespace: shop}\ndata: head-odd-4444\n`,
+    });
+    fake.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"stringData":{"password":"live-last-5555"}}' } }, type: 'Opaque', stringData: { password: 'live-pass-6666', added: 'live-added-7777' } });
+    const { json, text } = await review(base, head, ['--kubeconfig', prodConfig, '--context', 'prod']);
+    expect(json.targets[0]!.live!.drift.map((d) => d.name)).toEqual(['db']);
+    for (const value of ['base-pass-1111', 'head-pass-2222', 'head-new-3333', 'head-odd-4444', 'live-last-5555', 'live-pass-6666', 'live-added-7777']) {
+      expect(text).not.toContain(value);
+      expect(text).not.toContain(Buffer.from(value).toString('base64'));
+    }
+    expect(text).not.toMatch(/sha256:[0-9a-f]{64}/);
   });
 });
