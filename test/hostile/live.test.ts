@@ -403,3 +403,35 @@ describe('a hostile merge request, through the CLI', () => {
     expect(text).not.toMatch(/sha256:[0-9a-f]{64}/);
   });
 });
+
+describe('credentials and renderers', () => {
+  let repo: TestRepo;
+  beforeEach(() => {
+    repo = new TestRepo();
+    fake = new FakeKubeApi();
+    nockKubeApi(SERVER, fake);
+    fake.put(namespace('shop'));
+  });
+  afterEach(() => repo.dispose());
+
+  // Attacker: the head's kustomization and files. Tries: to render the operator's kubeconfig into a ConfigMap
+  // (a generator reading its absolute path, a link in the repository to it) so that its token shows in the diff.
+  // Must hold: the renderer never reads it; the token is nowhere in the review.
+  it("cannot render the operator's kubeconfig into the review", async () => {
+    const file = join(dir, 'operator-kubeconfig');
+    await writeFile(file, kubeconfigFor(SERVER, 'prod').replace('test-token', 'operator-token-5150'));
+    const base = repo.commit({ '.safe-deploy.yml': 'targets:\n  - {name: shop, path: deploy/shop, namespace: shop}\n', 'deploy/shop/kustomization.yaml': 'resources: []\n' });
+    const head = repo.commit({
+      'deploy/shop/kustomization.yaml': `namespace: shop\nconfigMapGenerator:\n  - name: abs\n    files: [${file}]\n  - name: linked\n    files: [kc.yaml]\n`,
+    });
+    await symlink(file, join(repo.dir, 'deploy/shop/kc.yaml'));
+    const linked = repo.commit({}, 'a link to the kubeconfig');
+    for (const rev of [head, linked]) {
+      const args = ['review', '--repo', repo.dir, '--base', base, '--head', rev, '--live', '--kubeconfig', file, '--context', 'prod'];
+      const outputs = [await cli([...args, '--format', 'json']), await cli(args)];
+      for (const out of outputs) expect(out.stdout + out.stderr).not.toContain('operator-token-5150');
+      // The renderer refused (the link or the path outside the kustomization), not rendered something else.
+      expect((JSON.parse(outputs[0]!.stdout) as { targets: Array<{ status: string; error?: string }> }).targets[0]).toMatchObject({ status: 'error', error: expect.stringMatching(/kc\.yaml|operator-kubeconfig|security|outside/) });
+    }
+  });
+});
