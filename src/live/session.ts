@@ -69,7 +69,14 @@ class RawObjectApi extends KubernetesObjectApi {
 
   protected override async processResponse<T extends KubernetesObject>(response: ResponseContext): Promise<T> {
     const text = await response.body.text();
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return JSON.parse(text) as T;
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        // The parser's message quotes the answer around the fault, which may be a Secret's value.
+        throw new Error('the answer is not JSON');
+      }
+    }
     let body: unknown = text;
     try {
       body = JSON.parse(text);
@@ -118,6 +125,22 @@ function isRejection(error: unknown): error is ApiException<unknown> {
   if (error.code === 403) return !RBAC_DENIAL.test(statusMessage(error));
   if (error.code === 404) return !DISCOVERY.test(error.message);
   return error.code === 400 || error.code === 409 || error.code === 422;
+}
+
+/** Pages of one list: a real API server's continue tokens end long before (500 objects a page). */
+const MAX_LIST_PAGES = 200;
+
+/**
+ * Names and versions go into the request path as they are: "." and ".." would be
+ * resolved by the URL parser into another path, which no object can have (the API
+ * server refuses them as names), and an apiVersion is "<group>/<version>" or "<version>".
+ */
+const DOT_SEGMENT = /^\.\.?$/;
+const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?\/)?[a-z0-9]+$/;
+function requestable(ref: { apiVersion: string; namespace?: string | null; name?: string }): string | null {
+  if (!API_VERSION.test(ref.apiVersion)) return `apiVersion "${ref.apiVersion}" is not a group/version`;
+  for (const [what, value] of [['namespace', ref.namespace], ['name', ref.name]] as const) if (typeof value === 'string' && DOT_SEGMENT.test(value)) return `${what} "${value}" cannot name an object`;
+  return null;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -194,6 +217,12 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
   const describe = (ref: { apiVersion: string; kind: string; namespace?: string | null; name?: string }) =>
     `${ref.apiVersion} ${ref.kind}${ref.namespace || ref.name ? ` ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? '*'}` : ''}`;
 
+  /** Refuses, before anything is sent, an identity whose request path would name something else. */
+  const assertRequestable = (ref: { apiVersion: string; namespace?: string | null; name?: string }, what: string) => {
+    const problem = requestable(ref);
+    if (problem) throw new LiveError('error', `cluster ${name}: ${problem} (${what})`);
+  };
+
   return {
     get requests() {
       return requests;
@@ -201,6 +230,7 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
     async get(ref) {
       const spec = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
       const what = `GET ${describe(ref)}`;
+      assertRequestable(ref, what);
       try {
         return plain(await call(what, () => api.read(spec)));
       } catch (error) {
@@ -212,6 +242,8 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
       const items: JsonObject[] = [];
       let token: string | undefined;
       const what = `LIST ${describe({ apiVersion, kind, ...(options.namespace ? { namespace: options.namespace } : {}) })}`;
+      assertRequestable({ apiVersion, ...(options.namespace ? { namespace: options.namespace } : {}) }, what);
+      const tokens = new Set<string>();
       do {
         const page = (await call(what, () => api.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector, 500, token)).catch((error: unknown) => {
           throw liveError(error, what, { apiVersion, kind });
@@ -219,11 +251,17 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
         // A list's items carry no apiVersion and kind of their own.
         for (const item of page.items ?? []) if (isObject(item)) items.push(plain({ apiVersion, kind, ...item }));
         token = page.metadata?.continue || undefined;
+        if (token !== undefined && (tokens.has(token) || tokens.size + 1 >= MAX_LIST_PAGES)) {
+          throw new LiveError('error', `cluster ${name}: the list does not end (${tokens.has(token) ? 'a continue token came twice' : `over ${MAX_LIST_PAGES} pages`}) (${what})`);
+        }
+        if (token !== undefined) tokens.add(token);
       } while (token);
       return items;
     },
     async dryRunApply(object, options) {
-      const what = `dry-run PATCH ${describe({ apiVersion: String(object.apiVersion), kind: String(object.kind), namespace: (isObject(object.metadata) && (object.metadata.namespace as string)) || null, name: isObject(object.metadata) ? String(object.metadata.name) : '' })}`;
+      const ref = { apiVersion: String(object.apiVersion), kind: String(object.kind), namespace: (isObject(object.metadata) && (object.metadata.namespace as string)) || null, name: isObject(object.metadata) ? String(object.metadata.name) : '' };
+      const what = `dry-run PATCH ${describe(ref)}`;
+      assertRequestable(ref, what);
       try {
         const result = await call(what, () => api.patch(structuredClone(object) as KubernetesObject, undefined, 'All', options.fieldManager, options.force || undefined, PatchStrategy.ServerSideApply));
         return { ok: true, object: plain(result) };
