@@ -1,0 +1,44 @@
+// REDIS_URL on the GitHub server: Probot shares its GitHub rate-limit throttling
+// through that Redis, with the ioredis client safe-deploy ships (nothing installed at
+// run time), and reviews run as without it.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestRepo } from '../helpers/git-repo.js';
+import { pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
+import { deployment } from '../helpers/manifests.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { FakeGitHub } from '../fakes/github.js';
+import { strictNock } from '../fakes/nock.js';
+
+let redis: TestRedis;
+let repo: TestRepo;
+let server: TestServer;
+let github: FakeGitHub;
+
+strictNock({ loopback: true });
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+beforeEach(() => {
+  repo = new TestRepo();
+  github = new FakeGitHub();
+});
+afterEach(async () => {
+  await server?.close();
+  repo.dispose();
+});
+
+describe('REDIS_URL', () => {
+  it('starts, reviews, and keeps the GitHub throttling state in that Redis', async () => {
+    server = await startGitHubServer({ env: { REDIS_URL: redis.url } });
+    const base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
+    const head = repo.pushHead(base, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 }) });
+    expect((await sendWebhook(server, 'pull_request', pullRequestPayload('opened', repo.dir, 1, base, head))).status).toBe(200);
+    await server.scheduler.idle();
+    expect(github.checks[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(github.comments).toHaveLength(1);
+    // Bottleneck's clustering keys ("b_<limiter id>_…") of the throttling plugin's limiters.
+    const keys = await redis.client().keys('b_*');
+    expect(keys.some((k) => k.includes('octokit'))).toBe(true);
+  });
+});
