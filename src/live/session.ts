@@ -7,6 +7,7 @@ import Bottleneck from 'bottleneck';
 import { digestSecrets } from '../core/live/secrets.js';
 import type { ObjectRef } from '../core/live/model.js';
 import { isObject, type JsonObject, type JsonValue } from '../core/resource.js';
+import { formatBytes } from '../util/bytes.js';
 import { kubeConfigOf, type ClusterConnection } from './connect.js';
 import { readOnlyGuard } from './guard.js';
 import { boundedTransport, MAX_ANSWER_BYTES } from './transport.js';
@@ -22,9 +23,11 @@ export interface LiveLimits {
   budgetMs: number;
   /** Retries of a 429 or 503 answer, after its Retry-After. */
   retries: number;
+  /** All answers from the cluster in one review, together. */
+  maxBytes: number;
 }
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = { concurrency: 16, qps: 100, burst: 200, requestTimeoutMs: 10_000, budgetMs: 60_000, retries: 3 };
+export const DEFAULT_LIVE_LIMITS: LiveLimits = { concurrency: 16, qps: 100, burst: 200, requestTimeoutMs: 10_000, budgetMs: 60_000, retries: 3, maxBytes: 512 * 2 ** 20 };
 
 export type LiveErrorReason = 'forbidden' | 'unreachable' | 'timeout' | 'unknown-kind' | 'throttled' | 'error';
 
@@ -152,9 +155,10 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
   let requests = 0;
   const counter = { pre: async <C>(context: C) => (requests++, context), post: async <R>(response: R) => response };
   const deadline = Date.now() + limits.budgetMs;
+  const bytes = { left: limits.maxBytes };
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(server, {}),
-    httpApi: boundedTransport(() => Math.min(limits.requestTimeoutMs, deadline - Date.now())),
+    httpApi: boundedTransport(() => Math.min(limits.requestTimeoutMs, deadline - Date.now()), bytes),
     authMethods: { default: kc },
     // The guard runs last, on the request exactly as it will be sent.
     promiseMiddleware: [counter, readOnlyGuard(server)],
@@ -208,7 +212,10 @@ export async function openCluster(connection: ClusterConnection, limits: LiveLim
     }
     const type = (error as { type?: string }).type;
     if (type === 'no-redirect') return new LiveError('error', `cluster ${name}: the API server answered with a redirect, which is not followed (${what})`);
-    if (type === 'max-size') return new LiveError('error', `cluster ${name}: an answer over ${MAX_ANSWER_BYTES / 2 ** 20} MiB (${what})`);
+    if (type === 'max-size') {
+      const over = bytes.left < MAX_ANSWER_BYTES ? `the answers over ${formatBytes(limits.maxBytes)} in all` : `an answer over ${formatBytes(MAX_ANSWER_BYTES)}`;
+      return new LiveError('error', `cluster ${name}: ${over} (${what})`);
+    }
     const code = (error as { code?: string }).code ?? '';
     if (NETWORK.test(`${code} ${text}`)) return new LiveError('unreachable', `cluster ${name}: unreachable (${code || text.split('\n')[0]})`);
     return new LiveError('error', `cluster ${name}: ${text.split('\n')[0]} (${what})`);

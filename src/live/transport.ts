@@ -8,8 +8,12 @@ import fetch, { type RequestInit } from 'node-fetch';
 /** No API server answer a review needs is near this; a larger one is refused. */
 export const MAX_ANSWER_BYTES = 64 * 2 ** 20;
 
-/** A transport whose requests each get `timeoutMs()` milliseconds (read when the request starts). */
-export function boundedTransport(timeoutMs: () => number): HttpLibrary {
+/**
+ * A transport whose requests each get `timeoutMs()` milliseconds (read when the request
+ * starts) and whose answers together stay within `bytes.left` (a cluster's budget for one
+ * review: many pages of a list add up).
+ */
+export function boundedTransport(timeoutMs: () => number, bytes: { left: number }): HttpLibrary {
   return wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
       const controller = new AbortController();
@@ -19,7 +23,7 @@ export function boundedTransport(timeoutMs: () => number): HttpLibrary {
           method: request.getHttpMethod().toString(),
           headers: request.getHeaders(),
           redirect: 'error',
-          size: MAX_ANSWER_BYTES,
+          size: Math.max(1, Math.min(MAX_ANSWER_BYTES, bytes.left)),
           signal: controller.signal as RequestInit['signal'],
         };
         const body = request.getBody();
@@ -30,6 +34,7 @@ export function boundedTransport(timeoutMs: () => number): HttpLibrary {
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => (headers[name] = value));
         const text = await response.text();
+        bytes.left -= Buffer.byteLength(text);
         return new ResponseContext(response.status, headers, { text: async () => text, binary: async () => Buffer.from(text) });
       } finally {
         clearTimeout(timer);

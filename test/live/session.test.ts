@@ -166,6 +166,14 @@ describe('bounds and faults', () => {
     await expect(session.get({ ...web, name: 'other' })).rejects.toThrow('cluster prod: the time budget of 0.3 s is spent (GET apps/v1 Deployment shop/other)');
   });
 
+  it('stops reading once the answers of one review pass its byte budget', async () => {
+    fake.put(namespace);
+    for (let i = 0; i < 40; i++) fake.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'shop' }, data: { blob: 'x'.repeat(400) } });
+    const session = await open({ maxBytes: 4000 });
+    const error = (await session.list('v1', 'ConfigMap', { namespace: 'shop' }).catch((e: unknown) => e)) as LiveError;
+    expect(error.message).toBe('cluster prod: the answers over 4 KB in all (LIST v1 ConfigMap shop/*)');
+  });
+
   it('names an unreachable cluster in one line', async () => {
     fake.fault({ path: /.*/, refuse: true });
     const session = await open();
