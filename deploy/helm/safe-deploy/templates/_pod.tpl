@@ -153,7 +153,7 @@ spec:
     - name: github-key
       secret:
         secretName: {{ $values.github.existingSecret }}
-        defaultMode: 0440
+        defaultMode: 288 # 0440 (decimal: YAML 1.1 and 1.2 parsers agree)
         items:
           - key: {{ $values.github.privateKeyKey }}
             path: private-key.pem
@@ -162,7 +162,7 @@ spec:
     - name: kubeconfigs
       secret:
         secretName: {{ $values.live.kubeconfigSecret }}
-        defaultMode: 0440
+        defaultMode: 288 # 0440 (decimal: YAML 1.1 and 1.2 parsers agree)
     {{- end }}
   {{- if $values.topologySpread.enabled }}
   topologySpreadConstraints:
