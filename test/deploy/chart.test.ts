@@ -67,7 +67,7 @@ describe('helm lint', () => {
 
 describe('helm template', () => {
   it('durable mode on the bundled Redis: web and worker Deployments, autoscaled workers, budgets, a hardened pod', () => {
-    const objects = render();
+    const objects = render(['redis.enabled=true']);
     expect(names(objects, 'Deployment')).toEqual(['rel-safe-deploy-web', 'rel-safe-deploy-worker']);
     const web = find(objects, 'Deployment', 'rel-safe-deploy-web');
     const worker = find(objects, 'Deployment', 'rel-safe-deploy-worker');
@@ -126,7 +126,7 @@ describe('helm template', () => {
   });
 
   it('the bundled Redis: a non-root StatefulSet of the official image pinned by tag and digest, with probes and a volume', () => {
-    const objects = render();
+    const objects = render(['redis.enabled=true']);
     const redis = find(objects, 'StatefulSet', 'rel-redis');
     const pod = redis.spec.template.spec;
     const [server] = pod.containers;
@@ -164,13 +164,13 @@ describe('helm template', () => {
   });
 
   it('refuses the bundled and an external Redis at once', () => {
-    const { status, out } = runHelm(['template', 'rel', CHART, '--set', 'externalRedis.url=redis://queue.internal:6379']);
+    const { status, out } = runHelm(['template', 'rel', CHART, '--set', 'redis.enabled=true', '--set', 'externalRedis.url=redis://queue.internal:6379']);
     expect(status).not.toBe(0);
     expect(out).toContain('redis.enabled and externalRedis are both set');
   });
 
-  it('durable mode off: one in-memory server, --role all, one replica, no autoscaler or budgets', () => {
-    const objects = render(['redis.enabled=false']);
+  it('by default, durable mode off: one in-memory server, --role all, one replica, no autoscaler or budgets', () => {
+    const objects = render();
     expect(names(objects, 'Deployment')).toEqual(['rel-safe-deploy']);
     const server = find(objects, 'Deployment', 'rel-safe-deploy');
     expect(container(server).args).toEqual(['serve', '--role', 'all']);
@@ -221,7 +221,7 @@ describe('helm template', () => {
       ports: [{ port: 6379, protocol: 'TCP' }],
     };
 
-    const objects = render();
+    const objects = render(['redis.enabled=true']);
     const web = find(objects, 'NetworkPolicy', 'rel-safe-deploy-web');
     expect(web.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('web');
     expect(web.spec.policyTypes).toEqual(['Ingress', 'Egress']);
@@ -287,22 +287,22 @@ describe("safe-deploy's review of the chart", () => {
     return files;
   }
 
-  it('finds no error, and no warning but the Ingress host it adds, with the default values, every option on and in-memory', async () => {
+  it('finds no error, and no warning but the Ingress host it adds, with the default values (in-memory), every option on and durable', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       '.safe-deploy.yml': `targets:
   - { name: chart, path: deploy/helm/safe-deploy }
   - { name: everything-on, path: deploy/helm/safe-deploy, helm: { valueFiles: [ci/everything-on-values.yaml] } }
-  - { name: in-memory, path: deploy/helm/safe-deploy, helm: { values: { redis: { enabled: false } } } }
+  - { name: durable, path: deploy/helm/safe-deploy, helm: { values: { redis: { enabled: true } } } }
 `,
     });
     const head = repo.commit(chartFiles());
     const { stdout, stderr } = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     const review = JSON.parse(stdout) as { targets: Array<{ name: string; error?: string; changes: unknown[] }>; findings: Array<{ severity: string; rule: string; target: string; message: string }> };
     expect(review.targets.map((t) => [t.name, t.error, t.changes.length]), stderr).toEqual([
-      ['chart', undefined, 14],
+      ['chart', undefined, 4],
       ['everything-on', undefined, 18],
-      ['in-memory', undefined, 4],
+      ['durable', undefined, 14],
     ]);
     const errors = review.findings.filter((f) => f.severity === 'error');
     expect(errors, JSON.stringify(errors, null, 2)).toEqual([]);
