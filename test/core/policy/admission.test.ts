@@ -107,6 +107,14 @@ describe('matching', () => {
     expect(admit(policySet(conditioned), [], [goodDeployment('web')])).toEqual([]);
     expect(admit(policySet(conditioned), [], [inNamespace(goodDeployment('web'), 'prod')])).toHaveLength(1);
   });
+
+  it('leaves undecided what depends on who sends the request (the controller, unknown offline)', () => {
+    // docs/live.md's policy: only safe-deploy's service account, and only dry-runs.
+    const dryRunOnly = policy(`${rules('["*"]')}  matchConditions:\n    - {name: bot, expression: 'request.userInfo.username == "system:serviceaccount:safe-deploy:safe-deploy"'}\n  validations:\n    - {expression: request.dryRun == true, message: dry-runs only}\n`);
+    expect(admit(policySet(dryRunOnly), [], [goodDeployment('web')])).toEqual([]);
+    const byGroup = policy(`${rules('["*"]')}  validations:\n    - {expression: "'admins' in request.userInfo.groups"}\n    - {expression: "object.spec.replicas < 3", message: too many}\n`);
+    expect(brief(admit(policySet(byGroup), [], [goodDeployment('web', { spec: { replicas: 5 } })]))).toEqual(['policy:p error Deployment/web: too many']);
+  });
 });
 
 describe('bindings and params', () => {
