@@ -5,7 +5,7 @@ import { deployerOf, type DeployerOverrides } from '../core/live/deployer.js';
 import { driftOf } from '../core/live/drift.js';
 import { liveDiffOf } from '../core/live/live-diff.js';
 import type { ChangeLive, Deployer, ObjectDrift, ObjectRef, TargetLive } from '../core/live/model.js';
-import { ownershipOf, prunedObjects } from '../core/live/ownership.js';
+import { objectRef, ownershipOf, prunedObjects, recordedObjects, recordOf } from '../core/live/ownership.js';
 import type { Change, Finding, Severity, TargetResult } from '../core/model.js';
 import { clusterRejectedFinding, liveUnavailableFinding } from '../core/policy/cluster-rejected.js';
 import { normalize } from '../core/diff/normalize.js';
@@ -216,7 +216,38 @@ async function prunePrediction(session: ClusterSession, subject: LiveSubject, de
       }
     }),
   );
+  owned.push(...(await recordedOnly(session, deployer, owned, subject, failures)));
   return prunedObjects({ deployer, owned, base: subject.objects.base.map(refOf), head: subject.objects.head.map(refOf) });
+}
+
+/**
+ * What the controller's own record (Flux inventory, Argo CD status.resources) lists
+ * besides the objects found by their marks and the head's: other kinds and namespaces
+ * the controller applied and will prune. A record that cannot be read adds nothing.
+ */
+async function recordedOnly(session: ClusterSession, deployer: Deployer, found: JsonObject[], subject: LiveSubject, failures: Failures): Promise<JsonObject[]> {
+  const record = recordOf(deployer);
+  if (!record) return [];
+  let listed: ObjectRef[];
+  try {
+    const object = await session.get(record);
+    listed = object ? recordedObjects(object) : [];
+  } catch (error) {
+    // No Flux or Argo CD in this cluster, or no right to read their objects: the marks alone tell.
+    if (!(error instanceof LiveError && (error.reason === 'unknown-kind' || error.reason === 'forbidden'))) failures.add(error);
+    return [];
+  }
+  const known = new Set([...found.map((o) => key(objectRef(o))), ...subject.objects.head.map(key)]);
+  const extra = listed.filter((r) => !known.has(key(r)));
+  const objects = await Promise.all(
+    extra.map((r) =>
+      session.get(r).catch((error: unknown) => {
+        failures.add(error);
+        return null;
+      }),
+    ),
+  );
+  return objects.filter((o): o is JsonObject => o !== null);
 }
 
 interface TargetOutcome {

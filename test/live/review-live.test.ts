@@ -331,6 +331,33 @@ describe('a Flux Kustomization: prune prediction', () => {
     }
   });
 
+  it("also prunes what the Kustomization's inventory lists in kinds and namespaces the renders do not use", async () => {
+    const base = repo.commit({
+      'clusters/prod/flux-system/gotk-sync.yaml': gitRepository(),
+      'clusters/prod/apps.yaml': kustomization(true),
+      'apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [settings.yaml]\n',
+      'apps/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: a}\n',
+    });
+    const head = repo.commit({ 'apps/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: b}\n' });
+    fake.addKind({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', kind: 'Kustomization', plural: 'kustomizations', namespaced: true });
+    fake
+      .put(namespace)
+      .put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobs' } })
+      .put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop', labels: fluxLabels('apps') }, data: { mode: 'a' } }, 'kustomize-controller')
+      .put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runner', namespace: 'jobs', labels: fluxLabels('apps') } }, 'kustomize-controller')
+      .put({
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'apps', namespace: 'flux-system' },
+        spec: { prune: true },
+        status: { inventory: { entries: [{ id: 'shop_settings__ConfigMap', v: 'v1' }, { id: 'jobs_runner__ServiceAccount', v: 'v1' }, { id: 'jobs_gone__ServiceAccount', v: 'v1' }] } },
+      });
+    const { json } = await live(base, head);
+    expect(json.targets.find((t) => t.live)!.live!.pruned).toEqual([
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: 'jobs', name: 'runner', action: 'delete', owner: 'Flux Kustomization flux-system/apps', inBranchDiff: false },
+    ]);
+  });
+
   it('leaves them behind when the Kustomization does not prune', async () => {
     const base = repo.commit({
       'clusters/prod/flux-system/gotk-sync.yaml': gitRepository(),

@@ -16,7 +16,8 @@ const mapOf = (value: JsonValue | undefined): JsonObject => (isObject(value) ? v
 const labels = (object: JsonObject) => mapOf(metaOf(object).labels);
 const annotations = (object: JsonObject) => mapOf(metaOf(object).annotations);
 
-function refOf(object: JsonObject): ObjectRef {
+/** An object's identity, from its own fields. */
+export function objectRef(object: JsonObject): ObjectRef {
   const meta = metaOf(object);
   return { apiVersion: String(object.apiVersion), kind: String(object.kind), namespace: typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : null, name: String(meta.name ?? '') };
 }
@@ -34,7 +35,7 @@ const ARGO_INSTANCE = 'app.kubernetes.io/instance';
 function trackedBy(object: JsonObject, apps: string[]): boolean {
   const id = annotations(object)[ARGO_TRACKING];
   if (typeof id !== 'string') return false;
-  const ref = refOf(object);
+  const ref = objectRef(object);
   return apps.some((app) => id === `${app}:${apiGroup(ref.apiVersion)}/${ref.kind}:${ref.namespace ?? ''}/${ref.name}`);
 }
 
@@ -131,7 +132,7 @@ export function prunedObjects(input: PruneInput): PrunedObject[] {
   const base = new Set(input.base.map(resourceKey));
   const seen = new Set<string>();
   return input.owned.flatMap((object): PrunedObject[] => {
-    const ref = refOf(object);
+    const ref = objectRef(object);
     const key = resourceKey(ref);
     if (head.has(key) || seen.has(key)) return [];
     seen.add(key);
@@ -139,4 +140,40 @@ export function prunedObjects(input: PruneInput): PrunedObject[] {
     const reason = kept ?? (deployer.prune ? null : PRUNE_OFF[deployer.controller]);
     return [{ ...ref, action: reason === null ? 'delete' : 'left-behind', owner: ownership.describe, ...(reason ? { reason } : {}), inBranchDiff: base.has(key) }];
   });
+}
+
+/** The object that records what a controller applied for the target: a Flux Kustomization's inventory, an Argo CD Application's resources. */
+export function recordOf(deployer: Deployer): ObjectRef | null {
+  if (deployer.name === null || deployer.namespace === null) return null;
+  if (deployer.controller === 'flux') return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: deployer.namespace, name: deployer.name };
+  if (deployer.controller === 'argocd') return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', namespace: deployer.namespace, name: deployer.name };
+  return null;
+}
+
+const ref = (group: string, version: string, kind: string, namespace: string, name: string): ObjectRef => ({
+  apiVersion: group ? `${group}/${version}` : version,
+  kind,
+  namespace: namespace || null,
+  name,
+});
+
+/**
+ * The objects a controller's record lists as applied: Flux's status.inventory entries
+ * ("<namespace>_<name>_<group>_<kind>", version in `v`; none of those parts can hold "_"),
+ * or Argo CD's status.resources. The controller prunes from exactly this list.
+ */
+export function recordedObjects(record: JsonObject): ObjectRef[] {
+  const status = isObject(record.status) ? record.status : {};
+  if (isObject(status.inventory) && Array.isArray(status.inventory.entries)) {
+    return status.inventory.entries.filter(isObject).flatMap((entry) => {
+      const parts = typeof entry.id === 'string' ? entry.id.split('_') : [];
+      return parts.length === 4 && parts[1] && parts[3] && typeof entry.v === 'string' ? [ref(parts[2]!, entry.v, parts[3], parts[0]!, parts[1])] : [];
+    });
+  }
+  if (Array.isArray(status.resources)) {
+    return status.resources.filter(isObject).flatMap((r) =>
+      typeof r.kind === 'string' && typeof r.name === 'string' && typeof r.version === 'string' ? [ref(typeof r.group === 'string' ? r.group : '', r.version, r.kind, typeof r.namespace === 'string' ? r.namespace : '', r.name)] : [],
+    );
+  }
+  return [];
 }

@@ -3,7 +3,7 @@ import { driftOf } from '../../../src/core/live/drift.js';
 import { liveDiffOf } from '../../../src/core/live/live-diff.js';
 import { ownersOf } from '../../../src/core/live/managed-fields.js';
 import type { Deployer } from '../../../src/core/live/model.js';
-import { ownershipOf, prunedObjects } from '../../../src/core/live/ownership.js';
+import { ownershipOf, prunedObjects, recordedObjects } from '../../../src/core/live/ownership.js';
 import { digestSecrets } from '../../../src/core/live/secrets.js';
 import type { JsonObject } from '../../../src/core/resource.js';
 
@@ -126,5 +126,22 @@ describe('ownership and prune', () => {
     expect(prunedObjects({ deployer: { ...argo, prune: false }, owned: owned.slice(0, 1), base: [], head: [] })).toEqual([
       { ...ref('gone'), action: 'left-behind', owner: 'Argo CD Application argocd/shop', reason: 'automated prune is off: a sync with pruning deletes it', inBranchDiff: false },
     ]);
+  });
+});
+
+describe("a controller's record of what it applied", () => {
+  it("reads Flux's inventory ids and Argo CD's resource list", () => {
+    const kustomization = { status: { inventory: { entries: [{ id: 'shop_web_apps_Deployment', v: 'v1' }, { id: '_shop-admin_rbac.authorization.k8s.io_ClusterRole', v: 'v1' }, { id: 'shop_settings__ConfigMap', v: 'v1' }, { id: 'broken', v: 'v1' }] } } };
+    expect(recordedObjects(kustomization)).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: null, name: 'shop-admin' },
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' },
+    ]);
+    const application: JsonObject = { status: { resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web', status: 'Synced' }, { version: 'v1', kind: 'Namespace', name: 'shop' }] } };
+    expect(recordedObjects(application)).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+      { apiVersion: 'v1', kind: 'Namespace', namespace: null, name: 'shop' },
+    ]);
+    expect(recordedObjects({ status: {} })).toEqual([]);
   });
 });
