@@ -5,11 +5,15 @@ import type { Middleware, RequestContext, ResponseContext } from '@kubernetes/cl
 
 const READS = new Set(['GET', 'HEAD']);
 
-/** Throws when a request could write, or leaves for another host than `server`'s. */
+/** An encoded "/", "\\", "." or "%" in a path: the API server decodes it into another path (a subresource, a proxy). */
+const ENCODED_PATH_SEPARATOR = /%(?:2f|5c|2e|25)/i;
+
+/** Throws when a request could write, leaves for another host than `server`'s, or hides a path in an encoded segment. */
 export function assertReadOnly(method: string, url: string, server: string): void {
   const target = new URL(url);
   const own = new URL(server);
   if (target.protocol !== own.protocol || target.host !== own.host) throw new Error(`refused a request to ${target.host}: not the cluster's API server`);
+  if (ENCODED_PATH_SEPARATOR.test(target.pathname)) throw new Error(`refused ${method.toUpperCase()} ${target.pathname}: an encoded path separator`);
   if (READS.has(method.toUpperCase())) return;
   const dryRun = target.searchParams.getAll('dryRun');
   if (dryRun.length !== 1 || dryRun[0] !== 'All') throw new Error(`refused ${method.toUpperCase()} ${target.pathname}: only dry-run requests (dryRun=All) may change anything`);

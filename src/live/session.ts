@@ -97,7 +97,8 @@ class RawObjectApi extends KubernetesObjectApi {
       pending.catch(() => this.discovery.delete(apiVersion));
     }
     await pending;
-    return this.apiVersionResourceCache[apiVersion]?.resources.find((r) => r.kind === kind);
+    // Subresources (deployments/status, deployments/scale) share their kind with the resource itself.
+    return this.apiVersionResourceCache[apiVersion]?.resources.find((r) => r.kind === kind && !r.name.includes('/'));
   }
 }
 
@@ -134,11 +135,12 @@ function isRejection(error: unknown): error is ApiException<unknown> {
 const MAX_LIST_PAGES = 200;
 
 /**
- * Names and versions go into the request path as they are: "." and ".." would be
- * resolved by the URL parser into another path, which no object can have (the API
- * server refuses them as names), and an apiVersion is "<group>/<version>" or "<version>".
+ * Names and versions go into the request path: "." and ".." would be resolved by the
+ * URL parser into another path, and a "/" (sent encoded, decoded by the API server)
+ * would reach a subresource such as services/proxy. The API server refuses all of
+ * them as object names, as it refuses "%"; an apiVersion is "<group>/<version>" or "<version>".
  */
-const DOT_SEGMENT = /^\.\.?$/;
+const DOT_SEGMENT = /^\.\.?$|[/%]/;
 const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?\/)?[a-z0-9]+$/;
 function requestable(ref: { apiVersion: string; namespace?: string | null; name?: string }): string | null {
   if (!API_VERSION.test(ref.apiVersion)) return `apiVersion "${ref.apiVersion}" is not a group/version`;

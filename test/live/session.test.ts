@@ -181,6 +181,15 @@ describe('bounds and faults', () => {
     expect([error.reason, error.message]).toEqual(['unreachable', 'cluster prod: unreachable (ECONNREFUSED)']);
   });
 
+  it('refuses names that would reach another path: a "/" (a subresource once decoded) or "%"', async () => {
+    const session = await open();
+    for (const name of ['x/proxy/admin', 'x%2Fproxy', '..']) {
+      const error = (await session.get({ apiVersion: 'v1', kind: 'Service', namespace: 'shop', name }).catch((e: unknown) => e)) as LiveError;
+      expect(error.message).toMatch(/cannot name an object/);
+    }
+    expect(fake.requests).toEqual([]);
+  });
+
   it('follows no redirect: the request and its credentials never go to another host', async () => {
     fake.put(namespace).put(deployment(1));
     fake.fault({ path: /deployments\/web$/, status: 307, headers: { location: 'https://elsewhere.test:6443/apis/apps/v1/namespaces/shop/deployments/web' }, body: null });
@@ -224,6 +233,11 @@ describe('never a write', () => {
       expect(() => assertReadOnly(method, url, SERVER), `${method} ${url}`).toThrow(/only dry-run requests/);
     }
     expect(() => assertReadOnly('GET', 'https://evil.test:6443/api/v1', SERVER)).toThrow(/not the cluster's API server/);
+    // A name with an encoded "/" would reach a subresource (services/x/proxy/…) once the API server decodes it.
+    expect(() => assertReadOnly('GET', `${SERVER}/api/v1/namespaces/shop/services/x%2Fproxy%2Fadmin`, SERVER)).toThrow(/an encoded path separator/);
+    expect(() => assertReadOnly('PATCH', `${SERVER}/api/v1/namespaces/shop/services/x%2fproxy?dryRun=All`, SERVER)).toThrow(/an encoded path separator/);
+    // An RBAC name with ":" stays allowed.
+    expect(() => assertReadOnly('GET', `${SERVER}/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3Aaggregate-to-edit`, SERVER)).not.toThrow();
     expect(() => assertReadOnly('GET', 'http://kube.test:6443/api/v1', SERVER)).toThrow(/not the cluster's API server/);
   });
 
