@@ -9,6 +9,7 @@ import type { FieldChange } from '../field-change.js';
 import { isObject, type JsonObject, type JsonValue } from '../resource.js';
 import type { ChangeLive } from './model.js';
 import { digestSecrets } from './secrets.js';
+import { sameValue } from './set-fields.js';
 
 export interface LiveDiffInput {
   /** The base and head renders' objects (normalized); base null for a created object. */
@@ -51,16 +52,44 @@ function withoutServerAdditions(result: JsonValue, live: JsonValue | undefined, 
   if (Array.isArray(result) && result.some(isObject)) {
     const items = [Array.isArray(live) ? live : [], Array.isArray(head) ? head : []];
     const keys = items.map((side) => (side.length ? mergeKeyFor(field, result, side) : null));
-    return result.map((item, i) => {
+    return result.flatMap((item, i) => {
       const [l, h] = items.map((side, s) => {
         const key = keys[s];
         if (!isObject(item)) return undefined;
         return key ? side.find((x) => isObject(x) && String(x[key]) === String(item[key])) : side[i];
       });
-      return withoutServerAdditions(item, l, h, field, added);
+      // An item only the server has (a webhook's sidecar): left out whole.
+      if (l === undefined && h === undefined) {
+        added.count += leaves(item);
+        return [];
+      }
+      return [withoutServerAdditions(item, l, h, field, added)];
     });
   }
   return result;
+}
+
+/**
+ * `value` with each quantity the API server rewrote in canonical form ("500m", "1Gi")
+ * spelled as `reference` spells the same quantity ("0.5", "1024Mi"), so that spelling
+ * alone is never a change.
+ */
+function spelledLike(value: JsonValue, reference: JsonValue | undefined, field: string, parent: string): JsonValue {
+  if (reference === undefined) return value;
+  if (isObject(value)) {
+    if (!isObject(reference)) return value;
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(value)) out[key] = spelledLike(v, reference[key], key, field);
+    return out;
+  }
+  if (Array.isArray(value) && Array.isArray(reference) && value.some(isObject)) {
+    const key = mergeKeyFor(field, value, reference);
+    return value.map((item, i) => {
+      const match = key && isObject(item) ? reference.find((r) => isObject(r) && String(r[key]) === String(item[key])) : reference[i];
+      return spelledLike(item, match, field, parent);
+    });
+  }
+  return !deepEqual(value, reference) && sameValue(reference, value, parent) ? reference : value;
 }
 
 /** The same field changes, in whatever order each object's keys came. */
@@ -89,16 +118,17 @@ function shownDiff(from: JsonObject, to: JsonObject): { fields: FieldChange[]; d
  */
 export function liveDiffOf(input: LiveDiffInput): Pick<ChangeLive, 'fields' | 'diff' | 'differs' | 'serverAdded'> {
   const head = digestSecrets(input.head);
-  const live = input.live && withoutBookkeeping(input.live);
+  const base = input.base && digestSecrets(input.base);
+  const live = input.live && (spelledLike(withoutBookkeeping(input.live), base ?? undefined, '', '') as JsonObject);
   const added = { count: 0 };
-  const result = withoutServerAdditions(withoutBookkeeping(input.dryRun), live ?? undefined, head, '', added) as JsonObject;
+  const result = spelledLike(withoutServerAdditions(withoutBookkeeping(input.dryRun), live ?? undefined, head, '', added), head, '', '') as JsonObject;
   const serverAdded = added.count ? { serverAdded: added.count } : {};
   if (!live) {
     const server = shownDiff(head, result);
     return server.fields.length ? { fields: server.fields, differs: true, diff: server.diff, ...serverAdded } : { fields: [], differs: false, ...serverAdded };
   }
   const shown = shownDiff(live, result);
-  const branch = input.base ? shownDiff(digestSecrets(input.base), head).fields : null;
-  const differs = branch === null || !sameChanges(shown.fields, branch);
+  // Compared before redaction: two different new Secret values both read "*** (changed)".
+  const differs = base === null || !sameChanges(diffFields(live, result), diffFields(base, head));
   return { fields: shown.fields, differs, ...(differs ? { diff: shown.diff } : {}), ...serverAdded };
 }

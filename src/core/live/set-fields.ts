@@ -21,7 +21,8 @@ export interface SetFieldDifference {
 // Quantities the API server rewrites in canonical form ("0.5" → "500m", "1024Mi" → "1Gi").
 const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity', 'hard', 'allocatable', 'resources']);
 
-function sameValue(a: JsonValue, b: JsonValue | undefined, field: string): boolean {
+/** Equal, or the same quantity in another spelling under a map of quantities (`field` is the map's name). */
+export function sameValue(a: JsonValue, b: JsonValue | undefined, field: string): boolean {
   if (deepEqual(a, b)) return true;
   if (!QUANTITY_MAPS.has(field) || b === undefined || b === null || typeof a === 'object' || typeof b === 'object') return false;
   const [x, y] = [quantityNano(String(a)), quantityNano(String(b))];

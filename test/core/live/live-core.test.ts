@@ -94,6 +94,34 @@ describe('the live diff', () => {
     expect(drifted.diff).toContain('-  mode: z\n+  mode: b');
   });
 
+  it('takes a quantity in the API server\'s canonical spelling for the same quantity', () => {
+    const deploy = (cpu: string, image = 'web:1') => ({ ...pod([{ name: 'web', image, resources: { limits: { cpu } } }]), metadata: { name: 'web', namespace: 'shop' } });
+    expect(liveDiffOf({ base: deploy('0.5'), head: deploy('0.75'), live: server(deploy('500m')), dryRun: server(deploy('750m')) })).toEqual({
+      fields: [{ path: 'spec.template.spec.containers[name=web].resources.limits.cpu', before: '0.5', after: '0.75' }],
+      differs: false,
+    });
+    expect(liveDiffOf({ base: null, head: deploy('1'), live: null, dryRun: server(deploy('1000m')) })).toEqual({ fields: [], differs: false });
+  });
+
+  it('leaves out a container only the server adds (a webhook sidecar), and keeps keyed paths', () => {
+    const head = pod([{ name: 'web', image: 'web:2' }]);
+    const live = server(pod([{ name: 'web', image: 'web:1' }]));
+    const dryRun = server(pod([{ name: 'web', image: 'web:2' }, { name: 'istio-proxy', image: 'proxyv2:1.22', args: ['proxy'] }]));
+    expect(liveDiffOf({ base: pod([{ name: 'web', image: 'web:1' }]), head, live, dryRun })).toEqual({
+      fields: [{ path: 'spec.template.spec.containers[name=web].image', before: 'web:1', after: 'web:2' }],
+      differs: false,
+      serverAdded: 3,
+    });
+  });
+
+  it("tells a Secret rotated in the cluster apart, though both sides read '*** (changed)'", () => {
+    const secret = (password: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop' }, stringData: { password } });
+    const stored = (password: string) => server(digestSecrets({ ...secret(password) }));
+    const rotated = liveDiffOf({ base: secret('one'), head: secret('two'), live: stored('rotated-by-hand'), dryRun: stored('two') });
+    expect(rotated).toMatchObject({ fields: [{ path: 'data.password', before: '***', after: '*** (changed)' }], differs: true });
+    expect(liveDiffOf({ base: secret('one'), head: secret('two'), live: stored('one'), dryRun: stored('two') }).differs).toBe(false);
+  });
+
   it('for a new object, shows only what the server stores differently from the head; defaults are counted', () => {
     const dryRun = server({ ...head, data: { mode: 'B' }, immutable: false });
     expect(liveDiffOf({ base: null, head, live: null, dryRun })).toMatchObject({ fields: [{ path: 'data.mode', before: 'b', after: 'B' }], differs: true, serverAdded: 1 });
