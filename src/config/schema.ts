@@ -78,6 +78,8 @@ const liveSchema = z.strictObject({
   /** Field manager and force flag of the dry-run, instead of those of the controller that applies each target. */
   fieldManager: z.string().min(1).max(128).optional(),
   force: z.boolean().optional(),
+  /** Argo CD's application.resourceTrackingMethod, for the prune prediction; unset, an object's tracking annotation decides where it has one. */
+  argocdTracking: z.enum(['annotation', 'label', 'annotation+label']).optional(),
   /** Time for all requests to one cluster, per review. */
   timeoutSeconds: z.number().positive().max(600).optional(),
   /** Requests in flight and per second, per cluster. */

@@ -350,7 +350,11 @@ export async function reviewLive(subjects: LiveSubject[], settings: LiveSettings
     ...(config.live.concurrency ? { concurrency: config.live.concurrency } : {}),
     ...(config.live.qps ? { qps: config.live.qps, burst: Math.max(1, Math.ceil(config.live.qps * 2)) } : {}),
   };
-  const overrides = { ...(config.live.fieldManager ? { fieldManager: config.live.fieldManager } : {}), ...(config.live.force !== undefined ? { force: config.live.force } : {}) };
+  const overrides: DeployerOverrides = {
+    ...(config.live.fieldManager ? { fieldManager: config.live.fieldManager } : {}),
+    ...(config.live.force !== undefined ? { force: config.live.force } : {}),
+    ...(config.live.argocdTracking ? { tracking: config.live.argocdTracking } : {}),
+  };
   const created = createdBy(subjects);
   const findings: Finding[] = [];
   const groups = await assign(subjects, settings);

@@ -295,12 +295,12 @@ describe('a Flux Kustomization: prune prediction', () => {
     expect(target.live!.pruned).toEqual([
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'old', action: 'delete', owner, inBranchDiff: true },
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'stale', action: 'delete', owner, inBranchDiff: false },
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'kept', action: 'left-behind', owner, reason: 'annotated kustomize.toolkit.fluxcd.io/prune: disabled', inBranchDiff: false },
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'kept', action: 'left-behind', owner, reason: 'marked kustomize.toolkit.fluxcd.io/prune: disabled', inBranchDiff: false },
     ]);
     // The list asked the API server for the Kustomization's labels only.
     expect(fake.requests.find((r) => r.path === '/api/v1/namespaces/shop/configmaps')?.query.get('labelSelector')).toBe('kustomize.toolkit.fluxcd.io/name=apps,kustomize.toolkit.fluxcd.io/namespace=flux-system');
     expect(markdown).toContain('Only in the cluster, pruned by the sync:\n- 🗑️ <code>ConfigMap shop/stale</code> (Flux Kustomization flux-system/apps)');
-    expect(markdown).toContain('Only in the cluster, left behind:\n- <code>ConfigMap shop/kept</code> (Flux Kustomization flux-system/apps; annotated kustomize.toolkit.fluxcd.io/prune: disabled)');
+    expect(markdown).toContain('Only in the cluster, left behind:\n- <code>ConfigMap shop/kept</code> (Flux Kustomization flux-system/apps; marked kustomize.toolkit.fluxcd.io/prune: disabled)');
     expect(markdown).not.toContain('someone-else');
   });
 

@@ -7,6 +7,8 @@ import type { Deployer } from './model.js';
 export interface DeployerOverrides {
   fieldManager?: string;
   force?: boolean;
+  /** Argo CD's resource tracking method. */
+  tracking?: Deployer['tracking'];
 }
 
 function declared(target: Target): Deployer {
@@ -42,5 +44,10 @@ function declared(target: Target): Deployer {
 /** The controller that applies `target`, with the config's overrides of its field manager and force flag. */
 export function deployerOf(target: Target, overrides: DeployerOverrides = {}): Deployer {
   const deployer = declared(target);
-  return { ...deployer, ...(overrides.fieldManager ? { fieldManager: overrides.fieldManager } : {}), ...(overrides.force !== undefined ? { force: overrides.force } : {}) };
+  return {
+    ...deployer,
+    ...(overrides.fieldManager ? { fieldManager: overrides.fieldManager } : {}),
+    ...(overrides.force !== undefined ? { force: overrides.force } : {}),
+    ...(overrides.tracking && deployer.controller === 'argocd' ? { tracking: overrides.tracking } : {}),
+  };
 }

@@ -38,7 +38,7 @@ export interface PrunedObject extends ObjectRef {
   action: 'delete' | 'left-behind';
   /** What marks it as the target's, in words ("Flux Kustomization flux-system/apps"). */
   owner: string;
-  /** Why it stays, for left-behind objects ("spec.prune is false", "annotated kustomize.toolkit.fluxcd.io/prune: disabled"). */
+  /** Why it stays, for left-behind objects ("spec.prune is false", "marked kustomize.toolkit.fluxcd.io/prune: disabled"). */
   reason?: string;
   /** The branch diff already deletes it (it is in the base render). */
   inBranchDiff: boolean;
@@ -98,4 +98,6 @@ export interface Deployer {
   force: boolean;
   /** It deletes and re-creates an object whose update the API server refuses for an immutable field (Flux spec.force). */
   recreatesImmutable?: true;
+  /** Argo CD: how it tracks its objects (application.resourceTrackingMethod); absent, either way (the annotation decides where present). */
+  tracking?: 'annotation' | 'label' | 'annotation+label';
 }

@@ -28,6 +28,12 @@ function controlled(object: JsonObject): boolean {
   return Array.isArray(owners) && owners.some((o) => isObject(o) && o.controller === true);
 }
 
+/** Argo CD counts no object with any owner reference as an application's own. */
+function owned(object: JsonObject): boolean {
+  const owners = metaOf(object).ownerReferences;
+  return Array.isArray(owners) && owners.length > 0;
+}
+
 const ARGO_TRACKING = 'argocd.argoproj.io/tracking-id';
 const ARGO_INSTANCE = 'app.kubernetes.io/instance';
 
@@ -46,9 +52,19 @@ function argocd(deployer: Deployer): Ownership {
   return {
     describe: `Argo CD Application ${deployer.namespace ? `${deployer.namespace}/` : ''}${name}`,
     owns: (object) => {
-      if (controlled(object)) return false;
-      // With an annotation, it decides (annotation tracking); otherwise the instance label (label tracking).
-      return typeof annotations(object)[ARGO_TRACKING] === 'string' ? trackedBy(object, apps) : labels(object)[ARGO_INSTANCE] === name;
+      if (owned(object)) return false;
+      const byLabel = labels(object)[ARGO_INSTANCE] === name;
+      switch (deployer.tracking) {
+        case 'annotation':
+          return trackedBy(object, apps);
+        case 'label':
+          return byLabel;
+        case 'annotation+label':
+          return trackedBy(object, apps) && byLabel;
+        default:
+          // Unknown method: an annotation decides where there is one, else the instance label.
+          return typeof annotations(object)[ARGO_TRACKING] === 'string' ? trackedBy(object, apps) : byLabel;
+      }
     },
   };
 }
@@ -91,6 +107,12 @@ export function ownershipOf(deployer: Deployer): Ownership | null {
   }
 }
 
+const FLUX_KEEP: Array<[string, string]> = [
+  ['kustomize.toolkit.fluxcd.io/prune', 'disabled'],
+  ['kustomize.toolkit.fluxcd.io/reconcile', 'disabled'],
+  ['kustomize.toolkit.fluxcd.io/ssa', 'ignore'],
+];
+
 /** Why the controller keeps an object it would otherwise prune, from the object's own marks. */
 function keptBy(object: JsonObject, deployer: Deployer): string | null {
   const a = annotations(object);
@@ -100,8 +122,12 @@ function keptBy(object: JsonObject, deployer: Deployer): string | null {
     if (/(^|,)\s*Prune=false\s*(,|$)/.test(options)) return 'annotated Prune=false';
     if (/(^|,)\s*Prune=confirm\s*(,|$)/.test(options)) return 'annotated Prune=confirm: deleted once someone confirms';
   }
-  if (deployer.controller === 'flux' && (a['kustomize.toolkit.fluxcd.io/prune'] === 'disabled' || l['kustomize.toolkit.fluxcd.io/prune'] === 'disabled')) {
-    return 'annotated kustomize.toolkit.fluxcd.io/prune: disabled';
+  if (deployer.controller === 'flux') {
+    // kustomize-controller skips these, as a label or an annotation, in any case.
+    for (const [key, value] of FLUX_KEEP) {
+      const mark = [a[key], l[key]].find((v) => typeof v === 'string' && v.toLowerCase() === value);
+      if (mark !== undefined) return `marked ${key}: ${String(mark)}`;
+    }
   }
   if ((deployer.controller === 'helm' || deployer.controller === 'helm-controller') && a['helm.sh/resource-policy'] === 'keep') return 'annotated helm.sh/resource-policy: keep';
   return null;

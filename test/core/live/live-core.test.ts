@@ -141,6 +141,14 @@ describe('ownership and prune', () => {
     expect(owns(cm('a', { annotations: { 'argocd.argoproj.io/tracking-id': 'other:/ConfigMap:shop/a' }, labels: { 'app.kubernetes.io/instance': 'shop' } }))).toBe(false);
     expect(owns(cm('a', { labels: { 'app.kubernetes.io/instance': 'shop' } }))).toBe(true);
     expect(owns(cm('a', { labels: { 'app.kubernetes.io/instance': 'shop' }, ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] }))).toBe(false);
+    // Any owner reference, controller or not, and Argo CD leaves the object out of the app.
+    expect(owns(cm('a', { labels: { 'app.kubernetes.io/instance': 'shop' }, ownerReferences: [{ kind: 'ConfigMap', name: 'x' }] }))).toBe(false);
+    // With annotation tracking (Argo CD 3's default) the label alone means nothing; with label tracking the annotation means nothing.
+    const annotationOnly = ownershipOf({ ...argo, tracking: 'annotation' })!.owns;
+    expect(annotationOnly(cm('a', { labels: { 'app.kubernetes.io/instance': 'shop' } }))).toBe(false);
+    expect(annotationOnly(cm('a', { annotations: { 'argocd.argoproj.io/tracking-id': 'shop:/ConfigMap:shop/a' } }))).toBe(true);
+    expect(ownershipOf({ ...argo, tracking: 'label' })!.owns(cm('a', { annotations: { 'argocd.argoproj.io/tracking-id': 'shop:/ConfigMap:shop/a' } }))).toBe(false);
+    expect(ownershipOf({ ...argo, tracking: 'annotation+label' })!.owns(cm('a', { labels: { 'app.kubernetes.io/instance': 'shop' }, annotations: { 'argocd.argoproj.io/tracking-id': 'shop:/ConfigMap:shop/a' } }))).toBe(true);
     expect(ownershipOf({ ...flux, controller: 'kubectl', name: null })).toBeNull();
   });
 
@@ -150,6 +158,11 @@ describe('ownership and prune', () => {
     expect(prunedObjects({ deployer: argo, owned, base: [ref('gone')], head: [ref('stays')] })).toEqual([
       { ...ref('gone'), action: 'delete', owner: 'Argo CD Application argocd/shop', inBranchDiff: true },
       { ...ref('kept'), action: 'left-behind', owner: 'Argo CD Application argocd/shop', reason: 'annotated Prune=false', inBranchDiff: false },
+    ]);
+    const fluxOwned = [cm('ssa', { annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' } }), cm('paused', { labels: { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' } })];
+    expect(prunedObjects({ deployer: flux, owned: fluxOwned, base: [], head: [] }).map((p) => `${p.name} ${p.action} ${p.reason}`)).toEqual([
+      'ssa left-behind marked kustomize.toolkit.fluxcd.io/ssa: Ignore',
+      'paused left-behind marked kustomize.toolkit.fluxcd.io/reconcile: disabled',
     ]);
     expect(prunedObjects({ deployer: { ...argo, prune: false }, owned: owned.slice(0, 1), base: [], head: [] })).toEqual([
       { ...ref('gone'), action: 'left-behind', owner: 'Argo CD Application argocd/shop', reason: 'automated prune is off: a sync with pruning deletes it', inBranchDiff: false },
