@@ -8,10 +8,10 @@ import type { CommandEvent, MergeRequestEvent, Opened, ReviewEvent } from './eve
 import { failureMessage, reportEarlyFailure } from './failure.js';
 import type { ReviewOutcome } from './metrics.js';
 import { runReviewJob, type JobDeps } from './review-job.js';
-import { soleTicket, type ReviewScheduler, type Ticket } from './scheduler.js';
+import { soleTicket, type Scheduler, type Ticket } from './scheduler.js';
 
 export interface BotDeps extends JobDeps {
-  scheduler: ReviewScheduler;
+  scheduler: Scheduler;
 }
 
 export interface Bot {
@@ -37,7 +37,7 @@ export function createBot(deps: BotDeps): Bot {
     }
     const current = ticket ?? scheduler.begin(opened.session.key);
     try {
-      if (!current.isCurrent()) {
+      if (!(await current.isCurrent())) {
         // A newer push arrived while this one waited for a slot: it will report.
         log.info({ mergeRequest: opened.session.key, reference }, 'review superseded before it started');
         return 'superseded';

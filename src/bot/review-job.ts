@@ -73,7 +73,7 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
     head = code.headSha;
     await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
     const repo = await codeDir(code, deps.mirrors);
-    if (!ticket.isCurrent()) throw new Superseded();
+    if (!(await ticket.isCurrent())) throw new Superseded();
     const comments = await session.listComments();
     const result = (held = await (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo, deps.live), deps.records.active(comments, code.headSha, session.key, log)));
     const review = result.review;

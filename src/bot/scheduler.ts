@@ -17,15 +17,27 @@ class RecentIds {
 }
 
 export interface Ticket {
-  /** False once a newer review of the same merge request has begun. */
-  isCurrent(): boolean;
+  /** False once a newer review of the same merge request has begun (asked of Redis in durable mode). */
+  isCurrent(): boolean | Promise<boolean>;
   /** Runs `write` while no other review of this merge request writes; skips it when superseded. */
   writeIfCurrent(write: () => Promise<void>): Promise<boolean>;
   /** The review is over: once its merge request's newest review ends, the scheduler forgets the merge request. */
   end(): void;
 }
 
-export class ReviewScheduler {
+/** What the bot needs of a scheduler: the in-memory one below, or durable mode's on Redis. */
+export interface Scheduler {
+  /** False for a delivery id seen before (a redelivery or a replay). */
+  firstDelivery(id: string): boolean;
+  /** Marks a new review of `key` as the newest. */
+  begin(key: string): Ticket;
+  /** Runs a task in the background, within the scheduler's concurrency. */
+  submit(task: () => Promise<void>): void;
+  /** Resolves when no task is queued or running. */
+  idle(): Promise<void>;
+}
+
+export class ReviewScheduler implements Scheduler {
   /** The newest ticket of each merge request with a review in flight; numbers are never reused. */
   private generation = new Map<string, number>();
   private tickets = 0;

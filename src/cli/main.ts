@@ -9,7 +9,7 @@ import { EXIT_COULD_NOT_RUN, exitStatus } from './exit.js';
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
                      [--live [--kubeconfig FILE] [--context NAME]]
-  safe-deploy serve [--role all]  # webhook server: GitHub App, GitLab, health and metrics
+  safe-deploy serve [--role web|worker|all]  # webhook server: GitHub App, GitLab, health and metrics (web/worker: REDIS_URL)
   safe-deploy ci [--repo DIR]  # in GitHub Actions / GitLab CI: review the merge request, post comment + status
 
 Predicts what merging HEAD into BASE does to the cluster and prints it as the
@@ -93,12 +93,9 @@ export async function run(argv: string[], output: CliOutput = PROCESS_OUTPUT): P
       }
       case 'serve': {
         const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } }, strict: true });
-        if (values.role === 'web' || values.role === 'worker') {
-          throw new UserError(`serve --role ${values.role}: this version has no durable mode (web and worker replicas on Redis); run serve --role all, one replica`);
-        }
-        if (values.role !== 'all') throw new UserError(`unknown --role '${values.role}': use all`);
+        if (values.role !== 'all' && values.role !== 'web' && values.role !== 'worker') throw new UserError(`unknown --role '${values.role}': use web, worker or all`);
         const { serve } = await import('../server/server.js');
-        await serve();
+        await serve(process.env, values.role);
         return 0;
       }
       case undefined:

@@ -1,27 +1,35 @@
 // One HTTP server for everything (DESIGN §1 edges): the GitHub App webhooks
 // through Probot, the GitLab webhooks, GET /healthz and GET /metrics. Each platform is enabled when
 // its settings are present; with none, Probot's app-registration flow starts.
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { createNodeMiddleware, createProbot, run, type ProbotOctokit } from 'probot';
+import { Redis } from 'ioredis';
+import { createNodeMiddleware, createProbot, run, type ApplicationFunction, type ProbotOctokit } from 'probot';
 import { pino, type Logger } from 'pino';
 import { OverrideRecords } from '../commands/override-record.js';
 import { UserError } from '../errors.js';
 import { createBot } from '../bot/bot.js';
 import { operatorLiveSpec } from '../live/access.js';
-import { ReviewScheduler } from '../bot/scheduler.js';
+import { ReviewScheduler, type Scheduler } from '../bot/scheduler.js';
 import { apiSettings, githubAppOctokit, gitlabClient } from '../platforms/api.js';
-import { githubApp } from '../platforms/github/app.js';
-import { gitlabWebhookHandler } from '../platforms/gitlab/webhook.js';
+import { GITHUB_EVENTS, githubApp } from '../platforms/github/app.js';
+import { GITLAB_EVENTS, gitlabDispatcher, gitlabWebhookHandler, type GitLabWebhookOptions } from '../platforms/gitlab/webhook.js';
 import { threadReviewer, type Reviewer } from '../reviewer/index.js';
 import { MirrorCache } from '../repo/mirror.js';
 import { readCappedBody } from './body.js';
+import { DeliveryQueue, deliveryWorker, type RecordedDelivery } from './durable/queue.js';
+import { RedisScheduler } from './durable/scheduler.js';
 import { Metrics } from './metrics.js';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
 
+/** all: takes webhooks and reviews; web: takes webhooks into the queue; worker: reviews what the queue holds (both need REDIS_URL). */
+export type ServerRole = 'web' | 'worker' | 'all';
+
 export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
+  role?: ServerRole;
   /** Octokit class for the GitHub App (tests turn retries off). */
   Octokit?: typeof ProbotOctokit;
   cacheDir?: string;
@@ -39,11 +47,13 @@ export const DEFAULT_SERVER_CACHE_MB = 512;
 
 export interface SafeDeployServer {
   http: Server;
-  scheduler: ReviewScheduler;
+  scheduler: Scheduler;
   /** Runs each review in a worker thread: the HTTP thread only waits on I/O. */
   reviewer: Reviewer;
   metrics: Metrics;
   platforms: string[];
+  /** Durable mode: closes the queue, its worker and Redis (the HTTP server is the caller's). */
+  stop(): Promise<void>;
 }
 
 /** Answers a request (true) or passes (false); `body` has been read whole, within MAX_WEBHOOK_BYTES. */
@@ -75,24 +85,43 @@ export function gitlabConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET);
 }
 
+/** Redis for durable mode: commands wait while it reconnects instead of failing at once. */
+async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+  redis.on('error', (error: Error) => log.warn({ err: error.message }, 'Redis'));
+  // A server that starts while Redis is down still starts (its webhooks answer 503 until Redis is back).
+  await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  return redis;
+}
+
 /** The server, not yet listening. */
 export async function createSafeDeployServer(options: ServerOptions = {}): Promise<SafeDeployServer> {
   const env = options.env ?? process.env;
+  const role = options.role ?? 'all';
+  const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
+  if (role !== 'all' && !env.REDIS_URL) throw new UserError(`serve --role ${role} needs REDIS_URL: web and worker replicas share their queue in Redis`);
+  const redis = env.REDIS_URL ? await connectRedis(env.REDIS_URL, log) : null;
   const metrics = new Metrics();
   const concurrency = options.concurrency ?? Math.max(1, availableParallelism());
-  const scheduler = new ReviewScheduler(concurrency);
-  const reviewer = threadReviewer(concurrency, cacheBytes(env));
+  const scheduler = redis ? new RedisScheduler(redis) : new ReviewScheduler(concurrency);
+  const queue = redis ? new DeliveryQueue(redis) : null;
+  // This process takes webhooks (web, all) and runs reviews (worker, all).
+  const takes = role !== 'worker';
+  const reviews = role !== 'web';
+  const reviewer = threadReviewer(reviews ? concurrency : 1, cacheBytes(env));
   metrics.observeCaches(() => reviewer.cacheStats());
   const mirrors = new MirrorCache(options.cacheDir);
   const handlers: Handler[] = [];
-  const log = options.log ?? pino({ level: env.LOG_LEVEL || 'info', name: 'safe-deploy' });
   const api = apiSettings(env);
   const platforms: string[] = [];
   const live = operatorLiveSpec(env) ?? undefined;
+  /** What a worker does with each recorded delivery, by platform. */
+  const handle: Partial<Record<RecordedDelivery['platform'], (d: RecordedDelivery) => Promise<unknown>>> = {};
 
   handlers.push((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/healthz') return false;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', platforms }));
+    const body = { status: 'ok', platforms, role, ...(redis ? { redis: redis.status === 'ready' ? 'ok' : 'unreachable' } : {}) };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     return true;
   });
   handlers.push(async (req, res) => {
@@ -100,32 +129,61 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
     res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
     return true;
   });
+  if (queue && takes) {
+    // Without Redis a delivery cannot be kept: refused, so that it is redelivered.
+    handlers.push((req, res) => {
+      if (req.method !== 'POST' || redis!.status === 'ready') return false;
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('cannot take the delivery now (Redis unreachable); redeliver it\n');
+      return true;
+    });
+  }
 
   if (githubConfigured(env)) {
-    const probot = createProbot({ env, overrides: { Octokit: options.Octokit ?? githubAppOctokit(api), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
+    const probotOf = () => createProbot({ env, overrides: { Octokit: options.Octokit ?? githubAppOctokit(api), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const records = new OverrideRecords(recordSecret(env, env.WEBHOOK_SECRET, 'WEBHOOK_SECRET'));
-    const bot = createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: log.child({ name: 'github' }) });
-    const middleware = await createNodeMiddleware(githubApp({ appId: Number(env.APP_ID), bot, metrics }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
-    // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
-    handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
+    const app = reviews ? githubApp({ appId: Number(env.APP_ID), bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: log.child({ name: 'github' }) }), metrics }) : null;
+    if (takes) {
+      const taker = queue ? recordGitHub(queue) : app!;
+      const middleware = await createNodeMiddleware(taker, { probot: probotOf(), webhooksPath: GITHUB_WEBHOOK_PATH });
+      // @octokit/webhooks verifies a string `request.body` when there is one instead of reading the stream again.
+      handlers.push(async (req, res, body) => Boolean(await middleware(Object.assign(req, { body: body.toString('utf8') }), res, () => undefined)));
+    }
+    if (queue && app) {
+      const probot = probotOf();
+      await probot.load(app);
+      handle.github = (d) => probot.receive({ id: d.delivery, name: d.event, payload: d.payload } as Parameters<typeof probot.receive>[0]);
+    }
     platforms.push('github');
   }
 
   if (gitlabConfigured(env)) {
     const gitlabLog = log.child({ name: 'gitlab' });
     const records = new OverrideRecords(recordSecret(env, env.GITLAB_WEBHOOK_SECRET, 'GITLAB_WEBHOOK_SECRET'));
-    handlers.push(
-      gitlabWebhookHandler({
-        api: gitlabClient(api, { host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! }),
-        secret: env.GITLAB_WEBHOOK_SECRET!,
-        token: env.GITLAB_TOKEN!,
-        bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: gitlabLog }),
-        metrics,
-        log: gitlabLog,
-      }),
-    );
+    const dispatch = reviews
+      ? gitlabDispatcher({
+          api: gitlabClient(api, { host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! }),
+          secret: env.GITLAB_WEBHOOK_SECRET!,
+          token: env.GITLAB_TOKEN!,
+          bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: gitlabLog }),
+          metrics,
+          log: gitlabLog,
+        })
+      : null;
+    if (takes) {
+      const deliver: GitLabWebhookOptions['deliver'] = queue
+        ? (event, payload, delivery) => (GITLAB_EVENTS.includes(event) ? queue.record({ platform: 'gitlab', delivery, event, payload }) : 'ignored')
+        : dispatch!;
+      handlers.push(gitlabWebhookHandler({ secret: env.GITLAB_WEBHOOK_SECRET!, log: gitlabLog, deliver }));
+    }
+    if (queue && dispatch) handle.gitlab = async (d) => dispatch(d.event, d.payload, d.delivery);
     platforms.push('gitlab');
   }
+
+  const worker =
+    queue && reviews && scheduler instanceof RedisScheduler
+      ? deliveryWorker(redis!, concurrency, (delivery) => scheduler.run(async () => handle[delivery.platform]?.(delivery)))
+      : null;
+  worker?.on('error', (error) => log.warn({ err: error.message }, 'queue worker'));
 
   const http = createServer((req, res) => {
     void (async () => {
@@ -139,12 +197,26 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
       }
     })();
   });
-  return { http, scheduler, reviewer, metrics, platforms };
+  const stop = async () => {
+    await worker?.close();
+    await queue?.close();
+    redis?.disconnect();
+  };
+  return { http, scheduler, reviewer, metrics, platforms, stop };
+}
+
+/** Durable mode's GitHub App on web replicas: each verified delivery of an event the bot reads is recorded in the queue. */
+function recordGitHub(queue: DeliveryQueue): ApplicationFunction {
+  return (app) => {
+    app.onAny(async (context) => {
+      if (GITHUB_EVENTS.has(context.name)) await queue.record({ platform: 'github', delivery: context.id, event: context.name, payload: context.payload });
+    });
+  };
 }
 
 /** `safe-deploy serve`: listen on PORT (default 3000), or start the GitHub App registration flow when nothing is configured. */
-export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const server = await createSafeDeployServer({ env });
+export async function serve(env: NodeJS.ProcessEnv = process.env, role: ServerRole = 'all'): Promise<void> {
+  const server = await createSafeDeployServer({ env, role });
   if (server.platforms.length === 0) {
     // No platform configured: Probot walks the user through registering a GitHub App.
     await run(() => undefined, { env });
@@ -153,7 +225,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const port = Number(env.PORT) || 3000;
   await new Promise<void>((resolve) => server.http.listen(port, env.HOST, resolve));
   console.log(`safe-deploy listening on :${port} (${server.platforms.join(', ')})`);
-  const stop = () => server.http.close(() => process.exit(0));
+  const stop = () => server.http.close(() => void server.stop().finally(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

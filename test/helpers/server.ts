@@ -18,6 +18,7 @@ export async function listening(server: SafeDeployServer, ownedCacheDir?: string
       await server.scheduler.idle();
       await new Promise((resolve) => server.http.close(resolve));
       server.reviewer.close();
+      await server.stop();
       if (ownedCacheDir) rmSync(ownedCacheDir, { recursive: true, force: true });
     },
   };

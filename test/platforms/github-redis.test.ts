@@ -1,6 +1,6 @@
-// REDIS_URL on the GitHub server: Probot shares its GitHub rate-limit throttling
-// through that Redis, with the ioredis client safe-deploy ships (nothing installed at
-// run time), and reviews run as without it.
+// REDIS_URL on the GitHub server (role all): durable mode in one process — the
+// delivery goes through the queue in Redis to the review — and Probot shares its GitHub
+// rate-limit throttling through that Redis, with the ioredis client safe-deploy ships.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
@@ -33,9 +33,12 @@ describe('REDIS_URL', () => {
     server = await startGitHubServer({ env: { REDIS_URL: redis.url } });
     const base = repo.commit({ 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
     const head = repo.pushHead(base, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 }) });
-    expect((await sendWebhook(server, 'pull_request', pullRequestPayload('opened', repo.dir, 1, base, head))).status).toBe(200);
-    await server.scheduler.idle();
-    expect(github.checks[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
+    const payload = pullRequestPayload('opened', repo.dir, 1, base, head);
+    expect((await sendWebhook(server, 'pull_request', payload, { delivery: 'd-1' })).status).toBe(200);
+    // Recorded once: a redelivery is not queued again.
+    expect((await sendWebhook(server, 'pull_request', payload, { delivery: 'd-1' })).status).toBe(200);
+    for (let i = 0; i < 200 && github.checks[0]?.status !== 'completed'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(github.checks).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'success' })]);
     expect(github.comments).toHaveLength(1);
     // Bottleneck's clustering keys ("b_<limiter id>_…") of the throttling plugin's limiters.
     const keys = await redis.client().keys('b_*');

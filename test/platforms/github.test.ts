@@ -78,7 +78,7 @@ describe('GitHub App, end to end', () => {
   });
 
   it('serves health and metrics', async () => {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['github'] });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['github'], role: 'all' });
     const metrics = await fetch(`${server.url}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(await metrics.text()).toContain('# TYPE safe_deploy_review_duration_seconds histogram');

@@ -7,7 +7,7 @@ import { Gitlab } from '@gitbeaker/rest';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/bot/bot.js';
 import type { CommandEvent, MergeRequestEvent, ReviewEvent } from '../../src/bot/events.js';
-import { GITLAB_WEBHOOK_PATH, gitlabWebhookHandler } from '../../src/platforms/gitlab/webhook.js';
+import { GITLAB_WEBHOOK_PATH, gitlabDispatcher, gitlabWebhookHandler } from '../../src/platforms/gitlab/webhook.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { BOT_USER, FakeGitLab, GITLAB, PROJECT } from '../fakes/gitlab.js';
 import { strictNock } from '../fakes/nock.js';
@@ -40,7 +40,9 @@ beforeEach(() => {
     idle: async () => undefined,
   };
   const api = new Gitlab({ host: GITLAB, token: 'glpat-test' });
-  handler = gitlabWebhookHandler({ api, secret: SECRET, token: 'glpat-test', bot, metrics, log: recordingLog(), retry: { sleep: async (ms) => void sleeps.push(ms) } });
+  const log = recordingLog();
+  const deliver = gitlabDispatcher({ api, secret: SECRET, token: 'glpat-test', bot, metrics, log, retry: { sleep: async (ms) => void sleeps.push(ms) } });
+  handler = gitlabWebhookHandler({ secret: SECRET, log, deliver });
 });
 
 let uuids = 0;

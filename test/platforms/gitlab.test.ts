@@ -58,7 +58,7 @@ describe('GitLab webhook, end to end', () => {
     expect(big === null || big.status === 413).toBe(true);
     const bad = await fetch(`${server.url}/api/gitlab/webhooks`, { method: 'POST', headers: { 'x-gitlab-token': 'gitlab-hook-secret', 'x-gitlab-event': 'Merge Request Hook' }, body: '{"object_kind":' });
     expect(bad.status).toBe(400);
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['gitlab'] });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['gitlab'], role: 'all' });
     await server.scheduler.idle();
     expect(gitlab.calls).toEqual([]);
   });

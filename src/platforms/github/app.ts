@@ -24,6 +24,9 @@ interface PullRequestInfo {
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
 
+/** The events the app reads (durable mode records only these). */
+export const GITHUB_EVENTS = new Set(['pull_request', 'check_run', 'issue_comment']);
+
 export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   const identity = { kind: 'app', appId: deps.appId } as const;
   /** The session of a pull request as the API (or the event) describes it. */

@@ -125,33 +125,62 @@ function commandNote(deps: GitLabDeps, botUser: () => Promise<number | null>, no
   return deps.bot.dispatch({ kind: 'command', platform: 'gitlab', delivery, actor: { username: note.user.username, id: note.user.id }, comment: { id: attributes.id, body: attributes.note }, open });
 }
 
-export function gitlabWebhookHandler(deps: GitLabDeps) {
+/** What became of a delivery: queued (for the bot or durable mode's queue), a redelivery, or nothing to do. */
+export type Delivered = 'queued' | 'duplicate' | 'ignored';
+
+/** The hooks safe-deploy reads. */
+export const GITLAB_EVENTS = ['Merge Request Hook', 'Note Hook'];
+
+/** Turns one verified GitLab delivery into the bot's event (in the server, or in a durable-mode worker). */
+export function gitlabDispatcher(deps: GitLabDeps): (event: string, payload: unknown, delivery: string) => Delivered {
   const botUser = currentUser(deps.api);
+  return (event, payload, delivery) => {
+    const hook = payload as { object_kind?: string };
+    const dispatched =
+      event === 'Merge Request Hook' && hook.object_kind === 'merge_request'
+        ? reviewHook(deps, botUser, payload as MergeRequestHook, delivery)
+        : event === 'Note Hook' && hook.object_kind === 'note'
+          ? commandNote(deps, botUser, payload as GitLabNotePayload, delivery)
+          : null;
+    // Every delivery counts once, whether it makes an event or not.
+    if (dispatched === 'duplicate' || ((dispatched === null || dispatched === 'ignored') && deps.bot.seen(delivery))) return 'duplicate';
+    // A hook safe-deploy reads is taken ("ok") even when it asks for nothing (a closed merge request).
+    return dispatched === null ? 'ignored' : 'queued';
+  };
+}
+
+export interface GitLabWebhookOptions {
+  secret: string;
+  log: Log;
+  /** Takes a verified delivery; throws when it cannot (durable mode without Redis), and the hook is answered 503 to be redelivered. */
+  deliver(event: string, payload: unknown, delivery: string): Delivered | Promise<Delivered>;
+}
+
+export function gitlabWebhookHandler(options: GitLabWebhookOptions) {
   return async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> => {
     if (req.url?.split('?')[0] !== GITLAB_WEBHOOK_PATH) return false;
     if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
     const token = req.headers['x-gitlab-token'];
-    if (!tokenMatches(Array.isArray(token) ? token[0] : token, deps.secret)) {
-      deps.log.warn({ path: GITLAB_WEBHOOK_PATH }, 'GitLab webhook with a missing or wrong token');
+    if (!tokenMatches(Array.isArray(token) ? token[0] : token, options.secret)) {
+      options.log.warn({ path: GITLAB_WEBHOOK_PATH }, 'GitLab webhook with a missing or wrong token');
       return reply(res, 401, 'bad token');
     }
-    let payload: { object_kind?: string };
+    let payload: unknown;
     try {
-      payload = JSON.parse(body.toString('utf8')) as { object_kind?: string };
+      payload = JSON.parse(body.toString('utf8')) as unknown;
     } catch {
       return reply(res, 400, 'malformed JSON');
     }
     const uuid = req.headers['x-gitlab-event-uuid'] ?? req.headers['idempotency-key'];
     const delivery = String(Array.isArray(uuid) ? uuid[0] : (uuid ?? `gitlab-${Date.now()}-${Math.random()}`));
-    const event = req.headers['x-gitlab-event'];
-    const dispatched =
-      event === 'Merge Request Hook' && payload.object_kind === 'merge_request'
-        ? reviewHook(deps, botUser, payload as MergeRequestHook, delivery)
-        : event === 'Note Hook' && payload.object_kind === 'note'
-          ? commandNote(deps, botUser, payload as GitLabNotePayload, delivery)
-          : null;
-    // Every delivery counts once, whether it makes an event or not.
-    if (dispatched === 'duplicate' || ((dispatched === null || dispatched === 'ignored') && deps.bot.seen(delivery))) return reply(res, 200, 'already processed');
-    return reply(res, 200, dispatched === null ? 'ignored' : 'ok');
+    const event = String(req.headers['x-gitlab-event'] ?? '');
+    let delivered: Delivered;
+    try {
+      delivered = await options.deliver(event, payload, delivery);
+    } catch (error) {
+      options.log.error({ err: error, delivery }, 'cannot take a GitLab delivery');
+      return reply(res, 503, 'cannot take the delivery now; redeliver it');
+    }
+    return reply(res, 200, delivered === 'duplicate' ? 'already processed' : delivered === 'ignored' ? 'ignored' : 'ok');
   };
 }

@@ -1,0 +1,64 @@
+// Durable mode's queue (BullMQ on Redis): web replicas record each verified delivery
+// once; workers take them, a dead worker's job is taken again (stalled-job recovery),
+// and a job that fails is retried with backoff.
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { KEY_PREFIX } from './scheduler.js';
+
+export const QUEUE_NAME = 'safe-deploy-deliveries';
+/** A delivery id is remembered this long: GitHub and GitLab redeliver within days at most. */
+const DELIVERY_SECONDS = 7 * 24 * 3600;
+
+/** A verified webhook delivery, as the platform sent it. */
+export interface RecordedDelivery {
+  platform: 'github' | 'gitlab';
+  delivery: string;
+  /** GitHub's event name (pull_request…) or GitLab's X-Gitlab-Event. */
+  event: string;
+  payload: unknown;
+}
+
+export class DeliveryQueue {
+  readonly queue: Queue<RecordedDelivery>;
+
+  constructor(private readonly redis: Redis) {
+    this.queue = new Queue<RecordedDelivery>(QUEUE_NAME, { connection: redis });
+  }
+
+  /** Records a delivery once: 'duplicate' for one recorded before (by any replica). Throws when Redis cannot take it. */
+  async record(delivery: RecordedDelivery): Promise<'queued' | 'duplicate'> {
+    const seen = `${KEY_PREFIX}delivery:${delivery.platform}:${delivery.delivery}`;
+    if ((await this.redis.set(seen, '1', 'EX', DELIVERY_SECONDS, 'NX')) !== 'OK') return 'duplicate';
+    try {
+      await this.queue.add(delivery.event, delivery, {
+        // BullMQ ids may not hold ":".
+        jobId: `${delivery.platform}-${delivery.delivery}`.replace(/:/g, '_'),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: DELIVERY_SECONDS },
+      });
+    } catch (error) {
+      // Not queued: the platform's redelivery must be taken.
+      await this.redis.del(seen).catch(() => undefined);
+      throw error;
+    }
+    return 'queued';
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/** The worker: `handle` runs each delivery to its end; `concurrency` at once in this process. */
+export function deliveryWorker(redis: Redis, concurrency: number, handle: (delivery: RecordedDelivery) => Promise<void>): Worker<RecordedDelivery> {
+  return new Worker<RecordedDelivery>(QUEUE_NAME, (job: Job<RecordedDelivery>) => handle(job.data), {
+    connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    concurrency,
+    // A review can take minutes; the lock is renewed while it runs, and a dead worker's job is taken again after it lapses.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
+    maxStalledCount: 2,
+  });
+}

@@ -1,0 +1,73 @@
+// The scheduler of durable mode: the newest push of a merge request wins and writes
+// one at a time across every worker, through Redis. Deliveries are deduplicated when
+// they are recorded (queue.ts); the queue bounds how many run at once.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Scheduler, Ticket } from '../../bot/scheduler.js';
+
+export const KEY_PREFIX = 'safe-deploy:';
+/** A write (comment and status) holds its merge request's lock at most this long. */
+const LOCK_MS = 60_000;
+/** Generations are kept a week: long after any review of the push ends. */
+const GENERATION_SECONDS = 7 * 24 * 3600;
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+export class RedisScheduler implements Scheduler {
+  private readonly collecting = new AsyncLocalStorage<Array<Promise<void>>>();
+  private readonly active = new Set<Promise<void>>();
+
+  constructor(private readonly redis: Redis) {}
+
+  /** Recorded deliveries are deduplicated already; a job that runs again (a dead worker's) must run. */
+  firstDelivery(): boolean {
+    return true;
+  }
+
+  begin(key: string): Ticket {
+    const generation = `${KEY_PREFIX}gen:${key}`;
+    const mine = this.redis
+      .multi()
+      .incr(generation)
+      .expire(generation, GENERATION_SECONDS)
+      .exec()
+      .then((replies) => String(replies?.[0]?.[1]));
+    // Not awaited by anyone when the review fails before asking: never an unhandled rejection.
+    mine.catch(() => undefined);
+    const isCurrent = async () => (await mine) === (await this.redis.get(generation));
+    return {
+      isCurrent,
+      writeIfCurrent: async (write) => {
+        const lock = `${KEY_PREFIX}lock:${key}`;
+        const token = randomUUID();
+        while ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') await new Promise((resolve) => setTimeout(resolve, 50));
+        try {
+          if (!(await isCurrent())) return false;
+          await write();
+          return true;
+        } finally {
+          await this.redis.eval(RELEASE, 1, lock, token);
+        }
+      },
+      end: () => undefined,
+    };
+  }
+
+  submit(task: () => Promise<void>): void {
+    const running = task().catch(() => undefined);
+    this.collecting.getStore()?.push(running);
+    this.active.add(running);
+    void running.finally(() => this.active.delete(running));
+  }
+
+  /** Runs `receive` (which dispatches events) and resolves once every task it submitted has ended. */
+  async run(receive: () => Promise<unknown>): Promise<void> {
+    const tasks: Array<Promise<void>> = [];
+    await this.collecting.run(tasks, receive);
+    await Promise.all(tasks);
+  }
+
+  async idle(): Promise<void> {
+    while (this.active.size) await Promise.all([...this.active]);
+  }
+}
