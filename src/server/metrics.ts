@@ -49,6 +49,32 @@ export class Metrics implements BotMetrics {
     gauge('safe_deploy_cache_entries', 'Cached entries, by cache region', (s) => s.entries);
   }
 
+  /** Durable mode: the queue's jobs by state, read at each scrape (shared by every replica). */
+  observeQueue(counts: () => Promise<Record<string, number>>): void {
+    new Gauge({
+      name: 'safe_deploy_queue_jobs',
+      help: 'Deliveries in the durable queue, by state (waiting, active, delayed, failed…), all replicas together',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        for (const [state, n] of Object.entries(await counts().catch(() => ({})))) this.set({ state }, n);
+      },
+    });
+  }
+
+  /** Durable mode, this worker: a delivery taken from the queue (its wait since recorded), retried, or found stalled. */
+  readonly queue = {
+    latency: new Histogram({
+      name: 'safe_deploy_queue_wait_seconds',
+      help: 'Time from a delivery recorded to a worker taking it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [this.registry],
+    }),
+    active: new Gauge({ name: 'safe_deploy_queue_active', help: 'Deliveries this worker runs now', registers: [this.registry] }),
+    retries: new Counter({ name: 'safe_deploy_queue_retries_total', help: 'Deliveries this worker took again after a failed attempt', registers: [this.registry] }),
+    stalled: new Counter({ name: 'safe_deploy_queue_stalled_total', help: 'Deliveries found stalled (their worker died) and queued again', registers: [this.registry] }),
+  };
+
   reviewed(platform: string, outcome: ReviewOutcome, seconds: number): void {
     this.reviews.inc({ platform, outcome });
     this.duration.observe({ platform }, seconds);

@@ -181,8 +181,17 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
 
   const worker =
     queue && reviews && scheduler instanceof RedisScheduler
-      ? deliveryWorker(redis!, concurrency, (delivery) => scheduler.run(async () => handle[delivery.platform]?.(delivery)))
+      ? deliveryWorker(redis!, concurrency, (delivery) => scheduler.run(async () => handle[delivery.platform]?.(delivery)), {
+          taken: (wait, attempt) => {
+            metrics.queue.latency.observe(wait);
+            metrics.queue.active.inc();
+            if (attempt > 1) metrics.queue.retries.inc();
+          },
+          done: () => metrics.queue.active.dec(),
+          stalled: () => metrics.queue.stalled.inc(),
+        })
       : null;
+  if (queue) metrics.observeQueue(() => queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'));
   worker?.on('error', (error) => log.warn({ err: error.message }, 'queue worker'));
 
   const http = createServer((req, res) => {

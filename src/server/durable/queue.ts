@@ -51,9 +51,24 @@ export class DeliveryQueue {
   }
 }
 
+/** What a worker reports of its jobs. */
+export interface WorkerObserver {
+  taken(waitSeconds: number, attempt: number): void;
+  done(): void;
+  stalled(): void;
+}
+
 /** The worker: `handle` runs each delivery to its end; `concurrency` at once in this process. */
-export function deliveryWorker(redis: Redis, concurrency: number, handle: (delivery: RecordedDelivery) => Promise<void>): Worker<RecordedDelivery> {
-  return new Worker<RecordedDelivery>(QUEUE_NAME, (job: Job<RecordedDelivery>) => handle(job.data), {
+export function deliveryWorker(redis: Redis, concurrency: number, handle: (delivery: RecordedDelivery) => Promise<void>, observer?: WorkerObserver): Worker<RecordedDelivery> {
+  const run = async (job: Job<RecordedDelivery>) => {
+    observer?.taken(Math.max(0, (Date.now() - job.timestamp) / 1000), job.attemptsMade + 1);
+    try {
+      await handle(job.data);
+    } finally {
+      observer?.done();
+    }
+  };
+  const worker = new Worker<RecordedDelivery>(QUEUE_NAME, run, {
     connection: redis.duplicate({ maxRetriesPerRequest: null }),
     concurrency,
     // A review can take minutes; the lock is renewed while it runs, and a dead worker's job is taken again after it lapses.
@@ -61,4 +76,6 @@ export function deliveryWorker(redis: Redis, concurrency: number, handle: (deliv
     stalledInterval: 15_000,
     maxStalledCount: 2,
   });
+  if (observer) worker.on('stalled', () => observer.stalled());
+  return worker;
 }

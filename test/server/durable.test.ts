@@ -1,0 +1,86 @@
+// Durable mode's parts against a real redis-server: what two replicas share.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryQueue, deliveryWorker, type RecordedDelivery } from '../../src/server/durable/queue.js';
+import { RedisScheduler } from '../../src/server/durable/scheduler.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+beforeEach(async () => {
+  await redis.client().flushall();
+});
+
+const connection = () => redis.client().duplicate({ maxRetriesPerRequest: null });
+const delivery = (id: string): RecordedDelivery => ({ platform: 'github', delivery: id, event: 'pull_request', payload: { action: 'opened' } });
+
+describe('the delivery queue', () => {
+  it('records a delivery once, whichever web replica takes it', async () => {
+    const [a, b] = [new DeliveryQueue(connection()), new DeliveryQueue(connection())];
+    expect(await Promise.all([a.record(delivery('d-1')), b.record(delivery('d-1'))])).toEqual(expect.arrayContaining(['queued', 'duplicate']));
+    expect(await b.record(delivery('d-1'))).toBe('duplicate');
+    expect(await a.record(delivery('d-2'))).toBe('queued');
+    expect((await a.queue.getJobCounts('waiting')).waiting).toBe(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a worker takes each delivery once; a failed one is taken again', async () => {
+    const queue = new DeliveryQueue(connection());
+    const seen: string[] = [];
+    let failOnce = true;
+    const worker = deliveryWorker(connection(), 2, async (d) => {
+      seen.push(d.delivery);
+      if (d.delivery === 'flaky' && failOnce) {
+        failOnce = false;
+        throw new Error('GitHub was down');
+      }
+    });
+    for (const id of ['a', 'b', 'flaky']) await queue.record(delivery(id));
+    for (let i = 0; i < 200 && ((await queue.queue.getJobCounts('completed')).completed ?? 0) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen.sort()).toEqual(['a', 'b', 'flaky', 'flaky']);
+    await worker.close();
+    await queue.close();
+  });
+});
+
+describe('the scheduler across workers', () => {
+  it('lets the newest push of a merge request win, wherever it runs', async () => {
+    const [one, two] = [new RedisScheduler(connection()), new RedisScheduler(connection())];
+    const older = one.begin('acme/gitops#1');
+    expect(await older.isCurrent()).toBe(true);
+    const newer = two.begin('acme/gitops#1');
+    const other = two.begin('acme/gitops#2');
+    expect([await older.isCurrent(), await newer.isCurrent(), await other.isCurrent()]).toEqual([false, true, true]);
+    expect(await older.writeIfCurrent(async () => undefined)).toBe(false);
+    expect(await newer.writeIfCurrent(async () => undefined)).toBe(true);
+  });
+
+  it('writes of one merge request never overlap, across workers', async () => {
+    const schedulers = [new RedisScheduler(connection()), new RedisScheduler(connection())];
+    const log: string[] = [];
+    const ticket = schedulers[0]!.begin('acme/gitops#3');
+    const write = (name: string) => async () => {
+      log.push(`${name} start`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      log.push(`${name} end`);
+    };
+    // The same ticket's two writes from two places: the lock in Redis puts one after the other.
+    await Promise.all([ticket.writeIfCurrent(write('a')), ticket.writeIfCurrent(write('b'))]);
+    expect(log.map((l) => l.split(' ')[1])).toEqual(['start', 'end', 'start', 'end']);
+  });
+
+  it('waits for every event a delivery dispatched', async () => {
+    const scheduler = new RedisScheduler(connection());
+    let finished = false;
+    await scheduler.run(async () => {
+      scheduler.submit(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        finished = true;
+      });
+    });
+    expect(finished).toBe(true);
+  });
+});
+
