@@ -18,7 +18,7 @@ import { GITLAB_EVENTS, gitlabDispatcher, gitlabWebhookHandler, type GitLabWebho
 import { threadReviewer, type Reviewer } from '../reviewer/index.js';
 import { MirrorCache } from '../repo/mirror.js';
 import { readCappedBody } from './body.js';
-import { DeliveryQueue, deliveryWorker, type RecordedDelivery } from './durable/queue.js';
+import { DeliveryQueue, deliveryWorker, sweep, type RecordedDelivery } from './durable/queue.js';
 import { RedisScheduler } from './durable/scheduler.js';
 import { Metrics } from './metrics.js';
 
@@ -192,6 +192,14 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
         })
       : null;
   if (queue) metrics.observeQueue(() => queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'));
+  // On start and every minute, deliveries whose job vanished mid-review are queued again.
+  const sweeping = worker
+    ? (() => {
+        const once = () => void sweep(queue!, redis!, (message, delivery) => log.warn({ delivery }, message)).catch((error: Error) => log.warn({ err: error.message }, 'sweep'));
+        once();
+        return setInterval(once, 60_000).unref();
+      })()
+    : null;
   worker?.on('error', (error) => log.warn({ err: error.message }, 'queue worker'));
 
   const http = createServer((req, res) => {
@@ -207,6 +215,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
     })();
   });
   const stop = async () => {
+    if (sweeping) clearInterval(sweeping);
     await worker?.close();
     await queue?.close();
     redis?.disconnect();

@@ -1,6 +1,6 @@
 // Durable mode's parts against a real redis-server: what two replicas share.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryQueue, deliveryWorker, type RecordedDelivery } from '../../src/server/durable/queue.js';
+import { DeliveryQueue, deliveryWorker, sweep, type RecordedDelivery } from '../../src/server/durable/queue.js';
 import { RedisScheduler } from '../../src/server/durable/scheduler.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -41,6 +41,27 @@ describe('the delivery queue', () => {
     for (let i = 0; i < 200 && ((await queue.queue.getJobCounts('completed')).completed ?? 0) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen.sort()).toEqual(['a', 'b', 'flaky', 'flaky']);
     await worker.close();
+    await queue.close();
+  });
+});
+
+describe('the sweeper', () => {
+  it('queues again, once, a delivery whose job vanished while a worker ran it', async () => {
+    const client = connection();
+    const queue = new DeliveryQueue(client);
+    // A worker was reviewing d-9 when Redis lost the job; d-8's job still waits.
+    await queue.record(delivery('d-8'));
+    await client.hset('safe-deploy:in-flight', 'github-d-9', JSON.stringify(delivery('d-9')), 'github-d-8', JSON.stringify(delivery('d-8')));
+    const given: string[] = [];
+    expect(await sweep(queue, client, (_, d) => given.push(d))).toBe(1);
+    const again = await queue.queue.getJob('github-d-9-swept');
+    expect(again?.data).toEqual({ ...delivery('d-9'), swept: true });
+    expect(await client.hkeys('safe-deploy:in-flight')).toEqual(['github-d-8']);
+    // Interrupted a second time: given up, with a line in the log.
+    await client.hset('safe-deploy:in-flight', 'github-d-9-swept', JSON.stringify({ ...delivery('d-9'), swept: true }));
+    await again!.remove();
+    expect(await sweep(queue, client, (_, d) => given.push(d))).toBe(0);
+    expect(given).toEqual(['d-9']);
     await queue.close();
   });
 });

@@ -16,7 +16,14 @@ export interface RecordedDelivery {
   /** GitHub's event name (pull_request…) or GitLab's X-Gitlab-Event. */
   event: string;
   payload: unknown;
+  /** Queued again by the sweeper: its first job vanished while it ran. */
+  swept?: true;
 }
+
+/** Deliveries a worker runs now, by job id: what the sweeper queues again when their job is gone. */
+const IN_FLIGHT = `${KEY_PREFIX}in-flight`;
+/** Job states in which a delivery is still on its way. */
+const ALIVE = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 export class DeliveryQueue {
   readonly queue: Queue<RecordedDelivery>;
@@ -62,10 +69,12 @@ export interface WorkerObserver {
 export function deliveryWorker(redis: Redis, concurrency: number, handle: (delivery: RecordedDelivery) => Promise<void>, observer?: WorkerObserver): Worker<RecordedDelivery> {
   const run = async (job: Job<RecordedDelivery>) => {
     observer?.taken(Math.max(0, (Date.now() - job.timestamp) / 1000), job.attemptsMade + 1);
+    await redis.hset(IN_FLIGHT, job.id!, JSON.stringify(job.data));
     try {
       await handle(job.data);
     } finally {
       observer?.done();
+      await redis.hdel(IN_FLIGHT, job.id!);
     }
   };
   const worker = new Worker<RecordedDelivery>(QUEUE_NAME, run, {
@@ -78,4 +87,27 @@ export function deliveryWorker(redis: Redis, concurrency: number, handle: (deliv
   });
   if (observer) worker.on('stalled', () => observer.stalled());
   return worker;
+}
+
+/**
+ * Queues again each delivery a worker was running when its job vanished (Redis lost it)
+ * or ran out of attempts while its worker died mid-review (the status then still says "in
+ * progress"). Once only: a delivery swept before is given up and logged.
+ */
+export async function sweep(queue: DeliveryQueue, redis: Redis, log: (message: string, delivery: string) => void): Promise<number> {
+  let queued = 0;
+  for (const [jobId, text] of Object.entries(await redis.hgetall(IN_FLIGHT))) {
+    const state = await queue.queue.getJobState(jobId).catch(() => 'unknown');
+    if (ALIVE.has(state)) continue;
+    // A vanished entry's worker may still be finishing: only the one who removes it sweeps it.
+    if ((await redis.hdel(IN_FLIGHT, jobId)) !== 1) continue;
+    const delivery = JSON.parse(text) as RecordedDelivery;
+    if (delivery.swept) {
+      log('a delivery interrupted twice is given up; /safe-deploy rerun reviews it again', delivery.delivery);
+      continue;
+    }
+    await queue.queue.add(delivery.event, { ...delivery, swept: true }, { jobId: `${jobId}-swept`, attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 24 * 3600 } });
+    queued++;
+  }
+  return queued;
 }
