@@ -9,10 +9,14 @@ import { Redis } from 'ioredis';
 export interface TestRedis {
   url: string;
   client(): Redis;
+  /** Shuts the server down as a restart would (its data saved to disk): clients see it unreachable until up(). */
+  down(): Promise<void>;
+  /** Starts it again on the same port with the saved data. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -22,26 +26,36 @@ const freePort = () =>
     });
   });
 
-export async function startRedis(): Promise<TestRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'safe-deploy-redis-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  const clients: Redis[] = [];
-  // Ready when it answers PING.
+/** Resolves once `url` answers PING. */
+async function answering(url: string): Promise<void> {
   for (let i = 0; ; i++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await probe.connect();
       await probe.ping();
       probe.disconnect();
-      break;
+      return;
     } catch {
       probe.disconnect();
       if (i > 100) throw new Error('redis-server did not start');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'safe-deploy-redis-'));
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const clients: Redis[] = [];
+  let child: ChildProcess | null = null;
+  const up = async () => {
+    // No save points (tests write little); down() saves explicitly, and a restart loads dump.rdb from `dir`.
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await answering(url);
+  };
+  const exited = (server: ChildProcess) => (server.exitCode !== null || server.signalCode !== null ? Promise.resolve() : new Promise((resolve) => server.once('exit', resolve)));
+  await up();
   return {
     url,
     client() {
@@ -49,10 +63,25 @@ export async function startRedis(): Promise<TestRedis> {
       clients.push(client);
       return client;
     },
+    async down() {
+      const running = child;
+      if (!running) return;
+      child = null;
+      const admin = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // SHUTDOWN closes the connection instead of answering.
+      await admin.shutdown('SAVE').catch(() => undefined);
+      admin.disconnect();
+      await exited(running);
+    },
+    up,
     async stop() {
       for (const client of clients) client.disconnect();
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      const running = child;
+      child = null;
+      if (running) {
+        running.kill('SIGKILL');
+        await exited(running);
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
