@@ -29,6 +29,12 @@ export async function startFakeGitHub({ appId = 1 } = {}) {
       changed();
       return send(201, { id: run.id });
     }
+    if (req.method === 'GET' && (m = /\/commits\/([0-9a-f]+)\/check-runs$/.exec(url))) {
+      // The app's runs of one check, newest first, as GitHub lists them (only our check exists here).
+      const query = new URL(req.url, 'http://fake').searchParams;
+      const runs = checkRuns.filter((r) => r.headSha === m[1] && (!query.get('status') || r.status === query.get('status'))).reverse();
+      return send(200, { total_count: runs.length, check_runs: runs.map((r) => ({ id: r.id, head_sha: r.headSha, status: r.status, conclusion: r.conclusion, name: 'safe-deploy' })) });
+    }
     if (req.method === 'PATCH' && (m = /\/check-runs\/(\d+)$/.exec(url))) {
       const run = checkRuns.find((r) => r.id === Number(m[1]));
       if (!run) return send(404, { message: 'Not Found' });

@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { OverrideRecords } from '../commands/override-record.js';
 import { UserError } from '../errors.js';
 import { createBot } from '../bot/bot.js';
+import { asResumed } from '../bot/resumed.js';
 import { operatorLiveSpec } from '../live/access.js';
 import { ReviewScheduler, type Scheduler } from '../bot/scheduler.js';
 import { apiSettings, githubAppOctokit, gitlabClient } from '../platforms/api.js';
@@ -181,7 +182,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
 
   const worker =
     queue && reviews && scheduler instanceof RedisScheduler
-      ? deliveryWorker(redis!, concurrency, (delivery) => scheduler.run(async () => handle[delivery.platform]?.(delivery)), {
+      ? deliveryWorker(redis!, concurrency, (delivery, resumed) => scheduler.run(() => (resumed ? asResumed : asIs)(async () => handle[delivery.platform]?.(delivery))), {
           taken: (wait, attempt) => {
             metrics.queue.latency.observe(wait);
             metrics.queue.active.inc();
@@ -222,6 +223,9 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   };
   return { http, scheduler, reviewer, metrics, platforms, stop };
 }
+
+/** Runs `work` as it is (not as a resumption). */
+const asIs = <T>(work: () => Promise<T>) => work();
 
 /** Durable mode's GitHub App on web replicas: each verified delivery of an event the bot reads is recorded in the queue. */
 function recordGitHub(queue: DeliveryQueue): ApplicationFunction {

@@ -124,7 +124,7 @@ describe('durable mode: web and worker processes on one Redis', () => {
       [rescuer] = await startWorkers(1);
       await holder!.kill('SIGKILL');
       held.release();
-      // BullMQ finds the job stalled once the dead worker's lock expires.
+      // BullMQ finds the job stalled once the dead worker's lock expires; the review starts again and takes over its check run.
       await api.until(() => completed(head) && quiet([head]), 75_000);
       expectReviewedOnce(number, head, `pr-${number}`);
     } finally {

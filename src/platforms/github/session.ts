@@ -1,5 +1,6 @@
 // A pull request on GitHub: its code, the `safe-deploy` check run, the one
 // review comment, and what commands need (reactions, permissions, files).
+import { isResumed } from '../../bot/resumed.js';
 import type { ProbotOctokit } from 'probot';
 import { apiStatus, counted } from '../../bot/failure.js';
 import type { BotMetrics } from '../../bot/metrics.js';
@@ -132,6 +133,11 @@ export class GitHubSession implements MergeRequestSession {
 
   private async setCheckRun(report: StatusReport): Promise<void> {
     const { owner, repo } = this.pr;
+    if (this.checkRunId === null && isResumed()) {
+      // The worker that began this review died: its check run, still in progress, is this review's.
+      const running = await this.api(() => this.octokit.rest.checks.listForRef({ owner, repo, ref: this.pr.headSha, check_name: CHECK_NAME, status: 'in_progress' }));
+      this.checkRunId = running.data.check_runs[0]?.id ?? null;
+    }
     if (this.checkRunId === null) {
       const created = await this.api(() =>
         this.octokit.rest.checks.create({ owner, repo, name: CHECK_NAME, head_sha: this.pr.headSha, status: 'in_progress', started_at: new Date().toISOString(), output: { title: report.title, summary: report.summary ?? report.title } }),

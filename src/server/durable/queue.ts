@@ -66,12 +66,13 @@ export interface WorkerObserver {
 }
 
 /** The worker: `handle` runs each delivery to its end; `concurrency` at once in this process. */
-export function deliveryWorker(redis: Redis, concurrency: number, handle: (delivery: RecordedDelivery) => Promise<void>, observer?: WorkerObserver): Worker<RecordedDelivery> {
+export function deliveryWorker(redis: Redis, concurrency: number, handle: (delivery: RecordedDelivery, resumed: boolean) => Promise<void>, observer?: WorkerObserver): Worker<RecordedDelivery> {
   const run = async (job: Job<RecordedDelivery>) => {
     observer?.taken(Math.max(0, (Date.now() - job.timestamp) / 1000), job.attemptsMade + 1);
     await redis.hset(IN_FLIGHT, job.id!, JSON.stringify(job.data));
     try {
-      await handle(job.data);
+      // Begun before by a worker that died (or swept after its job vanished).
+      await handle(job.data, job.attemptsStarted > 1 || job.data.swept === true);
     } finally {
       observer?.done();
       await redis.hdel(IN_FLIGHT, job.id!);
@@ -81,8 +82,8 @@ export function deliveryWorker(redis: Redis, concurrency: number, handle: (deliv
     connection: redis.duplicate({ maxRetriesPerRequest: null }),
     concurrency,
     // A review can take minutes; the lock is renewed while it runs, and a dead worker's job is taken again after it lapses.
-    lockDuration: 30_000,
-    stalledInterval: 15_000,
+    lockDuration: 20_000,
+    stalledInterval: 10_000,
     maxStalledCount: 2,
   });
   if (observer) worker.on('stalled', () => observer.stalled());

@@ -7,11 +7,13 @@ import type { Redis } from 'ioredis';
 import type { Scheduler, Ticket } from '../../bot/scheduler.js';
 
 export const KEY_PREFIX = 'safe-deploy:';
-/** A write (comment and status) holds its merge request's lock at most this long. */
-const LOCK_MS = 60_000;
+/** A write (comment and status) holds its merge request's lock this long, renewed while it runs: a dead worker's lock lapses soon. */
+const LOCK_MS = 10_000;
+const RENEW_MS = 3_000;
 /** Generations are kept a week: long after any review of the push ends. */
 const GENERATION_SECONDS = 7 * 24 * 3600;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 export class RedisScheduler implements Scheduler {
   private readonly collecting = new AsyncLocalStorage<Array<Promise<void>>>();
@@ -41,11 +43,13 @@ export class RedisScheduler implements Scheduler {
         const lock = `${KEY_PREFIX}lock:${key}`;
         const token = randomUUID();
         while ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') await new Promise((resolve) => setTimeout(resolve, 50));
+        const renew = setInterval(() => void this.redis.eval(RENEW, 1, lock, token, LOCK_MS).catch(() => undefined), RENEW_MS);
         try {
           if (!(await isCurrent())) return false;
           await write();
           return true;
         } finally {
+          clearInterval(renew);
           await this.redis.eval(RELEASE, 1, lock, token);
         }
       },
