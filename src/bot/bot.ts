@@ -63,7 +63,7 @@ export function createBot(deps: BotDeps): Bot {
       return;
     }
     const rerun = () => review(opened, null, log, event.delivery);
-    await handleComment(event.comment.body, commandContext(session, { id: event.comment.id, author: event.actor }, { ...deps, log }, rerun));
+    await scheduler.serially(session.key, () => handleComment(event.comment.body, commandContext(session, { id: event.comment.id, author: event.actor }, { ...deps, log }, rerun)));
   }
 
   /** Runs one event; nothing escapes it silently. */

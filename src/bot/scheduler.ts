@@ -33,6 +33,8 @@ export interface Scheduler {
   begin(key: string): Ticket;
   /** Runs a task in the background, within the scheduler's concurrency. */
   submit(task: () => Promise<void>): void;
+  /** Runs `task` after every earlier task given for `key` has ended (a merge request's commands, one at a time). */
+  serially<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** Resolves when no task is queued or running. */
   idle(): Promise<void>;
 }
@@ -43,6 +45,8 @@ export class ReviewScheduler implements Scheduler {
   private tickets = 0;
   /** The last write of each merge request while one is queued or running. */
   private writeLocks = new Map<string, Promise<unknown>>();
+  /** The last task of each key given to serially(), while one is pending. */
+  private serial = new Map<string, Promise<unknown>>();
   private deliveries = new RecentIds(10_000);
   private running = 0;
   private waiting: Array<() => void> = [];
@@ -80,6 +84,16 @@ export class ReviewScheduler implements Scheduler {
         if (isCurrent()) this.generation.delete(key);
       },
     };
+  }
+
+  serially<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.serial.get(key) ?? Promise.resolve()).then(task);
+    const settled = run.catch(() => undefined);
+    this.serial.set(key, settled);
+    void settled.then(() => {
+      if (this.serial.get(key) === settled) this.serial.delete(key);
+    });
+    return run;
   }
 
   /** Runs a task in the background, at most `concurrency` at once. */

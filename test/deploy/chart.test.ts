@@ -67,7 +67,7 @@ describe('helm lint', () => {
 
 describe('helm template', () => {
   it('durable mode on the bundled Redis: web and worker Deployments, autoscaled workers, budgets, a hardened pod', () => {
-    const objects = render(['redis.enabled=true']);
+    const objects = render();
     expect(names(objects, 'Deployment')).toEqual(['rel-safe-deploy-web', 'rel-safe-deploy-worker']);
     const web = find(objects, 'Deployment', 'rel-safe-deploy-web');
     const worker = find(objects, 'Deployment', 'rel-safe-deploy-worker');
@@ -169,8 +169,8 @@ describe('helm template', () => {
     expect(out).toContain('redis.enabled and externalRedis are both set');
   });
 
-  it('by default, durable mode off: one in-memory server, --role all, one replica, no autoscaler or budgets', () => {
-    const objects = render();
+  it('durable mode off: one in-memory server, --role all, one replica, no autoscaler or budgets', () => {
+    const objects = render(['redis.enabled=false']);
     expect(names(objects, 'Deployment')).toEqual(['rel-safe-deploy']);
     const server = find(objects, 'Deployment', 'rel-safe-deploy');
     expect(container(server).args).toEqual(['serve', '--role', 'all']);
@@ -287,22 +287,22 @@ describe("safe-deploy's review of the chart", () => {
     return files;
   }
 
-  it('finds no error, and no warning but the Ingress host it adds, with the default values (in-memory), every option on and durable', async () => {
+  it('finds no error, and no warning but the Ingress host it adds, with the default values, every option on and in-memory', async () => {
     repo = new TestRepo();
     const base = repo.commit({
       '.safe-deploy.yml': `targets:
   - { name: chart, path: deploy/helm/safe-deploy }
   - { name: everything-on, path: deploy/helm/safe-deploy, helm: { valueFiles: [ci/everything-on-values.yaml] } }
-  - { name: durable, path: deploy/helm/safe-deploy, helm: { values: { redis: { enabled: true } } } }
+  - { name: in-memory, path: deploy/helm/safe-deploy, helm: { values: { redis: { enabled: false } } } }
 `,
     });
     const head = repo.commit(chartFiles());
     const { stdout, stderr } = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     const review = JSON.parse(stdout) as { targets: Array<{ name: string; error?: string; changes: unknown[] }>; findings: Array<{ severity: string; rule: string; target: string; message: string }> };
     expect(review.targets.map((t) => [t.name, t.error, t.changes.length]), stderr).toEqual([
-      ['chart', undefined, 4],
+      ['chart', undefined, 14],
       ['everything-on', undefined, 18],
-      ['durable', undefined, 14],
+      ['in-memory', undefined, 4],
     ]);
     const errors = review.findings.filter((f) => f.severity === 'error');
     expect(errors, JSON.stringify(errors, null, 2)).toEqual([]);

@@ -92,6 +92,20 @@ describe('the scheduler across workers', () => {
     expect(log.map((l) => l.split(' ')[1])).toEqual(['start', 'end', 'start', 'end']);
   });
 
+  it("runs a merge request's commands one at a time across workers, and other merge requests' beside them", async () => {
+    const [one, two] = [new RedisScheduler(connection()), new RedisScheduler(connection())];
+    const log: string[] = [];
+    const command = (name: string) => async () => {
+      log.push(`${name} start`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      log.push(`${name} end`);
+    };
+    await Promise.all([one.serially('acme/gitops#4', command('a')), two.serially('acme/gitops#4', command('b')), two.serially('acme/gitops#5', command('other'))]);
+    const ours = log.filter((l) => !l.startsWith('other'));
+    expect(ours.map((l) => l.split(' ')[1])).toEqual(['start', 'end', 'start', 'end']);
+    expect(log.indexOf('other start')).toBeLessThan(log.lastIndexOf('a end') + log.lastIndexOf('b end'));
+  });
+
   it('waits for every event a delivery dispatched', async () => {
     const scheduler = new RedisScheduler(connection());
     let finished = false;

@@ -39,22 +39,32 @@ export class RedisScheduler implements Scheduler {
     const isCurrent = async () => (await mine) === (await this.redis.get(generation));
     return {
       isCurrent,
-      writeIfCurrent: async (write) => {
-        const lock = `${KEY_PREFIX}lock:${key}`;
-        const token = randomUUID();
-        while ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') await new Promise((resolve) => setTimeout(resolve, 50));
-        const renew = setInterval(() => void this.redis.eval(RENEW, 1, lock, token, LOCK_MS).catch(() => undefined), RENEW_MS);
-        try {
+      writeIfCurrent: (write) =>
+        this.locked(`${KEY_PREFIX}lock:${key}`, async () => {
           if (!(await isCurrent())) return false;
           await write();
           return true;
-        } finally {
-          clearInterval(renew);
-          await this.redis.eval(RELEASE, 1, lock, token);
-        }
-      },
+        }),
       end: () => undefined,
     };
+  }
+
+  /** One command of a merge request at a time, across every worker (not the review lock: a command may run a review). */
+  serially<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.locked(`${KEY_PREFIX}commands:${key}`, task);
+  }
+
+  /** Runs `task` holding a lock in Redis, renewed while it runs, so that a dead worker's lock lapses within seconds. */
+  private async locked<T>(lock: string, task: () => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    while ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') await new Promise((resolve) => setTimeout(resolve, 50));
+    const renew = setInterval(() => void this.redis.eval(RENEW, 1, lock, token, LOCK_MS).catch(() => undefined), RENEW_MS);
+    try {
+      return await task();
+    } finally {
+      clearInterval(renew);
+      await this.redis.eval(RELEASE, 1, lock, token);
+    }
   }
 
   submit(task: () => Promise<void>): void {
