@@ -117,7 +117,7 @@ describe('chunked bodies', () => {
       expect(result.status).toBe(413);
       expect(result.rssGrowth).toBeLessThan(50 * 1024 * 1024);
     }
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['github', 'gitlab'] });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', platforms: ['github', 'gitlab'], role: 'all' });
     await server.scheduler.idle();
     expect(fake.checks).toEqual([]);
   });
