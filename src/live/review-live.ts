@@ -89,12 +89,14 @@ function isNewKind(error: unknown, ref: ObjectRef, created: Created): boolean {
 /** Objects of one kind in one namespace from this many on are read with one list instead of a read each. */
 const LIST_FROM = 8;
 
-/** The target's objects by kind and namespace. */
+/** Objects by kind (API group and kind, as identity has it) and namespace, in their order. */
 function groupsOf(refs: ObjectRef[]): ObjectRef[][] {
   const groups = new Map<string, ObjectRef[]>();
   for (const ref of refs) {
-    const id = `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}`;
-    groups.set(id, [...(groups.get(id) ?? []), ref]);
+    const id = `${apiGroup(ref.apiVersion)}|${ref.kind}|${ref.namespace ?? ''}`;
+    const group = groups.get(id);
+    if (group) group.push(ref);
+    else groups.set(id, [ref]);
   }
   return [...groups.values()];
 }
@@ -192,13 +194,10 @@ async function dryRun(
 
 /** The kinds of the target's objects, each listed in the namespaces the renders use (cluster-wide for cluster-scoped ones). */
 function listings(subject: LiveSubject): Array<{ apiVersion: string; kind: string; namespace?: string }> {
-  const seen = new Map<string, { apiVersion: string; kind: string; namespace?: string }>();
-  for (const r of [...subject.objects.head, ...subject.objects.base]) {
-    const entry = { apiVersion: r.apiVersion, kind: r.kind, ...(r.namespace !== null ? { namespace: r.namespace } : {}) };
-    const id = `${apiGroup(r.apiVersion)}|${r.kind}|${r.namespace ?? ''}`;
-    if (!seen.has(id)) seen.set(id, entry);
-  }
-  return [...seen.values()];
+  return groupsOf([...subject.objects.head, ...subject.objects.base]).map((group) => {
+    const { apiVersion, kind, namespace } = group[0]!;
+    return { apiVersion, kind, ...(namespace !== null ? { namespace } : {}) };
+  });
 }
 
 async function prunePrediction(session: ClusterSession, subject: LiveSubject, deployer: Deployer, created: Created, failures: Failures) {

@@ -1,9 +1,7 @@
 // The fake Kubernetes API server behind nock, for tests against the real client.
 import nock from 'nock';
-import { FakeKubeApi, type Obj } from './kube-api.js';
+import { FakeKubeApi, isObj, type Obj } from './kube-api.js';
 import { keep } from './nock.js';
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The fake behind nock for `url` (e.g. https://kube.test:6443); call nock.cleanAll() to remove it. */
 export function nockKubeApi(url: string, fake: FakeKubeApi): nock.Scope {

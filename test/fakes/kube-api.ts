@@ -76,7 +76,7 @@ export function status(code: number, reason: string, message: string, causes?: A
   };
 }
 
-const isObj = (v: Json | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** `b` applied onto `a`: maps merged key by key; lists of named items merged by name; other lists and scalars replaced. */
