@@ -11,6 +11,7 @@ export interface FakeComment {
   body: string;
   user: { login: string; type: string };
   performed_via_github_app: { id: number };
+  created_at: string;
 }
 
 export interface FakeGitHub {

@@ -51,7 +51,7 @@ export async function startFakeGitHub({ appId = 1 } = {}) {
       const list = comments.get(m[1]) ?? [];
       comments.set(m[1], list);
       if (req.method === 'GET') return send(200, list);
-      const comment = { id: nextId++, body: json.body, user: { login: 'safe-deploy[bot]', type: 'Bot' }, performed_via_github_app: { id: appId } };
+      const comment = { id: nextId++, body: json.body, user: { login: 'safe-deploy[bot]', type: 'Bot' }, performed_via_github_app: { id: appId }, created_at: new Date().toISOString() };
       list.push(comment);
       changed();
       return send(201, comment);

@@ -133,15 +133,34 @@ describe('durable mode: web and worker processes on one Redis', () => {
     }
   }, 90_000);
 
-  it('50 pull requests at once, some deliveries sent twice: each reviewed exactly once', async () => {
-    const numbers = Array.from({ length: 50 }, (_, i) => 200 + i);
+  it("two workers keep one installation's pace together: new comments at least GitHub's 800 ms apart", async () => {
+    const numbers = Array.from({ length: 6 }, (_, i) => 150 + i);
     const heads = new Map(numbers.map((number) => [number, openPullRequest(number)]));
     const workers = await startWorkers(2);
     try {
       const deliveries = await Promise.all(numbers.map((number) => deliver(web.url, 'pull_request', opened(number, heads.get(number)!))));
       expect(deliveries.map((d) => d.status).filter((status) => status >= 300)).toEqual([]);
+      await api.until(() => numbers.every((number) => completed(heads.get(number)!)), 30_000);
+      const created = numbers.map((number) => Date.parse(commentsOn(number)[0]!.created_at)).sort((a, b) => a - b);
+      const gaps = created.slice(1).map((at, i) => at - created[i]!);
+      // Both workers took reviews, so a pace kept per process would let two comments through at once.
+      expect(Math.min(...gaps), `gaps between new comments (ms): ${gaps.join(', ')}`).toBeGreaterThanOrEqual(750);
+    } finally {
+      await stopAll(workers);
+    }
+  }, 60_000);
+
+  it('50 pull requests at once, some deliveries sent twice: each reviewed exactly once', async () => {
+    const numbers = Array.from({ length: 50 }, (_, i) => 200 + i);
+    const heads = new Map(numbers.map((number) => [number, openPullRequest(number)]));
+    // Across ten installations: GitHub's write pace is per installation, and 50 reviews in one take a minute of writes alone.
+    const payload = (number: number) => ({ ...opened(number, heads.get(number)!), installation: { id: 1000 + (number % 10) } });
+    const workers = await startWorkers(2);
+    try {
+      const deliveries = await Promise.all(numbers.map((number) => deliver(web.url, 'pull_request', payload(number))));
+      expect(deliveries.map((d) => d.status).filter((status) => status >= 300)).toEqual([]);
       // GitHub redelivers a delivery that was answered (same id): processed once all the same.
-      const again = await Promise.all(numbers.slice(0, 5).map((number, i) => deliver(web.url, 'pull_request', opened(number, heads.get(number)!), { delivery: deliveries[i]!.delivery })));
+      const again = await Promise.all(numbers.slice(0, 5).map((number, i) => deliver(web.url, 'pull_request', payload(number), { delivery: deliveries[i]!.delivery })));
       expect(again.map((d) => d.status).filter((status) => status >= 300)).toEqual([]);
 
       await api.until(() => numbers.every((number) => completed(heads.get(number)!)) && quiet([...heads.values()]), 60_000);

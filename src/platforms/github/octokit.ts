@@ -7,16 +7,21 @@ import { ProbotOctokit } from 'probot';
 
 const MAX_RATE_LIMIT_RETRIES = 3;
 
-// One set of limiters per process (per wait scale), keyed by installation inside each group.
-const pacing = new Map<number, { write: Bottleneck.Group; notifications: Bottleneck.Group }>();
-function limiters(scale: number) {
-  let groups = pacing.get(scale);
+// One set of limiters per process (per wait scale), keyed by installation inside each group. With a
+// Bottleneck connection (Probot's, on REDIS_URL) they keep their state in Redis instead, so the
+// pacing holds per installation across every replica rather than per process.
+const pacing = new Map<string, { write: Bottleneck.Group; notifications: Bottleneck.Group }>();
+function limiters(scale: number, connection: unknown) {
+  const shared = connection !== undefined;
+  const key = `${scale}${shared ? '-shared' : ''}`;
+  let groups = pacing.get(key);
   if (!groups) {
+    const common = shared ? { connection: connection as Bottleneck.IORedisConnection } : {};
     groups = {
-      write: new Bottleneck.Group({ id: `safe-deploy-write-${scale}`, maxConcurrent: 1, minTime: 350 * scale }),
-      notifications: new Bottleneck.Group({ id: `safe-deploy-notifications-${scale}`, maxConcurrent: 1, minTime: 800 * scale }),
+      write: new Bottleneck.Group({ id: `safe-deploy-write-${scale}`, maxConcurrent: 1, minTime: 350 * scale, ...common }),
+      notifications: new Bottleneck.Group({ id: `safe-deploy-notifications-${scale}`, maxConcurrent: 1, minTime: 800 * scale, ...common }),
     };
-    pacing.set(scale, groups);
+    pacing.set(key, groups);
   }
   return groups;
 }
@@ -50,7 +55,7 @@ export function githubOctokit(options: { retries?: boolean; timeoutMs?: number; 
     throttle: retries
       ? {
           ...instance.throttle,
-          ...limiters(scale),
+          ...limiters(scale, instance.throttle?.connection),
           retryAfterBaseValue,
           onRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
           onSecondaryRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
