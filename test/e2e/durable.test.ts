@@ -103,7 +103,7 @@ describe('durable mode: web and worker processes on one Redis', () => {
       expectReviewedOnce(number, last, 'revision: "20"');
       for (const head of heads.slice(0, -1)) {
         // Superseded: cancelled wherever it ran, or never begun.
-        expect(runsOf(head).map((run) => run.conclusion), `check of older head ${head}`).toEqual(runsOf(head).map(() => 'cancelled'));
+        expect(runsOf(head).map((run) => run.conclusion), `check of older head ${heads.indexOf(head) + 1}: ${heads.map((h) => runsOf(h).map((r) => r.conclusion).join("+") || "-").join(" ")}`).toEqual(runsOf(head).map(() => 'cancelled'));
       }
     } finally {
       await stopAll(workers);
