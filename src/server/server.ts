@@ -14,8 +14,8 @@ import { asResumed } from '../bot/resumed.js';
 import { operatorLiveSpec } from '../live/access.js';
 import { ReviewScheduler, type Scheduler } from '../bot/scheduler.js';
 import { apiSettings, githubAppOctokit, gitlabClient } from '../platforms/api.js';
-import { GITHUB_EVENTS, githubApp } from '../platforms/github/app.js';
-import { GITLAB_EVENTS, gitlabDispatcher, gitlabWebhookHandler, type GitLabWebhookOptions } from '../platforms/gitlab/webhook.js';
+import { GITHUB_EVENTS, githubApp, githubReviewKey } from '../platforms/github/app.js';
+import { GITLAB_EVENTS, gitlabDispatcher, gitlabReviewKey, gitlabWebhookHandler, type GitLabWebhookOptions } from '../platforms/gitlab/webhook.js';
 import { threadReviewer, type Reviewer } from '../reviewer/index.js';
 import { MirrorCache } from '../repo/mirror.js';
 import { readCappedBody } from './body.js';
@@ -172,7 +172,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
       : null;
     if (takes) {
       const deliver: GitLabWebhookOptions['deliver'] = queue
-        ? (event, payload, delivery) => (GITLAB_EVENTS.includes(event) ? queue.record({ platform: 'gitlab', delivery, event, payload }) : 'ignored')
+        ? (event, payload, delivery) => (GITLAB_EVENTS.includes(event) ? queue.record({ platform: 'gitlab', delivery, event, payload }, gitlabReviewKey(event, payload)) : 'ignored')
         : dispatch!;
       handlers.push(gitlabWebhookHandler({ secret: env.GITLAB_WEBHOOK_SECRET!, log: gitlabLog, deliver }));
     }
@@ -182,7 +182,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
 
   const worker =
     queue && reviews && scheduler instanceof RedisScheduler
-      ? deliveryWorker(redis!, concurrency, (delivery, resumed) => scheduler.run(() => (resumed ? asResumed : asIs)(async () => handle[delivery.platform]?.(delivery))), {
+      ? deliveryWorker(redis!, concurrency, (delivery, resumed) => scheduler.run(() => (resumed ? asResumed : asIs)(async () => handle[delivery.platform]?.(delivery)), delivery.supersedes), {
           taken: (wait, attempt) => {
             metrics.queue.latency.observe(wait);
             metrics.queue.active.inc();
@@ -231,7 +231,7 @@ const asIs = <T>(work: () => Promise<T>) => work();
 function recordGitHub(queue: DeliveryQueue): ApplicationFunction {
   return (app) => {
     app.onAny(async (context) => {
-      if (GITHUB_EVENTS.has(context.name)) await queue.record({ platform: 'github', delivery: context.id, event: context.name, payload: context.payload });
+      if (GITHUB_EVENTS.has(context.name)) await queue.record({ platform: 'github', delivery: context.id, event: context.name, payload: context.payload }, githubReviewKey(context.name, context.payload));
     });
   };
 }

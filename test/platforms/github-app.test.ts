@@ -7,7 +7,7 @@ import { Probot } from 'probot';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/bot/bot.js';
 import type { CommandEvent, MergeRequestEvent, ReviewEvent } from '../../src/bot/events.js';
-import { githubApp } from '../../src/platforms/github/app.js';
+import { githubApp, githubReviewKey } from '../../src/platforms/github/app.js';
 import { githubOctokit } from '../../src/platforms/github/octokit.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { APP_ID, FakeGitHub, INSTALLATION, OWNER, pullRequest, REPO } from '../fakes/github.js';
@@ -55,6 +55,14 @@ describe('pull request events', () => {
     await receive('pull_request', { action: 'closed', number: 1, pull_request: pullRequest(1, BASE, HEAD), repository, installation: { id: INSTALLATION } }, 'pr-closed');
     expect(events.map((e) => [e.kind, e.delivery, (e as ReviewEvent).key])).toEqual(['opened', 'synchronize', 'reopened', 'ready_for_review'].map((a) => ['review', `pr-${a}`, `${OWNER}/${REPO}#1`]));
     expect(github.calls).toEqual([]);
+  });
+
+  it("are named, before dispatch, by the key of the pull request they review (durable mode's web replicas take its generation)", () => {
+    const payload = (action: string) => ({ action, number: 3, pull_request: pullRequest(3, BASE, HEAD), repository });
+    for (const action of ['opened', 'synchronize', 'reopened', 'ready_for_review']) expect(githubReviewKey('pull_request', payload(action))).toBe(`${OWNER}/${REPO}#3`);
+    expect(githubReviewKey('pull_request', payload('closed'))).toBeUndefined();
+    expect(githubReviewKey('check_run', { action: 'rerequested', check_run: {} })).toBeUndefined();
+    expect(githubReviewKey('pull_request', { action: 'opened' })).toBeUndefined();
   });
 
   it('the session: code with an installation token, a check run in progress then completed with annotations, the thread as GitHub keeps it', async () => {

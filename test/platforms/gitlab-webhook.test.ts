@@ -7,7 +7,7 @@ import { Gitlab } from '@gitbeaker/rest';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/bot/bot.js';
 import type { CommandEvent, MergeRequestEvent, ReviewEvent } from '../../src/bot/events.js';
-import { GITLAB_WEBHOOK_PATH, gitlabDispatcher, gitlabWebhookHandler } from '../../src/platforms/gitlab/webhook.js';
+import { GITLAB_WEBHOOK_PATH, gitlabDispatcher, gitlabReviewKey, gitlabWebhookHandler } from '../../src/platforms/gitlab/webhook.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { BOT_USER, FakeGitLab, GITLAB, PROJECT } from '../fakes/gitlab.js';
 import { strictNock } from '../fakes/nock.js';
@@ -94,6 +94,15 @@ describe('the GitLab webhook', () => {
     expect(await post('Merge Request Hook', mergeRequestHook('close'))).toMatch(/^200 /);
     expect(events.map((e) => [e.kind, (e as ReviewEvent).key])).toEqual(Array(3).fill(['review', 'acme/gitops!1']));
     expect(gitlab.calls).toEqual([]);
+  });
+
+  it("names, before dispatch, the merge request a hook reviews (durable mode's web replicas take its generation)", () => {
+    expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('open'))).toBe('acme/gitops!1');
+    expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('update', { oldrev: BASE, iid: 9 }))).toBe('acme/gitops!9');
+    expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('update'))).toBeUndefined();
+    expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('close'))).toBeUndefined();
+    expect(gitlabReviewKey('Note Hook', noteHook('/safe-deploy rerun'))).toBeUndefined();
+    expect(gitlabReviewKey('Merge Request Hook', noteHook('/safe-deploy rerun'))).toBeUndefined();
   });
 
   it('the session: code and head pipeline from the API, statuses on that pipeline, its own notes edited, a same-state status tolerated', async () => {

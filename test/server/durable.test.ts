@@ -73,9 +73,34 @@ describe('the scheduler across workers', () => {
     expect(await older.isCurrent()).toBe(true);
     const newer = two.begin('acme/gitops#1');
     const other = two.begin('acme/gitops#2');
-    expect([await older.isCurrent(), await newer.isCurrent(), await other.isCurrent()]).toEqual([false, true, true]);
+    // Asked in this order: the newer generation is taken before the older review asks again.
+    expect([await newer.isCurrent(), await other.isCurrent(), await older.isCurrent()]).toEqual([true, true, false]);
     expect(await older.writeIfCurrent(async () => undefined)).toBe(false);
     expect(await newer.writeIfCurrent(async () => undefined)).toBe(true);
+  });
+
+  it('a push recorded by a web replica supersedes the running review at once, before any worker takes it', async () => {
+    const queue = new DeliveryQueue(connection());
+    const [worker, other] = [new RedisScheduler(connection()), new RedisScheduler(connection())];
+    await queue.record(delivery('push-1'), 'acme/gitops#4');
+    const [first] = await queue.queue.getJobs(['waiting']);
+    expect(first!.data.supersedes).toEqual({ key: 'acme/gitops#4', generation: '1' });
+    // The worker runs the first push with the generation it was recorded with.
+    let running: ReturnType<RedisScheduler['begin']> | undefined;
+    await worker.run(async () => (running = worker.begin('acme/gitops#4')), first!.data.supersedes);
+    expect(await running!.isCurrent()).toBe(true);
+    // Another merge request's review, or a re-run begun on a worker, takes its own generation.
+    await other.run(async () => expect(await other.begin('acme/gitops#5').isCurrent()).toBe(true), first!.data.supersedes);
+    expect(await running!.isCurrent()).toBe(true);
+    // The second push is only recorded: the running review is already not current and cannot write.
+    await queue.record(delivery('push-2'), 'acme/gitops#4');
+    expect(await running!.isCurrent()).toBe(false);
+    expect(await running!.writeIfCurrent(async () => undefined)).toBe(false);
+    // A redelivery of the second push takes no generation.
+    expect(await queue.record(delivery('push-2'), 'acme/gitops#4')).toBe('duplicate');
+    const second = (await queue.queue.getJobs(['waiting'])).find((job) => job.data.delivery === 'push-2');
+    expect(second!.data.supersedes).toEqual({ key: 'acme/gitops#4', generation: '2' });
+    await queue.close();
   });
 
   it('writes of one merge request never overlap, across workers', async () => {

@@ -6,7 +6,7 @@ import type { Bot } from '../../bot/bot.js';
 import { counted } from '../../bot/failure.js';
 import type { Opened } from '../../bot/events.js';
 import type { BotMetrics } from '../../bot/metrics.js';
-import { CHECK_NAME, GitHubSession, type PullRequestRef } from './session.js';
+import { CHECK_NAME, GitHubSession, pullRequestKey, type PullRequestRef } from './session.js';
 
 export interface GitHubAppDeps {
   appId: number;
@@ -26,6 +26,14 @@ export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchro
 
 /** The events the app reads (durable mode records only these). */
 export const GITHUB_EVENTS = new Set(['pull_request', 'check_run', 'issue_comment']);
+
+/** The pull request a delivery asks to review, by the key its session will have; none for other deliveries. */
+export function githubReviewKey(event: string, payload: unknown): string | undefined {
+  const { action, pull_request: pr } = payload as { action?: string; pull_request?: Partial<PullRequestInfo> };
+  if (event !== 'pull_request' || !PULL_REQUEST_EVENTS.some((name) => name === `pull_request.${action}`)) return undefined;
+  const repo = pr?.base?.repo;
+  return repo && typeof pr.number === 'number' ? pullRequestKey(repo.owner.login, repo.name, pr.number) : undefined;
+}
 
 export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   const identity = { kind: 'app', appId: deps.appId } as const;

@@ -69,6 +69,9 @@ function unlessNotFound<T>(request: Promise<T>, absent: T): Promise<T> {
 const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error' } as const;
 const MAX_STATUS_DESCRIPTION = 140;
 
+/** A pull request's key: its reviews supersede each other, its commands run one at a time. */
+export const pullRequestKey = (owner: string, repo: string, number: number): string => `${owner}/${repo}#${number}`;
+
 export class GitHubSession implements MergeRequestSession {
   readonly platform = 'github' as const;
   readonly commentLimit = 65_536;
@@ -84,7 +87,7 @@ export class GitHubSession implements MergeRequestSession {
     /** The pull request's code; none when the pull request itself could not be read. */
     private readonly source?: PullRequestCode | LocalCode,
   ) {
-    this.key = `${pr.owner}/${pr.repo}#${pr.number}`;
+    this.key = pullRequestKey(pr.owner, pr.repo, pr.number);
     this.statusLimit = identity.kind === 'app' ? 65_535 : 0;
   }
 

@@ -82,6 +82,9 @@ export function currentUser(api: GitLabApi): () => Promise<number | null> {
     ));
 }
 
+/** A merge request's key: its reviews supersede each other, its commands run one at a time. */
+export const mergeRequestKey = (projectPath: string, iid: number): string => `${projectPath}!${iid}`;
+
 export class GitLabSession implements MergeRequestSession {
   readonly platform = 'gitlab' as const;
   readonly commentLimit = 1_000_000;
@@ -99,7 +102,7 @@ export class GitLabSession implements MergeRequestSession {
     /** How failed calls are retried (tests keep retries without waiting). */
     private readonly retry: RetryOptions = {},
   ) {
-    this.key = `${mr.projectPath}!${mr.iid}`;
+    this.key = mergeRequestKey(mr.projectPath, mr.iid);
   }
 
   get headSha(): string {

@@ -8,7 +8,7 @@ import type { Opened } from '../../bot/events.js';
 import type { BotMetrics } from '../../bot/metrics.js';
 import type { Log } from '../../util/log.js';
 import type { RetryOptions } from '../../util/retry.js';
-import { currentUser, GitLabSession, type GitLabApi } from './session.js';
+import { currentUser, GitLabSession, mergeRequestKey, type GitLabApi } from './session.js';
 
 export const GITLAB_WEBHOOK_PATH = '/api/gitlab/webhooks';
 
@@ -131,14 +131,24 @@ export type Delivered = 'queued' | 'duplicate' | 'ignored';
 /** The hooks safe-deploy reads. */
 export const GITLAB_EVENTS = ['Merge Request Hook', 'Note Hook'];
 
+function isMergeRequestHook(event: string, payload: unknown): payload is MergeRequestHook {
+  return event === 'Merge Request Hook' && (payload as { object_kind?: string } | null)?.object_kind === 'merge_request';
+}
+
+/** The merge request a delivery asks to review, by the key its session will have; none for other deliveries. */
+export function gitlabReviewKey(event: string, payload: unknown): string | undefined {
+  if (!isMergeRequestHook(event, payload) || !wantsReview(payload)) return undefined;
+  return mergeRequestKey(payload.project.path_with_namespace, payload.object_attributes.iid);
+}
+
 /** Turns one verified GitLab delivery into the bot's event (in the server, or in a durable-mode worker). */
 export function gitlabDispatcher(deps: GitLabDeps): (event: string, payload: unknown, delivery: string) => Delivered {
   const botUser = currentUser(deps.api);
   return (event, payload, delivery) => {
     const hook = payload as { object_kind?: string };
     const dispatched =
-      event === 'Merge Request Hook' && hook.object_kind === 'merge_request'
-        ? reviewHook(deps, botUser, payload as MergeRequestHook, delivery)
+      isMergeRequestHook(event, payload)
+        ? reviewHook(deps, botUser, payload, delivery)
         : event === 'Note Hook' && hook.object_kind === 'note'
           ? commandNote(deps, botUser, payload as GitLabNotePayload, delivery)
           : null;

@@ -3,7 +3,7 @@
 // and a job that fails is retried with backoff.
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX } from './scheduler.js';
+import { KEY_PREFIX, takeGeneration, type RecordedGeneration } from './scheduler.js';
 
 export const QUEUE_NAME = 'safe-deploy-deliveries';
 /** A delivery id is remembered this long: GitHub and GitLab redeliver within days at most. */
@@ -16,6 +16,8 @@ export interface RecordedDelivery {
   /** GitHub's event name (pull_request…) or GitLab's X-Gitlab-Event. */
   event: string;
   payload: unknown;
+  /** A review's merge request and generation: taken when recorded, so that the newest push wins at once across replicas. */
+  supersedes?: RecordedGeneration;
   /** Queued again by the sweeper: its first job vanished while it ran. */
   swept?: true;
 }
@@ -32,12 +34,17 @@ export class DeliveryQueue {
     this.queue = new Queue<RecordedDelivery>(QUEUE_NAME, { connection: redis });
   }
 
-  /** Records a delivery once: 'duplicate' for one recorded before (by any replica). Throws when Redis cannot take it. */
-  async record(delivery: RecordedDelivery): Promise<'queued' | 'duplicate'> {
+  /**
+   * Records a delivery once: 'duplicate' for one recorded before (by any replica). A review of
+   * merge request `key` becomes its newest at once, superseding older ones queued or running.
+   * Throws when Redis cannot take it.
+   */
+  async record(delivery: RecordedDelivery, key?: string): Promise<'queued' | 'duplicate'> {
     const seen = `${KEY_PREFIX}delivery:${delivery.platform}:${delivery.delivery}`;
     if ((await this.redis.set(seen, '1', 'EX', DELIVERY_SECONDS, 'NX')) !== 'OK') return 'duplicate';
     try {
-      await this.queue.add(delivery.event, delivery, {
+      const job = key ? { ...delivery, supersedes: { key, generation: await takeGeneration(this.redis, key) } } : delivery;
+      await this.queue.add(delivery.event, job, {
         // BullMQ ids may not hold ":".
         jobId: `${delivery.platform}-${delivery.delivery}`.replace(/:/g, '_'),
         attempts: 3,

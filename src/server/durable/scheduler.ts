@@ -15,8 +15,29 @@ const GENERATION_SECONDS = 7 * 24 * 3600;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
+/** Makes the newest review of `key`: its generation, which every older review's ticket then sees is not theirs. */
+export async function takeGeneration(redis: Redis, key: string): Promise<string> {
+  const generation = `${KEY_PREFIX}gen:${key}`;
+  const replies = await redis.multi().incr(generation).expire(generation, GENERATION_SECONDS).exec();
+  const [error, value] = replies?.[0] ?? [new Error(`no generation for ${key}`)];
+  if (error) throw error;
+  return String(value);
+}
+
+/** A review delivery's merge request and the generation the web replica took for it when it recorded it. */
+export interface RecordedGeneration {
+  key: string;
+  generation: string;
+}
+
+/** What one delivery's run collects: the tasks it submits, and the generation it was recorded with. */
+interface RunContext {
+  tasks: Array<Promise<void>>;
+  recorded?: RecordedGeneration;
+}
+
 export class RedisScheduler implements Scheduler {
-  private readonly collecting = new AsyncLocalStorage<Array<Promise<void>>>();
+  private readonly collecting = new AsyncLocalStorage<RunContext>();
   private readonly active = new Set<Promise<void>>();
 
   constructor(private readonly redis: Redis) {}
@@ -26,17 +47,17 @@ export class RedisScheduler implements Scheduler {
     return true;
   }
 
+  /**
+   * A review recorded by a web replica holds the generation taken then, so that a newer push
+   * supersedes it from the moment it is recorded, not when a worker starts it; a review begun
+   * here (a re-run) takes a new one.
+   */
   begin(key: string): Ticket {
-    const generation = `${KEY_PREFIX}gen:${key}`;
-    const mine = this.redis
-      .multi()
-      .incr(generation)
-      .expire(generation, GENERATION_SECONDS)
-      .exec()
-      .then((replies) => String(replies?.[0]?.[1]));
+    const recorded = this.collecting.getStore()?.recorded;
+    const mine = recorded?.key === key ? Promise.resolve(recorded.generation) : takeGeneration(this.redis, key);
     // Not awaited by anyone when the review fails before asking: never an unhandled rejection.
     mine.catch(() => undefined);
-    const isCurrent = async () => (await mine) === (await this.redis.get(generation));
+    const isCurrent = async () => (await mine) === (await this.redis.get(`${KEY_PREFIX}gen:${key}`));
     return {
       isCurrent,
       writeIfCurrent: (write) =>
@@ -69,16 +90,16 @@ export class RedisScheduler implements Scheduler {
 
   submit(task: () => Promise<void>): void {
     const running = task().catch(() => undefined);
-    this.collecting.getStore()?.push(running);
+    this.collecting.getStore()?.tasks.push(running);
     this.active.add(running);
     void running.finally(() => this.active.delete(running));
   }
 
-  /** Runs `receive` (which dispatches events) and resolves once every task it submitted has ended. */
-  async run(receive: () => Promise<unknown>): Promise<void> {
-    const tasks: Array<Promise<void>> = [];
-    await this.collecting.run(tasks, receive);
-    await Promise.all(tasks);
+  /** Runs `receive` (which dispatches one delivery's events) and resolves once every task it submitted has ended. */
+  async run(receive: () => Promise<unknown>, recorded?: RecordedGeneration): Promise<void> {
+    const context: RunContext = { tasks: [], ...(recorded ? { recorded } : {}) };
+    await this.collecting.run(context, receive);
+    await Promise.all(context.tasks);
   }
 
   async idle(): Promise<void> {
