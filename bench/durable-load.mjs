@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Durable mode under load: one web replica and 1, 2 or 4 worker processes on one
 // redis-server, against the loopback fake GitHub (with the App's real request pacing),
-// N pull requests opened at a steady rate. Prints throughput (reviews/s) and the
+// N pull requests opened at a steady rate, spread over several App installations (GitHub
+// paces writes per installation, across every replica). Prints throughput (reviews/s) and the
 // latency from webhook sent to check completed (p50, p95), beside the baseline of the
 // same run: the in-memory server (`serve --role all` without Redis), one process.
-// Usage: npm run bench:durable [-- pullRequests intervalMs]
+// Usage: npm run bench:durable [-- pullRequests intervalMs installations]
 import { execFileSync } from 'node:child_process';
 
-const [pulls = 40, intervalMs = 50] = process.argv.slice(2).map(Number);
+const [pulls = 40, intervalMs = 50, installations = 10] = process.argv.slice(2).map(Number);
 // The tests' own helpers (TypeScript, through the test hooks): processes, deliveries, Redis, repositories.
 const { deliver, startServe } = await import('../test/helpers/durable.js');
 const { startRedis } = await import('../test/helpers/redis.js');
@@ -32,7 +33,8 @@ async function load(api, webUrl) {
     numbers.map(async (n, i) => {
       await new Promise((resolve) => setTimeout(resolve, i * intervalMs));
       sent.set(n, performance.now());
-      const answer = await deliver(webUrl, 'pull_request', pullRequestPayload('opened', repo.dir, n, base, heads.get(n)));
+      const payload = { ...pullRequestPayload('opened', repo.dir, n, base, heads.get(n)), installation: { id: 1000 + (n % installations) } };
+      const answer = await deliver(webUrl, 'pull_request', payload);
       if (answer.status >= 300) throw new Error(`delivery answered ${answer.status}`);
     }),
   );
@@ -65,7 +67,7 @@ await redis.stop();
 repo.dispose();
 
 const cores = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
-console.log(`durable mode: ${pulls} pull requests, one every ${intervalMs} ms, ${cores} cores, App request pacing on`);
+console.log(`durable mode: ${pulls} pull requests over ${installations} installations, one every ${intervalMs} ms, ${cores} cores, App request pacing on`);
 console.log('| run | reviews/s | × baseline | p50 | p95 |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.label} | ${r.throughput.toFixed(2)} | ${(r.throughput / rows[0].throughput).toFixed(2)} | ${r.p50.toFixed(2)} s | ${r.p95.toFixed(2)} s |`);
