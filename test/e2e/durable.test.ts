@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../../bench/lib/fake-github.mjs';
 import { deliver, startServe, type ServeProcess } from '../helpers/durable.js';
 import { TestRepo } from '../helpers/git-repo.js';
-import { pullRequestPayload } from '../helpers/github.js';
+import { INSTALLATION, pullRequestPayload } from '../helpers/github.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 const configMap = (name: string, revision: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: shop}\ndata: {revision: "${revision}"}\n`;
@@ -133,18 +133,24 @@ describe('durable mode: web and worker processes on one Redis', () => {
     }
   }, 90_000);
 
-  it("two workers keep one installation's pace together: new comments at least GitHub's 800 ms apart", async () => {
+  it("two workers keep one installation's pace together: new comments at least GitHub's 800 ms apart; each installation has its own pace", async () => {
     const numbers = Array.from({ length: 6 }, (_, i) => 150 + i);
-    const heads = new Map(numbers.map((number) => [number, openPullRequest(number)]));
+    const others = [160, 161];
+    const heads = new Map([...numbers, ...others].map((number) => [number, openPullRequest(number)]));
     const workers = await startWorkers(2);
     try {
-      const deliveries = await Promise.all(numbers.map((number) => deliver(web.url, 'pull_request', opened(number, heads.get(number)!))));
+      const payload = (number: number) => ({ ...opened(number, heads.get(number)!), ...(others.includes(number) ? { installation: { id: 2000 + number } } : {}) });
+      const deliveries = await Promise.all([...heads.keys()].map((number) => deliver(web.url, 'pull_request', payload(number))));
       expect(deliveries.map((d) => d.status).filter((status) => status >= 300)).toEqual([]);
-      await api.until(() => numbers.every((number) => completed(heads.get(number)!)), 30_000);
+      await api.until(() => [...heads.values()].every(completed), 30_000);
       const created = numbers.map((number) => Date.parse(commentsOn(number)[0]!.created_at)).sort((a, b) => a - b);
       const gaps = created.slice(1).map((at, i) => at - created[i]!);
       // Both workers took reviews, so a pace kept per process would let two comments through at once.
       expect(Math.min(...gaps), `gaps between new comments (ms): ${gaps.join(', ')}`).toBeGreaterThanOrEqual(750);
+      // The pace is kept per installation (Bottleneck's keys in Redis name the limiter and its key), not one for all.
+      const paced = (await redis.client().keys('b_safe-deploy-notifications-*_settings')).map((key) => /^b_safe-deploy-notifications-1-(.+)_settings$/.exec(key)?.[1]).sort();
+      expect(paced).toEqual(expect.arrayContaining(['2160', '2161', String(INSTALLATION)]));
+      expect(paced).not.toContain('no-id');
     } finally {
       await stopAll(workers);
     }

@@ -32,6 +32,12 @@ interface ThrottledRequest {
 
 type Options = Record<string, unknown> & { throttle?: Record<string, unknown> };
 
+/** The limiter key of an installation's client, when the client acts for one. */
+function installationKey(instance: Options): { id: string } | Record<string, never> {
+  const installation = (instance.auth as { installationId?: unknown } | undefined)?.installationId;
+  return typeof installation === 'number' || typeof installation === 'string' ? { id: String(installation) } : {};
+}
+
 /** A fetch that gives up after `ms`: a hung API must end the review, not leave its check in progress. */
 function fetchWithTimeout(ms: number): typeof fetch {
   return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms) });
@@ -55,6 +61,8 @@ export function githubOctokit(options: { retries?: boolean; timeoutMs?: number; 
     throttle: retries
       ? {
           ...instance.throttle,
+          // Probot keys the limiters of a webhook's client by nothing (one pace for every installation): GitHub paces each installation's token.
+          ...installationKey(instance),
           ...limiters(scale, instance.throttle?.connection),
           retryAfterBaseValue,
           onRateLimit: (_after: number, request: ThrottledRequest) => request.request.retryCount < MAX_RATE_LIMIT_RETRIES,
