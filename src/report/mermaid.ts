@@ -20,9 +20,9 @@ export const MAX_DIAGRAM_NODES = 40;
 // ":" and "#" and ";" are outside the set: Mermaid reads "#…;" as an entity and rewrites "style…:…#…;" lines.
 const SAFE = /^[A-Za-z0-9 ._/-]$/u;
 
-/** Text for inside a quoted Mermaid label: invisible characters written out, everything unsafe as an entity code. */
+/** Text for inside a quoted Mermaid label: control characters as spaces, invisible ones written out, everything unsafe as an entity code. */
 export function mermaidText(text: string): string {
-  return [...visible(text)].map((c) => (SAFE.test(c) ? c : `#${c.codePointAt(0)};`)).join('');
+  return [...visible(text.replace(/[\u0000-\u001F\u007F]/g, ' '))].map((c) => (SAFE.test(c) ? c : `#${c.codePointAt(0)};`)).join('');
 }
 
 const ACTION_STYLE: Record<NodeAction, string> = {
@@ -66,7 +66,7 @@ function label(node: BlastNode): string {
 /**
  * A `flowchart LR` of several targets' graphs: connected components largest first
  * (across targets), at most `maxNodes` nodes, the rest counted in one "and N more"
- * node. Each target is a subgraph when more than one is drawn.
+ * node. Each target is a subgraph when there are several.
  */
 export function mermaidFlowchart(targets: DiagramTarget[], maxNodes = MAX_DIAGRAM_NODES): string {
   const components = targets
@@ -90,7 +90,7 @@ export function mermaidFlowchart(targets: DiagramTarget[], maxNodes = MAX_DIAGRA
       if (from && to) edges.push(`  ${ids.get(from)} -->|${edge.via.map((v) => RELATION_WORD[v]).join(', ')}| ${ids.get(to)}`);
     }
   }
-  const grouped = shown.size > 1;
+  const grouped = targets.length > 1;
   for (const [t, nodes] of [...shown].sort(([a], [b]) => a - b)) {
     if (grouped) lines.push(`  subgraph t${t}["${mermaidText(targets[t]!.name)}"]`);
     for (const node of nodes) lines.push(`${grouped ? '    ' : '  '}${ids.get(node)}[${label(node)}]`);
