@@ -4,14 +4,14 @@
 // written as a Mermaid entity code (#60; for "<"), so a name can neither end its
 // label nor add a node, an edge, a click handler or HTML. Node ids are our own.
 import { componentsOf } from '../core/blast-radius.js';
-import type { BlastGraph, BlastNode, ImpactType, NodeAction, Relation } from '../core/model.js';
+import type { BlastNode, BlastRadius, ImpactType, NodeAction, Relation } from '../core/model.js';
 import { plural } from '../core/plural.js';
 import { visible } from './markdown-text.js';
 
 /** One target's graph, named. */
 export interface DiagramTarget {
   name: string;
-  graph: BlastGraph;
+  graph: BlastRadius;
 }
 
 /** Nodes one diagram shows: past this, a picture stops being readable. */
@@ -72,7 +72,8 @@ export function mermaidFlowchart(targets: DiagramTarget[], maxNodes = MAX_DIAGRA
   const components = targets
     .flatMap((target, t) => componentsOf(target.graph).map((component) => ({ t, component })))
     .sort((a, b) => b.component.nodes.length - a.component.nodes.length);
-  const total = components.reduce((n, c) => n + c.component.nodes.length, 0);
+  // Nodes the graphs themselves left out are counted with those the picture leaves out.
+  const total = components.reduce((n, c) => n + c.component.nodes.length, 0) + targets.reduce((n, t) => n + t.graph.omitted, 0);
   // Diagram ids: "n<index>" in drawing order, so graphs of several targets never collide.
   const ids = new Map<BlastNode, string>();
   const shown = new Map<number, BlastNode[]>();
