@@ -4,7 +4,7 @@
 // their pods → Ingresses, Gateway API routes and OpenShift Routes; the workloads'
 // PodDisruptionBudgets and HorizontalPodAutoscalers. Nodes are identities only:
 // no field value of any object (Secret values least of all) enters the graph.
-import { consumersOf, indexWorkloads, type WorkloadIndex } from './consumers.js';
+import { configReferences, usesOf } from './consumers.js';
 import type { BlastEdge, BlastNode, BlastRadius, Change, BlastGraph, ImpactType, Relation } from './model.js';
 import { at, podLabels, podSpec, selects } from './pod.js';
 import { apiGroup, isObject, resourceKey, type JsonObject, type JsonValue, type Resource } from './resource.js';
@@ -21,6 +21,10 @@ const INGRESS_GROUPS = new Set(['networking.k8s.io', 'extensions']);
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 const OPENSHIFT_ROUTE_GROUP = 'route.openshift.io';
 
+// Index keys: a name, or a label pair (a selector is indexed by its first pair), in a namespace.
+const pairKey = (namespace: string | null, [key, value]: [string, JsonValue]) => `${namespace ?? ''}|${key}=${String(value)}`;
+const nameKey = (namespace: string | null, name: string) => `${namespace ?? ''}|${name}`;
+
 function text(value: JsonValue | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -36,13 +40,13 @@ function ingressBackends(ingress: JsonObject): string[] {
   return [at(ingress, 'spec', 'defaultBackend'), at(ingress, 'spec', 'backend'), ...paths.map((p) => p.backend)].flatMap((b) => backend(b) ?? []);
 }
 
-/** "namespace/name" of the Services a Gateway API route sends traffic to (a backendRef is a core Service unless it says otherwise). */
+/** "namespace|name" of the Services a Gateway API route sends traffic to (a backendRef is a core Service unless it says otherwise). */
 function gatewayBackends(route: Resource): string[] {
   const refs = list(at(route.object, 'spec', 'rules')).flatMap((rule) => list(rule.backendRefs));
   return refs.flatMap((ref) => {
     const name = text(ref.name);
     const isService = (text(ref.group) ?? '') === '' && (text(ref.kind) ?? 'Service') === 'Service';
-    return name && isService ? [`${text(ref.namespace) ?? route.namespace}/${name}`] : [];
+    return name && isService ? [nameKey(text(ref.namespace) ?? route.namespace, name)] : [];
   });
 }
 
@@ -52,82 +56,113 @@ function openshiftBackends(route: JsonObject): string[] {
   return targets.flatMap((t) => (isObject(t) && (text(t.kind) ?? 'Service') === 'Service' && text(t.name) ? [t.name as string] : []));
 }
 
-/** The objects a dependency lookup searches, grouped once. */
+function isWorkload(r: Resource): boolean {
+  return podSpec(r.kind, r.object) !== null;
+}
+
+function isCore(r: Resource, ...kinds: string[]): boolean {
+  return apiGroup(r.apiVersion) === '' && kinds.includes(r.kind);
+}
+
+/**
+ * One way an object depends on another. Dependents are indexed by `keys` (what they
+ * point at); a dependency finds its candidates under `lookup`, and `via` confirms
+ * each (null: no dependency after all). Keyed lookups keep a target of thousands
+ * of workloads and Services linear.
+ */
+interface Link {
+  keys(dependent: Resource): string[];
+  lookup(dependency: Resource): string[];
+  via(dependent: Resource, dependency: Resource): Relation[] | null;
+}
+
+const labelKeys = (w: Resource) => (isWorkload(w) ? Object.entries(podLabels(w.kind, w.object)).map((pair) => pairKey(w.namespace, pair)) : []);
+
+const LINKS: Link[] = [
+  // A workload uses a ConfigMap or Secret.
+  {
+    keys: (w) => configReferences(w).map((ref) => nameKey(w.namespace, `${ref.kind}/${ref.name}`)),
+    lookup: (c) => (isCore(c, 'ConfigMap', 'Secret') ? [nameKey(c.namespace, `${c.kind}/${c.name}`)] : []),
+    via: (w, c) => [...usesOf(w, c.kind as 'ConfigMap' | 'Secret', c.name)],
+  },
+  // A Service selects a workload's pods (a Service without a selector selects none: its endpoints are managed by hand).
+  {
+    keys: (s) => {
+      const selector = at(s.object, 'spec', 'selector');
+      const first = isCore(s, 'Service') && isObject(selector) ? Object.entries(selector)[0] : undefined;
+      return first ? [pairKey(s.namespace, first)] : [];
+    },
+    lookup: labelKeys,
+    via: (s, w) => (selects({ matchLabels: at(s.object, 'spec', 'selector') ?? null }, podLabels(w.kind, w.object)) ? ['selects'] : null),
+  },
+  // A PodDisruptionBudget selects a workload's pods; one with no matchLabels (expressions only, or empty: every pod) is a candidate for all.
+  {
+    keys: (p) => {
+      if (p.kind !== 'PodDisruptionBudget' || apiGroup(p.apiVersion) !== 'policy') return [];
+      const match = at(p.object, 'spec', 'selector', 'matchLabels');
+      const first = isObject(match) ? Object.entries(match)[0] : undefined;
+      return [first ? pairKey(p.namespace, first) : nameKey(p.namespace, '*')];
+    },
+    lookup: (w) => (isWorkload(w) ? [...labelKeys(w), nameKey(w.namespace, '*')] : []),
+    via: (p, w) => (selects(at(p.object, 'spec', 'selector'), podLabels(w.kind, w.object)) ? ['protects'] : null),
+  },
+  // A HorizontalPodAutoscaler scales a workload.
+  {
+    keys: (h) => {
+      const ref = at(h.object, 'spec', 'scaleTargetRef');
+      const [kind, name] = [text(at(ref, 'kind')), text(at(ref, 'name'))];
+      return h.kind === 'HorizontalPodAutoscaler' && apiGroup(h.apiVersion) === 'autoscaling' && kind && name ? [nameKey(h.namespace, `${kind}/${name}`)] : [];
+    },
+    lookup: (w) => (isWorkload(w) ? [nameKey(w.namespace, `${w.kind}/${w.name}`)] : []),
+    via: (h, w) => {
+      const group = text(at(h.object, 'spec', 'scaleTargetRef', 'apiVersion'));
+      return group === undefined || apiGroup(group) === apiGroup(w.apiVersion) ? ['scales'] : null;
+    },
+  },
+  // An Ingress, Gateway API route or OpenShift Route sends traffic to a Service.
+  {
+    keys: (r) => {
+      const group = apiGroup(r.apiVersion);
+      if (r.kind === 'Ingress' && INGRESS_GROUPS.has(group)) return ingressBackends(r.object).map((name) => nameKey(r.namespace, name));
+      if (r.kind.endsWith('Route') && group === GATEWAY_GROUP) return gatewayBackends(r);
+      if (r.kind === 'Route' && group === OPENSHIFT_ROUTE_GROUP) return openshiftBackends(r.object).map((name) => nameKey(r.namespace, name));
+      return [];
+    },
+    lookup: (s) => (isCore(s, 'Service') ? [nameKey(s.namespace, s.name)] : []),
+    via: () => ['routes'],
+  },
+];
+
+/** The objects a dependency lookup searches: by identity, and per link by the keys of what they point at. */
 class World {
   readonly byKey = new Map<string, Resource>();
-  private readonly byKind = new Map<string, Resource[]>();
-  private workloadIndex: WorkloadIndex | null = null;
+  private readonly indexes: Array<Map<string, Resource[]>>;
 
-  constructor(private readonly resources: Resource[]) {
-    for (const r of resources) {
-      this.byKey.set(resourceKey(r), r);
-      const same = this.byKind.get(r.kind);
-      if (same) same.push(r);
-      else this.byKind.set(r.kind, [r]);
-    }
+  constructor(resources: Resource[]) {
+    for (const r of resources) this.byKey.set(resourceKey(r), r);
+    this.indexes = LINKS.map((link) => {
+      const index = new Map<string, Resource[]>();
+      for (const r of resources) {
+        for (const key of new Set(link.keys(r))) {
+          const same = index.get(key);
+          if (same) same.push(r);
+          else index.set(key, [r]);
+        }
+      }
+      return index;
+    });
   }
 
-  get workloads(): WorkloadIndex {
-    return (this.workloadIndex ??= indexWorkloads(this.resources));
+  /** The objects that depend on `resource` directly, and how. */
+  dependentsOf(resource: Resource): Array<{ resource: Resource; via: Relation[] }> {
+    return LINKS.flatMap((link, i) => {
+      const candidates = new Set(link.lookup(resource).flatMap((key) => this.indexes[i]!.get(key) ?? []));
+      return [...candidates].flatMap((dependent) => {
+        const via = link.via(dependent, resource);
+        return via?.length ? [{ resource: dependent, via }] : [];
+      });
+    });
   }
-
-  /** Objects of `kind` in `group`, in `namespace` unless it is undefined (any namespace). */
-  of(kind: string, groups: ReadonlySet<string> | string, namespace?: string | null): Resource[] {
-    const inGroup = (r: Resource) => (typeof groups === 'string' ? apiGroup(r.apiVersion) === groups : groups.has(apiGroup(r.apiVersion)));
-    return (this.byKind.get(kind) ?? []).filter((r) => inGroup(r) && (namespace === undefined || r.namespace === namespace));
-  }
-
-  /** Objects of any kind in `group` whose kind ends with `suffix` (the Gateway API's HTTPRoute, GRPCRoute, TLSRoute…). */
-  ofSuffix(suffix: string, group: string): Resource[] {
-    return [...this.byKind].flatMap(([kind, rs]) => (kind.endsWith(suffix) ? rs.filter((r) => apiGroup(r.apiVersion) === group) : []));
-  }
-}
-
-interface Dependent {
-  resource: Resource;
-  via: Relation[];
-}
-
-function workloadDependents(workload: Resource, world: World): Dependent[] {
-  const labels = podLabels(workload.kind, workload.object);
-  const ns = workload.namespace;
-  // A Service without a selector selects no pods (its endpoints are managed by hand).
-  const services = world.of('Service', '', ns).filter((s) => {
-    const selector = at(s.object, 'spec', 'selector');
-    return isObject(selector) && Object.keys(selector).length > 0 && selects({ matchLabels: selector }, labels);
-  });
-  const budgets = world.of('PodDisruptionBudget', 'policy', ns).filter((p) => selects(at(p.object, 'spec', 'selector'), labels));
-  const autoscalers = world.of('HorizontalPodAutoscaler', 'autoscaling', ns).filter((h) => {
-    const ref = at(h.object, 'spec', 'scaleTargetRef');
-    const refGroup = text(at(ref, 'apiVersion'));
-    return text(at(ref, 'kind')) === workload.kind && text(at(ref, 'name')) === workload.name && (refGroup === undefined || apiGroup(refGroup) === apiGroup(workload.apiVersion));
-  });
-  return [
-    ...services.map((resource) => ({ resource, via: ['selects'] as Relation[] })),
-    ...budgets.map((resource) => ({ resource, via: ['protects'] as Relation[] })),
-    ...autoscalers.map((resource) => ({ resource, via: ['scales'] as Relation[] })),
-  ];
-}
-
-function serviceDependents(service: Resource, world: World): Dependent[] {
-  const ns = service.namespace;
-  const routes = [
-    ...world.of('Ingress', INGRESS_GROUPS, ns).filter((i) => ingressBackends(i.object).includes(service.name)),
-    ...world.ofSuffix('Route', GATEWAY_GROUP).filter((r) => gatewayBackends(r).includes(`${ns}/${service.name}`)),
-    ...world.of('Route', OPENSHIFT_ROUTE_GROUP, ns).filter((r) => openshiftBackends(r.object).includes(service.name)),
-  ];
-  return routes.map((resource) => ({ resource, via: ['routes'] }));
-}
-
-/** The objects that depend on `resource` directly. */
-function dependentsOf(resource: Resource, world: World): Dependent[] {
-  const group = apiGroup(resource.apiVersion);
-  if (group === '' && (resource.kind === 'ConfigMap' || resource.kind === 'Secret')) {
-    return consumersOf(world.workloads, resource.kind, resource.namespace, resource.name).map((c) => ({ resource: c.workload, via: [...c.uses] }));
-  }
-  if (podSpec(resource.kind, resource.object)) return workloadDependents(resource, world);
-  if (group === '' && resource.kind === 'Service') return serviceDependents(resource, world);
-  return [];
 }
 
 function worstImpact(change: Change): ImpactType | undefined {
@@ -197,7 +232,7 @@ export function blastRadius(changes: Change[], head: Resource[], maxNodes = MAX_
   for (const change of changes) visit(change);
   for (let next = 0; next < queue.length; next++) {
     const from = nodes.get(resourceKey(queue[next]!))!;
-    for (const { resource, via } of dependentsOf(queue[next]!, world)) {
+    for (const { resource, via } of world.dependentsOf(queue[next]!)) {
       const to = visit(resource);
       if (to !== from) edges.set(`${from.id}>${to.id}`, { from: from.id, to: to.id, via });
     }

@@ -46,6 +46,8 @@ describe('blast radius', () => {
     const others = [
       service('web', { app: 'web' }),
       service('other', { app: 'other' }),
+      // Every pair of a selector must match: the web pods have no tier label.
+      service('canary', { app: 'web', tier: 'canary' }),
       deploy('other', [{ name: 'other', image: 'other:1' }]),
       res({
         apiVersion: 'networking.k8s.io/v1',
