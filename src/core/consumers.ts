@@ -24,8 +24,16 @@ const REFERENCE_FIELDS = {
   Secret: { keyRef: 'secretKeyRef', fromRef: 'secretRef', volume: 'secret', volumeName: 'secretName' },
 } as const;
 
-/** Every ConfigMap and Secret a workload's pod spec names, and how (env, envFrom, volume or projected volume). */
+const referenceCache = new WeakMap<Resource, ConfigReference[]>();
+
+/** Every ConfigMap and Secret a workload's pod spec names, and how (env, envFrom, volume or projected volume); listed once per object. */
 export function configReferences(resource: Resource): ConfigReference[] {
+  let found = referenceCache.get(resource);
+  if (!found) referenceCache.set(resource, (found = listReferences(resource)));
+  return found;
+}
+
+function listReferences(resource: Resource): ConfigReference[] {
   const spec = podSpec(resource.kind, resource.object);
   if (!spec) return [];
   const found: ConfigReference[] = [];
