@@ -7,6 +7,7 @@
 // the Deployment; a Secret generated without a hash changes in place, and the
 // workload that reads it through envFrom is not restarted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { runCli, TestRepo } from '../helpers/git-repo.js';
 import { parseFlowchart } from '../helpers/mermaid.js';
 
@@ -161,5 +162,50 @@ describe('blast radius through the CLI (kustomize)', () => {
     ]);
     expect(parsed.edges.map((e) => e.text).sort()).toEqual(['HPA', 'PDB', 'envFrom', 'routes', 'selects', 'volume']);
     expect(markdown).not.toContain('hunter2');
+  });
+});
+
+describe('blast radius of hostile names (plain YAML)', () => {
+  it('keeps names in their labels: the diagram parses with exactly the objects of the change', async () => {
+    const hostile = new TestRepo();
+    try {
+      const name = 'cfg"] --> evil["<script>alert(1)</script>`x`';
+      const manifests = (value: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${JSON.stringify(name)}, namespace: shop}
+data: {value: ${value}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0.0
+          env:
+            - name: VALUE
+              valueFrom: {configMapKeyRef: {name: ${JSON.stringify(name)}, key: value}}
+`;
+      const from = hostile.commit({ 'deploy/all.yaml': manifests('a') });
+      const to = hostile.commit({ 'deploy/all.yaml': manifests('b') });
+      const result = await cli(['review', '--repo', hostile.dir, '--base', from, '--head', to]);
+      expect(result.stderr).toBe('');
+      const block = /\n```mermaid\n([\s\S]*?)\n```\n/.exec(result.stdout)?.[1];
+      expect(block).toBeDefined();
+      expect(block).not.toMatch(/<script|evil\[/);
+      const parsed = await parseFlowchart(block!);
+      expect([...parsed.nodes.values()].map((n) => [n.text, n.tags])).toEqual([
+        [`ConfigMap\nshop/${name}\nupdate · not-rolled-out`, ['br', 'br']],
+        ['Deployment\nshop/web', ['br']],
+      ]);
+      expect(parsed.edges).toEqual([{ from: 'n0', to: 'n1', text: 'env' }]);
+      expect(parsed.interactions).toBe(0);
+    } finally {
+      hostile.dispose();
+    }
   });
 });
