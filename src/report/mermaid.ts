@@ -99,10 +99,13 @@ export function mermaidFlowchart(targets: DiagramTarget[], maxNodes = MAX_DIAGRA
   }
   lines.push(...edges);
   if (total > ids.size) lines.push(`  more["and ${plural(total - ids.size, 'more object')}"]`, '  class more omitted');
-  const drawn = [...ids.keys()];
   const classes = new Map<string, string[]>();
-  for (const node of drawn) {
-    for (const name of [node.action, ...(node.impact ? [impactClass(node.impact)] : [])]) classes.set(name, [...(classes.get(name) ?? []), ids.get(node)!]);
+  for (const [node, id] of ids) {
+    for (const name of [node.action, ...(node.impact ? [impactClass(node.impact)] : [])]) {
+      const members = classes.get(name);
+      if (members) members.push(id);
+      else classes.set(name, [id]);
+    }
   }
   for (const [name, members] of classes) lines.push(`  class ${members.join(',')} ${name}`);
   for (const [action, style] of Object.entries(ACTION_STYLE)) if (classes.has(action)) lines.push(`  classDef ${action} ${style}`);
