@@ -31,7 +31,7 @@ const CORE = [
   ['core-diff', '^src/core/diff/'],
   ['core-sync', '^src/core/sync/'],
   ['core-target', '^src/core/target\\.ts$'],
-  ['core-impact', '^src/core/(impact|secrets)\\.ts$'],
+  ['core-impact', '^src/core/(impact|secrets|blast-radius)\\.ts$'],
   ['core-live', '^src/core/live/(?!model\\.ts$)'],
   ['core-cel', '^src/core/policy/cel/'],
   ['core-schema', '^src/core/schema/'],

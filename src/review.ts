@@ -4,6 +4,7 @@ import { loadCustomPolicies } from './config/custom-policies.js';
 import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { analyzeImpacts, type TargetObjects } from './core/impact.js';
+import { blastRadius } from './core/blast-radius.js';
 import type { Finding, Review, TargetResult } from './core/model.js';
 import { admitAcrossTargets, schemaSubjects, validateAcrossTargets } from './core/policy/across-targets.js';
 import type { PolicySet } from './core/policy/admission/policies.js';
@@ -144,6 +145,7 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   const judged = judgedModel(planned.base && syncModelOf(planned.base), syncModelOf(target));
   const synced = syncedDiff(objects.base, objects.head, judged.model);
   result.changes = analyzeImpacts(synced.changes, objects);
+  if (result.changes.length) result.blastRadius = blastRadius(result.changes, objects.head);
   if (synced.syncOrder) result.syncOrder = synced.syncOrder;
   const notes = [...judged.notes, ...synced.notes];
   if (notes.length) result.notes = notes;

@@ -1,5 +1,6 @@
 // The review model: what the pipeline produces and every report reads.
 import type { FieldChange } from './field-change.js';
+import type { Use } from './consumers.js';
 import type { ChangeLive, TargetLive } from './live/model.js';
 
 export type { FieldChange };
@@ -73,6 +74,40 @@ export interface Change {
   head: Resource | null;
 }
 
+// The blast-radius graph of a target (core/blast-radius builds it).
+export type NodeAction = Action | 'unchanged';
+/** How a dependent depends on its dependency: a use of a ConfigMap/Secret, or a selector, route or reference. */
+export type Relation = Use | 'selects' | 'routes' | 'protects' | 'scales';
+
+export interface BlastNode {
+  /** "n0", "n1"…: unique in its graph, never made of user text. */
+  id: string;
+  apiVersion: string;
+  kind: string;
+  namespace: string | null;
+  name: string;
+  action: NodeAction;
+  /** The worst impact of the node's own change (core/blast-radius IMPACT_SEVERITY order). */
+  impact?: ImpactType;
+}
+
+/** `to` depends on `from` (a Deployment on its ConfigMap, a Service on the Deployment whose pods it selects). */
+export interface BlastEdge {
+  from: string;
+  to: string;
+  via: Relation[];
+}
+
+export interface BlastGraph {
+  nodes: BlastNode[];
+  edges: BlastEdge[];
+}
+
+export interface BlastRadius extends BlastGraph {
+  /** Nodes left out past the size bound (smallest components first). */
+  omitted: number;
+}
+
 export interface Finding {
   rule: string;
   severity: Severity;
@@ -113,6 +148,8 @@ export interface TargetResult {
   changes: Change[];
   /** Live mode: the cluster's view of the target (drift, prune), when a cluster is mapped to it. */
   live?: TargetLive;
+  /** What the changes touch and what depends on them; present when the target has changes. */
+  blastRadius?: BlastRadius;
 }
 
 export interface Summary {

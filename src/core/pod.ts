@@ -28,6 +28,12 @@ export function podSpec(kind: string, object: JsonObject): JsonObject | null {
   return isObject(spec) ? spec : null;
 }
 
+/** The labels of the pods a workload runs (its pod template's, or a Pod's own). */
+export function podLabels(kind: string, object: JsonObject): Record<string, string> {
+  const path = POD_SPEC_PATHS[kind];
+  return path ? labelsOf(object, ...path.slice(0, -1), 'metadata', 'labels') : {};
+}
+
 /** The path of the pod template in field-diff notation ("spec.template."), or null. */
 export function podTemplatePrefix(kind: string): string | null {
   const path = POD_SPEC_PATHS[kind];

@@ -1,5 +1,5 @@
 // Fitting the comment into a platform's size limit by leaving out whole parts, in
-// order: resource diffs (largest first), then change entries, then target
+// order: the blast-radius diagram, resource diffs (largest first), then change entries, then target
 // sections, then the tail of the findings table. The verdict line and the counts
 // are never left out, and a part is either whole or absent, so no code fence or
 // <details> is ever cut.
@@ -17,6 +17,8 @@ export interface BudgetPlan {
   maxTargets: number;
   /** How many findings rows are shown. */
   maxFindings: number;
+  /** Whether the blast-radius diagram is shown: it is the first thing to go when space is short. */
+  blastRadius: boolean;
 }
 
 export interface BudgetParts {
@@ -55,18 +57,26 @@ export function fitToLimit(review: Review, limit: number, parts: BudgetParts): s
     maxChanges: changes.length,
     maxTargets: review.targets.length,
     maxFindings: review.findings.length,
+    blastRadius: true,
   };
   // Diffs, largest first. When the estimate alone is far over the limit, drop before rendering any.
   const sizes = new Map(changes.map((c) => [c, parts.diffSize(c)]));
   const bySize = [...changes].sort((a, b) => sizes.get(b)! - sizes.get(a)!);
   let next = 0;
   let estimate = [...sizes.values()].reduce((a, b) => a + b, 0);
+  // Far over the limit, the diagram goes with the first diffs.
+  plan.blastRadius = estimate <= limit * 2;
   while (estimate > limit * 2 && next < bySize.length) {
     estimate -= sizes.get(bySize[next]!)!;
     plan.omittedDiffs.add(bySize[next++]!);
   }
   let text = parts.render(plan);
   if (text.length <= limit) return text;
+  if (plan.blastRadius) {
+    plan.blastRadius = false;
+    text = parts.render(plan);
+    if (text.length <= limit) return text;
+  }
 
   while (text.length > limit && next < bySize.length) {
     const excess = text.length - limit;

@@ -1,7 +1,7 @@
 // The review JSON of DESIGN §5 (schemaVersion 1). Every field is written out by
 // name: the model also holds unredacted objects, which must never reach output.
 import type { ChangeLive, ObjectRef, TargetLive } from '../core/live/model.js';
-import type { Change, FieldChange, Finding, Review, TargetResult } from '../core/model.js';
+import type { BlastRadius, Change, FieldChange, Finding, Review, TargetResult } from '../core/model.js';
 import type { JsonValue } from '../core/resource.js';
 import { sortFindings } from '../core/policy/verdict.js';
 
@@ -57,6 +57,14 @@ function changeJson(change: Change) {
   };
 }
 
+function blastRadiusJson(graph: BlastRadius) {
+  return {
+    nodes: graph.nodes.map((n) => ({ id: n.id, apiVersion: n.apiVersion, kind: n.kind, namespace: n.namespace, name: n.name, action: n.action, ...(n.impact ? { impact: n.impact } : {}) })),
+    edges: graph.edges.map((e) => ({ from: e.from, to: e.to, via: [...e.via] })),
+    omitted: graph.omitted,
+  };
+}
+
 function targetJson(target: TargetResult) {
   return {
     name: target.name,
@@ -69,6 +77,7 @@ function targetJson(target: TargetResult) {
     ...(target.syncOrder ? { syncOrder: target.syncOrder.map((step) => ({ phase: step.phase, wave: step.wave, objects: [...step.objects] })) } : {}),
     ...(target.notes ? { notes: [...target.notes] } : {}),
     ...(target.live ? { live: targetLiveJson(target.live) } : {}),
+    ...(target.blastRadius ? { blastRadius: blastRadiusJson(target.blastRadius) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Change, Finding, Impact, Review, Severity, TargetResult } from '..
 import { displayName } from '../core/resource.js';
 import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
+import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-section.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
 import { plural } from '../core/plural.js';
@@ -253,6 +254,7 @@ class Parts {
   private findings = new Map<number, string>();
   readonly top: string;
   readonly overrides: string;
+  readonly blastRadius: BlastRadiusSection;
   readonly bottom: string;
 
   constructor(
@@ -261,6 +263,7 @@ class Parts {
   ) {
     this.top = header(review, options.marker ?? true).join('\n');
     this.overrides = overridesSection(review).join('\n');
+    this.blastRadius = blastRadiusSection(review);
     this.bottom = footer(review).join('\n');
   }
 
@@ -346,7 +349,8 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   const note = unlisted
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
-  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
+  const blastRadius = parts.blastRadius[plan.blastRadius ? 'shown' : 'dropped'];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 

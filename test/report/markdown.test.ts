@@ -136,6 +136,21 @@ describe('size budget', () => {
     expect(text).toMatch(/#### ✏️ update <code>Deployment shop\/svc-0001<\/code>[\s\S]*?```diff/);
   });
 
+  it('leaves out the blast-radius diagram before any diff', () => {
+    const config = (v: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'shop' }, data: { v } });
+    const users = (image: string) => many(8, image).map((d) => ({ ...d, object: { ...d.object, spec: { ...(d.object.spec as object), template: { metadata: { labels: { app: d.name } }, spec: { containers: [{ name: 'app', image, envFrom: [{ configMapRef: { name: 'shared' } }] }] } } } } }));
+    const review = reviewOf([config('1'), ...users('app:1')], [config('2'), ...users('app:2')]);
+    const full = renderMarkdown(review, { limit: 10_000_000 });
+    expect(full).toContain('<details><summary><b>Blast radius</b> · 9 objects</summary>');
+    expect(full).toMatch(/```mermaid\nflowchart LR\n {2}n0\["ConfigMap<br>shop\/shared<br>update"\]\n/);
+    const text = renderMarkdown(review, { limit: full.length - 1 });
+    expect(text).not.toContain('```mermaid');
+    expect(text).toContain('_Blast-radius diagram left out to fit the comment size limit._');
+    expect(text).not.toContain('Diff not shown');
+    expect(text.match(/```diff/g)).toHaveLength(9);
+    assertBalanced(text);
+  });
+
   it('keeps findings ahead of everything when even the list is too long', () => {
     const findings = Array.from({ length: 2000 }, (_, i) => finding({ message: `finding ${i} ${'x'.repeat(60)}` }));
     const text = renderMarkdown(reviewOf(many(50, 'a:1'), many(50, 'a:2'), findings), { limit: 65_536 });
