@@ -22,6 +22,8 @@ export interface BudgetPlan {
 }
 
 export interface BudgetParts {
+  /** The changes with a diff block, in the order they are listed (a change made in several targets once). */
+  changes: Change[];
   render(plan: BudgetPlan): string;
   /** About how many characters a change's diff block adds to the comment (an estimate: it orders and pre-selects; rendering measures). */
   diffSize(change: Change): number;
@@ -51,7 +53,7 @@ function largestFitting(max: number, fits: (n: number) => boolean): number {
 }
 
 export function fitToLimit(review: Review, limit: number, parts: BudgetParts): string {
-  const changes = review.targets.flatMap((t) => t.changes);
+  const changes = parts.changes;
   const plan: BudgetPlan = {
     omittedDiffs: new Set(),
     maxChanges: changes.length,

@@ -4,6 +4,7 @@ import type { ChangeLive, ObjectRef, TargetLive } from '../core/live/model.js';
 import type { BlastRadius, Change, FieldChange, Finding, Review, TargetResult } from '../core/model.js';
 import type { JsonValue } from '../core/resource.js';
 import { sortFindings } from '../core/policy/verdict.js';
+import { environmentMatrix, type EnvironmentMatrix } from '../core/matrix.js';
 
 const fieldJson = (f: FieldChange) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) });
 const refJson = (r: ObjectRef) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name });
@@ -37,7 +38,7 @@ function targetLiveJson(live: TargetLive) {
   };
 }
 
-function changeJson(change: Change) {
+function changeJson(change: Change, matrix: EnvironmentMatrix) {
   return {
     action: change.action,
     apiVersion: change.apiVersion,
@@ -54,6 +55,7 @@ function changeJson(change: Change) {
     ...(change.syncOptions ? { syncOptions: [...change.syncOptions] } : {}),
     ...(change.ignoreExtraneous ? { ignoreExtraneous: true } : {}),
     ...(change.live ? { live: changeLiveJson(change.live) } : {}),
+    group: matrix.groupOf.get(change)!.id,
   };
 }
 
@@ -65,7 +67,7 @@ function blastRadiusJson(graph: BlastRadius) {
   };
 }
 
-function targetJson(target: TargetResult) {
+function targetJson(target: TargetResult, matrix: EnvironmentMatrix) {
   return {
     name: target.name,
     path: target.path,
@@ -73,7 +75,7 @@ function targetJson(target: TargetResult) {
     ...(target.declaredBy ? { declaredBy: { ...target.declaredBy } } : {}),
     status: target.status,
     ...(target.status === 'error' ? { error: target.error ?? 'render failed' } : {}),
-    changes: target.changes.map(changeJson),
+    changes: target.changes.map((c) => changeJson(c, matrix)),
     ...(target.syncOrder ? { syncOrder: target.syncOrder.map((step) => ({ phase: step.phase, wave: step.wave, objects: [...step.objects] })) } : {}),
     ...(target.notes ? { notes: [...target.notes] } : {}),
     ...(target.live ? { live: targetLiveJson(target.live) } : {}),
@@ -98,19 +100,36 @@ function findingJson(f: Finding) {
   };
 }
 
+/** The environment matrix as a view of the changes above: groups by id (each change names its own), rows by base identity. */
+function matrixJson(matrix: EnvironmentMatrix) {
+  return {
+    targets: [...matrix.targets],
+    rows: matrix.rows.map((r) => ({ kind: r.kind, baseName: r.baseName, differs: r.differs, cells: Object.fromEntries([...r.cells].map(([t, c]) => [t, { action: c.action, group: c.group }])) })),
+    groups: matrix.groups.map((g) => ({
+      id: g.id,
+      action: g.action,
+      kind: g.kind,
+      baseName: g.baseName,
+      members: g.members.map((m) => ({ target: m.target, namespace: m.change.namespace, name: m.change.name })),
+    })),
+  };
+}
+
 export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string, JsonValue> {
+  const matrix = environmentMatrix(review.targets);
   return {
     schemaVersion: 1,
     verdict: review.verdict,
     base: review.base,
     head: review.head,
     summary: { ...review.summary },
-    targets: review.targets.map(targetJson),
+    targets: review.targets.map((t) => targetJson(t, matrix)),
     findings: sortFindings(review.findings).map(findingJson),
     ...(review.resolved ? { resolved: review.resolved } : {}),
     ...(review.notRendered?.length
       ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason, ...(n.failed ? { failed: true } : {}) })) }
       : {}),
+    matrix: matrixJson(matrix),
   };
 }
 

@@ -5,7 +5,9 @@ import type { Change, Finding, Impact, Review, Severity, TargetResult } from '..
 import { displayName } from '../core/resource.js';
 import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
+import { environmentMatrix, type EnvironmentMatrix, type MatrixGroup } from '../core/matrix.js';
 import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-section.js';
+import { ACTION_ICON, isShared, matrixTable, sameInLine, sharedLine } from './matrix-section.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
 import { plural } from '../core/plural.js';
@@ -42,7 +44,6 @@ export interface MarkdownOptions {
 }
 
 const MAX_QUIET_NAMES = 30;
-const ACTION_ICON: Record<Change['action'], string> = { create: '➕', update: '✏️', replace: '♻️', delete: '🗑️' };
 const SEVERITY_ICON: Record<Severity, string> = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
 const IMPACT_LABEL: Record<Impact['type'], string> = {
   rollout: '🔄 rollout',
@@ -209,8 +210,9 @@ function liveRemark(change: Change, live: ChangeLive): string | null {
   return null;
 }
 
-function changeSection(change: Change, omitted: boolean): string[] {
-  const lines = ['', changeTitle(change)];
+/** A change's entry; a change made in several targets says so under its title. */
+function changeSection(change: Change, omitted: boolean, group?: MatrixGroup): string[] {
+  const lines = ['', changeTitle(change), ...(group ? ['', sameInLine(group)] : [])];
   const remark = change.live ? liveRemark(change, change.live) : null;
   if (change.impacts.length || remark) lines.push('');
   for (const impact of change.impacts) lines.push(`- ${IMPACT_LABEL[impact.type]}: ${escapeText(impact.message)}`);
@@ -255,6 +257,10 @@ class Parts {
   readonly top: string;
   readonly overrides: string;
   readonly blastRadius: BlastRadiusSection;
+  readonly matrix: EnvironmentMatrix;
+  readonly matrixTable: string;
+  /** Changes made in several targets, listed once, each group by its first change. */
+  readonly shared: MatrixGroup[];
   readonly bottom: string;
 
   constructor(
@@ -264,14 +270,28 @@ class Parts {
     this.top = header(review, options.marker ?? true).join('\n');
     this.overrides = overridesSection(review).join('\n');
     this.blastRadius = blastRadiusSection(review);
+    this.matrix = environmentMatrix(review.targets);
+    this.matrixTable = matrixTable(this.matrix);
+    this.shared = this.matrix.groups.filter(isShared);
     this.bottom = footer(review).join('\n');
+  }
+
+  /** Whether a change is listed in its target's section (not once for several targets). */
+  ownEntry(change: Change): boolean {
+    return !isShared(this.matrix.groupOf.get(change)!);
+  }
+
+  /** The changes with a diff block of their own in the comment: one per shared group, then the rest in review order. */
+  get diffed(): Change[] {
+    return [...this.shared.map((g) => g.members[0]!.change), ...this.review.targets.flatMap((t) => t.changes.filter((c) => this.ownEntry(c)))];
   }
 
   change(change: Change, omitted: boolean): string {
     let entry = this.changes.get(change);
     if (!entry) this.changes.set(change, (entry = {}));
     const key = omitted ? 'omitted' : 'full';
-    return (entry[key] ??= changeSection(change, omitted).join('\n'));
+    const group = this.ownEntry(change) ? undefined : this.matrix.groupOf.get(change);
+    return (entry[key] ??= changeSection(change, omitted, group).join('\n'));
   }
 
   findingsTable(maxRows: number): string {
@@ -294,6 +314,7 @@ function targetSummary(target: TargetResult): string {
 }
 
 function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[], parts: Parts): string[] {
+  const own = target.changes.filter((c) => parts.ownEntry(c));
   const lines = ['', '<details>', targetSummary(target)];
   if (target.path !== target.name) lines.push('', `Path: ${code(target.path)}`);
   const by = target.declaredBy;
@@ -302,8 +323,9 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
   for (const note of target.notes ?? []) lines.push('', `_${escapeText(note)}_`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
   if (target.live) lines.push(...liveSection(target.live));
+  lines.push(...sharedLine(parts.matrix, target.changes.filter((c) => !parts.ownEntry(c))));
   for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
-  const unlisted = target.changes.length - listed.length;
+  const unlisted = own.length - listed.length;
   if (unlisted > 0) lines.push('', `_…and ${plural(unlisted, 'more change')} not listed: the comment is over the size limit._`);
   lines.push('', '</details>');
   return lines;
@@ -337,11 +359,19 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
     const more = quiet.length > MAX_QUIET_NAMES ? ` and ${quiet.length - MAX_QUIET_NAMES} more` : '';
     body.push('', `Rendered with no changes: ${quiet.slice(0, MAX_QUIET_NAMES).map((t) => code(t.name)).join(', ')}${more}`);
   }
+  // Changes made in several targets come first, once each.
+  const shared = parts.shared.slice(0, Math.max(0, budget)).map((g) => g.members[0]!.change);
+  budget -= shared.length;
+  unlisted += parts.shared.length - shared.length + shared.filter((c) => plan.omittedDiffs.has(c)).length;
+  if (parts.shared.length) body.push('', `### Same in several targets`);
+  for (const change of shared) body.push(parts.change(change, plan.omittedDiffs.has(change)));
+  if (parts.shared.length > shared.length) body.push('', `_…and ${plural(parts.shared.length - shared.length, 'more change')} made in several targets not listed: the comment is over the size limit._`);
   const shown = review.targets.filter((t) => !quiet.includes(t));
   shown.forEach((target, index) => {
-    const listed = index < plan.maxTargets ? target.changes.slice(0, Math.max(0, budget)) : [];
+    const own = target.changes.filter((c) => parts.ownEntry(c));
+    const listed = index < plan.maxTargets ? own.slice(0, Math.max(0, budget)) : [];
     budget -= listed.length;
-    unlisted += target.changes.length - listed.length + listed.filter((c) => plan.omittedDiffs.has(c)).length;
+    unlisted += own.length - listed.length + listed.filter((c) => plan.omittedDiffs.has(c)).length;
     if (index < plan.maxTargets) body.push(...targetSection(target, plan, listed, parts));
   });
   const hiddenTargets = shown.length - Math.min(plan.maxTargets, shown.length);
@@ -350,7 +380,7 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
     : [];
   const blastRadius = parts.blastRadius[plan.blastRadius ? 'shown' : 'dropped'];
-  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius, parts.matrixTable].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 
@@ -358,6 +388,7 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
 export function renderMarkdown(review: Review, options: MarkdownOptions = {}): string {
   const parts = new Parts(review, options);
   return fitToLimit(review, options.limit ?? COMMENT_LIMITS.github, {
+    changes: parts.diffed,
     render: (plan) => render(review, plan, parts),
     diffSize: estimateDiffSize,
   });

@@ -44,7 +44,7 @@ describe('safe-deploy review', () => {
     });
     const { status, review } = json(['--base', base, '--head', head]);
     expect(status).toBe(0);
-    expect(Object.keys(review)).toEqual(['schemaVersion', 'verdict', 'base', 'head', 'summary', 'targets', 'findings']);
+    expect(Object.keys(review)).toEqual(['schemaVersion', 'verdict', 'base', 'head', 'summary', 'targets', 'findings', 'matrix']);
     expect(review).toMatchObject({ schemaVersion: 1, verdict: 'pass', base, head, summary: { created: 1, updated: 1, deleted: 1, replaced: 0 }, findings: [] });
     expect(review.targets).toHaveLength(1);
     const [target] = review.targets;
@@ -55,7 +55,7 @@ describe('safe-deploy review', () => {
       'delete ConfigMap shop/web-config',
     ]);
     const update = target.changes[0];
-    expect(Object.keys(update)).toEqual(['action', 'apiVersion', 'kind', 'namespace', 'name', 'fields', 'diff', 'impacts']);
+    expect(Object.keys(update)).toEqual(['action', 'apiVersion', 'kind', 'namespace', 'name', 'fields', 'diff', 'impacts', 'group']);
     expect(update.fields).toEqual([
       { path: 'spec.template.spec.containers[name=app].image', before: 'registry.example.com/web:1.0.0', after: 'registry.example.com/web:1.1.0' },
     ]);

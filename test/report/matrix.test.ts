@@ -1,0 +1,77 @@
+// The environment matrix in the comment when many targets make the same change:
+// 200 overlays of one base (same names, one namespace each) relabel three objects.
+import { describe, expect, it } from 'vitest';
+import { diffResources } from '../../src/core/diff/index.js';
+import { analyzeImpacts } from '../../src/core/impact.js';
+import { environmentMatrix, nameAffixes } from '../../src/core/matrix.js';
+import type { Review, TargetResult } from '../../src/core/model.js';
+import type { Resource } from '../../src/core/resource.js';
+import { summarize } from '../../src/core/summary.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderJson } from '../../src/report/json.js';
+import { res } from '../helpers/resources.js';
+
+const objects = (namespace: string, label: string, replicas: number): Resource[] => [
+  res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace, labels: { 'managed-by': label } }, data: { url: `http://api.${namespace}.svc` } }),
+  res({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace, labels: { 'managed-by': label } }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } }),
+  res({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace, labels: { 'managed-by': label } },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
+  }),
+];
+
+function target(name: string, namespace: string, replicasAfter = 2): TargetResult {
+  const base = objects(namespace, 'platform', 2);
+  const head = objects(namespace, 'platform-v2', replicasAfter);
+  return { name, path: name, renderer: 'kustomize', status: 'ok', changes: analyzeImpacts(diffResources(base, head), { base, head }) };
+}
+
+function reviewOf(targets: TargetResult[]): Review {
+  return { verdict: 'pass', base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings: [], tools: [] };
+}
+
+const overlays = (n: number) => Array.from({ length: n }, (_, i) => target(`overlays/app-${String(i).padStart(3, '0')}`, `app-${i}`, i === 7 ? 4 : 2));
+
+describe('the environment matrix', () => {
+  it('finds the prefix and suffix a target adds to every name, at "-" boundaries', () => {
+    expect(nameAffixes(['prod-web', 'prod-config'])).toEqual({ prefix: 'prod-', suffix: '' });
+    expect(nameAffixes(['web-eu1', 'db-eu1'])).toEqual({ prefix: '', suffix: '-eu1' });
+    expect(nameAffixes(['pre-web-x', 'pre-api-x'])).toEqual({ prefix: 'pre-', suffix: '-x' });
+    // "web" and "webhook" share "web" but no "-" boundary.
+    expect(nameAffixes(['web', 'webhook'])).toEqual({ prefix: '', suffix: '' });
+    // One name tells nothing of what the target adds.
+    expect(nameAffixes(['prod-web'])).toEqual({ prefix: '', suffix: '' });
+  });
+
+  it('groups changes equal but for the namespace, including the namespace inside values', () => {
+    const matrix = environmentMatrix(overlays(3));
+    // The ConfigMap's url names its namespace: equal once abstracted.
+    expect(matrix.groups.map((g) => [g.kind, g.baseName, g.members.length])).toEqual([
+      ['ConfigMap', 'settings', 3],
+      ['Service', 'web', 3],
+      ['Deployment', 'web', 3],
+    ]);
+    expect(matrix.rows.every((r) => !r.differs)).toBe(true);
+  });
+
+  it('200 targets: every distinct change shown once within GitHub’s limit, the one that differs named', () => {
+    const review = reviewOf(overlays(200));
+    const comment = renderMarkdown(review);
+    expect(comment.length).toBeLessThanOrEqual(65_536);
+    expect(comment).not.toContain('left out to fit');
+    // Three changes made by 199 or 200 targets, one made by app-007 only: four diffs.
+    expect(comment.split('```diff').length - 1).toBe(4);
+    expect(comment).toContain('Same in 200 targets: <code>overlays/app-000</code>, <code>overlays/app-001</code>');
+    expect(comment).toContain('Same in 199 targets:');
+    // Too many columns: per object, each distinct change and how many targets make it.
+    expect(comment).toContain('| Object | Change in targets |');
+    expect(comment).toMatch(/\| <code>Deployment web<\/code> ⚠️ differs \| \[✏️\]\(#safe-deploy-g\d+\) 199 targets · ✏️ <code>overlays\/app-007<\/code> \|/);
+    expect(comment).toMatch(/\| <code>ConfigMap settings<\/code> \| \[✏️\]\(#safe-deploy-g\d+\) all \|/);
+    // The JSON keeps every change.
+    const json = JSON.parse(renderJson(review)) as { targets: Array<{ changes: unknown[] }>; matrix: { groups: Array<{ members: unknown[] }> } };
+    expect(json.targets.reduce((n, t) => n + t.changes.length, 0)).toBe(600);
+    expect(json.matrix.groups.map((g) => g.members.length).sort((a, b) => a - b)).toEqual([1, 199, 200, 200]);
+  });
+});
