@@ -1,9 +1,10 @@
-// The environment matrix: one change made to the same object in several targets
-// (overlays of one base, one chart in several environments) is one change to
-// review. Changes are "the same" when action, kind and every field change are
-// equal once each target's own names are abstracted: the object's name and
-// namespace, and the prefix and suffix the target adds to every name (a
-// kustomize namePrefix/nameSuffix), wherever they appear in values.
+// The environment matrix: one change made in several targets (overlays of one
+// base, one chart in several environments, a shared component under many
+// overlays) is one change to review. Changes are "the same" when action, kind and
+// every field change are equal once each object's own names are abstracted: its
+// name and namespace, and the prefix and suffix its target adds to every name (a
+// kustomize namePrefix/nameSuffix), wherever they appear in values. The table's
+// rows are objects by base identity: kind and name without the target's affixes.
 import type { Action, Change, FieldChange, TargetResult } from './model.js';
 import type { JsonValue } from './resource.js';
 
@@ -13,9 +14,7 @@ export interface MatrixGroup {
   id: string;
   action: Action;
   kind: string;
-  /** The object's name without its target's prefix and suffix. */
-  baseName: string;
-  /** Every change of the group, in target order; the first is the one shown. */
+  /** Every change of the group, in target order (one object or several); the first is the one shown. */
   members: Array<{ target: string; change: Change }>;
 }
 
@@ -87,7 +86,7 @@ function abstracted(value: JsonValue, a: Abstraction): JsonValue {
 function signature(change: Change, a: Abstraction): string {
   const fields = change.fields.map((f: FieldChange) => [f.path, abstracted(f.before, a), abstracted(f.after, a), f.reordered ?? false]);
   const whole = change.fields.length === 0 ? abstracted((change.head ?? change.base)?.object ?? null, a) : null;
-  return JSON.stringify([change.action, change.apiVersion, change.kind, stem(change.name, a), fields, whole, change.hook?.phases ?? null, change.prune ?? null]);
+  return JSON.stringify([change.action, change.apiVersion, change.kind, fields, whole, change.hook?.phases ?? null, change.prune ?? null]);
 }
 
 /** Groups the changes of `targets` that are the same in several of them, and the table of objects by target. */
@@ -105,7 +104,7 @@ export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
       const key = signature(change, a);
       let group = bySignature.get(key);
       if (!group) {
-        group = { id: `g${groups.length + 1}`, action: change.action, kind: change.kind, baseName, members: [] };
+        group = { id: `g${groups.length + 1}`, action: change.action, kind: change.kind, members: [] };
         bySignature.set(key, group);
         groups.push(group);
       }

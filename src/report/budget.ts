@@ -1,6 +1,7 @@
 // Fitting the comment into a platform's size limit by leaving out whole parts, in
-// order: the blast-radius diagram, resource diffs (largest first), then change entries, then target
-// sections, then the tail of the findings table. The verdict line and the counts
+// order: the blast-radius diagram, resource diffs (largest first), then change entries, then (when
+// no entry fits) findings rows past the first 25, then target sections, then the rest of the findings
+// table; room that findings or target sections leave goes back to entries and diffs. The verdict line and the counts
 // are never left out, and a part is either whole or absent, so no code fence or
 // <details> is ever cut.
 import type { Change, Review } from '../core/model.js';
@@ -40,6 +41,9 @@ export function estimateDiffSize(change: Change): number {
   if (!change.base || !change.head) return live + Math.round(JSON.stringify((change.head ?? change.base)!.object).length * 1.3);
   return live + change.fields.reduce((n, f) => n + 300 + JSON.stringify(f.before).length + JSON.stringify(f.after).length, 0);
 }
+
+/** Findings rows kept before target sections go: a longer table is read in the check run, not the comment. */
+const FINDINGS_KEPT = 25;
 
 /** The largest n in [0, max] with fits(n), assuming fits is monotonic and fits(0) may be false. */
 function largestFitting(max: number, fits: (n: number) => boolean): number {
@@ -89,11 +93,23 @@ export function fitToLimit(review: Review, limit: number, parts: BudgetParts): s
     text = parts.render(plan);
   }
 
-  // Then whole entries, whole targets, and last the findings rows.
-  for (const cap of ['maxChanges', 'maxTargets', 'maxFindings'] as const) {
-    if (text.length <= limit) break;
+  if (text.length <= limit) return text;
+  // Then whole entries; when even no entry fits, the findings rows past the first FINDINGS_KEPT; then whole targets, and last
+  // the remaining findings rows.
+  plan.maxChanges = largestFitting(plan.maxChanges, (n) => parts.render({ ...plan, maxChanges: n }).length <= limit);
+  text = parts.render(plan);
+  const trimmed = text.length > limit && plan.maxFindings > FINDINGS_KEPT;
+  if (trimmed) plan.maxFindings = FINDINGS_KEPT;
+  for (const cap of ['maxTargets', 'maxFindings'] as const) {
+    if (parts.render(plan).length <= limit) break;
     plan[cap] = largestFitting(plan[cap], (n) => parts.render({ ...plan, [cap]: n }).length <= limit);
-    text = parts.render(plan);
   }
-  return text;
+  if (trimmed || plan.maxTargets < review.targets.length) {
+    // The room findings or targets left goes back to entries, then to diffs, smallest first.
+    plan.maxChanges = largestFitting(changes.length, (n) => parts.render({ ...plan, maxChanges: n }).length <= limit);
+    const omitted = [...plan.omittedDiffs].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
+    const without = (n: number) => new Set(omitted.slice(n));
+    plan.omittedDiffs = without(largestFitting(omitted.length, (n) => parts.render({ ...plan, omittedDiffs: without(n) }).length <= limit));
+  }
+  return parts.render(plan);
 }

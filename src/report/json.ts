@@ -109,7 +109,6 @@ function matrixJson(matrix: EnvironmentMatrix) {
       id: g.id,
       action: g.action,
       kind: g.kind,
-      baseName: g.baseName,
       members: g.members.map((m) => ({ target: m.target, namespace: m.change.namespace, name: m.change.name })),
     })),
   };

@@ -261,6 +261,7 @@ class Parts {
   readonly matrixTable: string;
   /** Changes made in several targets, listed once, each group by its first change. */
   readonly shared: MatrixGroup[];
+  private readonly sharedGroups: Set<MatrixGroup>;
   readonly bottom: string;
 
   constructor(
@@ -273,12 +274,13 @@ class Parts {
     this.matrix = environmentMatrix(review.targets);
     this.matrixTable = matrixTable(this.matrix);
     this.shared = this.matrix.groups.filter(isShared);
+    this.sharedGroups = new Set(this.shared);
     this.bottom = footer(review).join('\n');
   }
 
   /** Whether a change is listed in its target's section (not once for several targets). */
   ownEntry(change: Change): boolean {
-    return !isShared(this.matrix.groupOf.get(change)!);
+    return !this.sharedGroups.has(this.matrix.groupOf.get(change)!);
   }
 
   /** The changes with a diff block of their own in the comment: one per shared group, then the rest in review order. */
@@ -355,10 +357,10 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   let budget = plan.maxChanges;
   let unlisted = 0;
   const quiet = review.targets.filter((t) => t.status === 'ok' && t.changes.length === 0);
-  if (quiet.length) {
-    const more = quiet.length > MAX_QUIET_NAMES ? ` and ${quiet.length - MAX_QUIET_NAMES} more` : '';
-    body.push('', `Rendered with no changes: ${quiet.slice(0, MAX_QUIET_NAMES).map((t) => code(t.name)).join(', ')}${more}`);
-  }
+  // Targets whose every change is listed once above, with nothing else to say: named, not given a section each.
+  const covered = review.targets.filter((t) => t.status === 'ok' && t.changes.length > 0 && !t.live && !t.notes?.length && !t.syncOrder?.length && t.changes.every((c) => !parts.ownEntry(c)));
+  const names = (targets: TargetResult[]) => `${targets.slice(0, MAX_QUIET_NAMES).map((t) => code(t.name)).join(', ')}${targets.length > MAX_QUIET_NAMES ? ` and ${targets.length - MAX_QUIET_NAMES} more` : ''}`;
+  if (quiet.length) body.push('', `Rendered with no changes: ${names(quiet)}`);
   // Changes made in several targets come first, once each.
   const shared = parts.shared.slice(0, Math.max(0, budget)).map((g) => g.members[0]!.change);
   budget -= shared.length;
@@ -366,7 +368,8 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   if (parts.shared.length) body.push('', `### Same in several targets`);
   for (const change of shared) body.push(parts.change(change, plan.omittedDiffs.has(change)));
   if (parts.shared.length > shared.length) body.push('', `_…and ${plural(parts.shared.length - shared.length, 'more change')} made in several targets not listed: the comment is over the size limit._`);
-  const shown = review.targets.filter((t) => !quiet.includes(t));
+  if (covered.length) body.push('', `Every change of ${plural(covered.length, 'target')} is listed above: ${names(covered)}`);
+  const shown = review.targets.filter((t) => !quiet.includes(t) && !covered.includes(t));
   shown.forEach((target, index) => {
     const own = target.changes.filter((c) => parts.ownEntry(c));
     const listed = index < plan.maxTargets ? own.slice(0, Math.max(0, budget)) : [];

@@ -32,9 +32,8 @@ export function sameInLine(group: MatrixGroup): string {
   return `<a id="${groupAnchor(group)}"></a>Same in ${plural(targets.length, 'target')}: ${targetNames(targets)}${group.members.length > targets.length ? ` (${plural(group.members.length, 'object')})` : ''}; shown for ${code(group.members[0]!.target)}.`;
 }
 
-function cell(matrix: EnvironmentMatrix, groupId: string, action: Action): string {
-  const group = matrix.groups.find((g) => g.id === groupId)!;
-  return isShared(group) ? `[${ACTION_ICON[action]}](#${groupAnchor(group)})` : ACTION_ICON[action];
+function cell(shared: Set<string>, groupId: string, action: Action): string {
+  return shared.has(groupId) ? `[${ACTION_ICON[action]}](#${groupAnchor({ id: groupId })})` : ACTION_ICON[action];
 }
 
 function rowName(row: MatrixRow): string {
@@ -42,13 +41,13 @@ function rowName(row: MatrixRow): string {
 }
 
 /** One row per object, one column per target. */
-function grid(matrix: EnvironmentMatrix, rows: MatrixRow[]): string[] {
+function grid(matrix: EnvironmentMatrix, rows: MatrixRow[], shared: Set<string>): string[] {
   const header = `| Object | ${matrix.targets.map((t) => code(t)).join(' | ')} |`;
   const lines = [header, `| --- |${matrix.targets.map(() => ' :---: |').join('')}`];
   for (const row of rows) {
     const cells = matrix.targets.map((t) => {
       const c = row.cells.get(t);
-      return c ? cell(matrix, c.group, c.action) : '';
+      return c ? cell(shared, c.group, c.action) : '';
     });
     lines.push(`| ${rowName(row)} | ${cells.join(' | ')} |`);
   }
@@ -56,14 +55,14 @@ function grid(matrix: EnvironmentMatrix, rows: MatrixRow[]): string[] {
 }
 
 /** Too many targets for columns: per object, each distinct change and the targets that make it. */
-function byChange(matrix: EnvironmentMatrix, rows: MatrixRow[]): string[] {
+function byChange(matrix: EnvironmentMatrix, rows: MatrixRow[], shared: Set<string>): string[] {
   const lines = ['| Object | Change in targets |', '| --- | --- |'];
   for (const row of rows) {
     const byGroup = new Map<string, string[]>();
     for (const [target, c] of row.cells) byGroup.set(c.group, [...(byGroup.get(c.group) ?? []), target]);
     const parts = [...byGroup].map(([id, targets]) => {
       const action = row.cells.get(targets[0]!)!.action;
-      return `${cell(matrix, id, action)} ${targets.length === matrix.targets.length ? 'all' : targets.length > 2 ? plural(targets.length, 'target') : targets.map(code).join(', ')}`;
+      return `${cell(shared, id, action)} ${targets.length === matrix.targets.length ? 'all' : targets.length > 2 ? plural(targets.length, 'target') : targets.map(code).join(', ')}`;
     });
     lines.push(`| ${rowName(row)} | ${parts.join(' · ')} |`);
   }
@@ -72,11 +71,12 @@ function byChange(matrix: EnvironmentMatrix, rows: MatrixRow[]): string[] {
 
 /** The table, when some change is made in more than one target; '' otherwise. */
 export function matrixTable(matrix: EnvironmentMatrix): string {
-  if (matrix.targets.length < 2 || !matrix.groups.some(isShared)) return '';
+  const shared = new Set(matrix.groups.filter(isShared).map((g) => g.id));
+  if (matrix.targets.length < 2 || !shared.size) return '';
   // Objects that differ between targets first: that is what a reviewer looks for.
   const rows = [...matrix.rows].sort((a, b) => Number(b.differs) - Number(a.differs));
   const shown = rows.slice(0, MAX_ROWS);
-  const table = matrix.targets.length <= MAX_COLUMNS ? grid(matrix, shown) : byChange(matrix, shown);
+  const table = matrix.targets.length <= MAX_COLUMNS ? grid(matrix, shown, shared) : byChange(matrix, shown, shared);
   const more = rows.length > shown.length ? ['', `_…and ${plural(rows.length - shown.length, 'more object')}._`] : [];
   const differing = rows.filter((r) => r.differs).length;
   const summary = `<details open><summary><b>Environment matrix</b> · ${plural(rows.length, 'object')} in ${plural(matrix.targets.length, 'target')}${differing ? ` · ${differing} ${differing === 1 ? 'differs' : 'differ'} between targets` : ''}</summary>`;

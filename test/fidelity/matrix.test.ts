@@ -73,7 +73,7 @@ describe('environment matrix', () => {
     const { status, stdout } = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
     expect(status).toBe(0);
     const review = JSON.parse(stdout) as { targets: Array<{ name: string; changes: JsonChange[] }>; matrix: { targets: string[]; rows: unknown[]; groups: Array<{ id: string; members: unknown[] }> } };
-    const changes = new Map(review.targets.flatMap((t) => t.changes.map((c) => [`${t.name} ${c.action} ${c.kind} ${c.namespace}/${c.name}`, c] as const)));
+    const changes = new Map<string, JsonChange>(review.targets.flatMap((t) => t.changes.map((c) => [`${t.name} ${c.action} ${c.kind} ${c.namespace}/${c.name}`, c] as const)));
     // What kustomize renders per overlay, and what changes: every change stays listed in its target.
     expect([...changes.keys()].sort()).toEqual([
       'overlays/dev create ConfigMap dev/dev-feature',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { diffResources } from '../../src/core/diff/index.js';
 import { analyzeImpacts } from '../../src/core/impact.js';
 import { environmentMatrix, nameAffixes } from '../../src/core/matrix.js';
-import type { Review, TargetResult } from '../../src/core/model.js';
+import type { Finding, Review, TargetResult } from '../../src/core/model.js';
 import type { Resource } from '../../src/core/resource.js';
 import { summarize } from '../../src/core/summary.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -28,8 +28,8 @@ function target(name: string, namespace: string, replicasAfter = 2): TargetResul
   return { name, path: name, renderer: 'kustomize', status: 'ok', changes: analyzeImpacts(diffResources(base, head), { base, head }) };
 }
 
-function reviewOf(targets: TargetResult[]): Review {
-  return { verdict: 'pass', base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings: [], tools: [] };
+function reviewOf(targets: TargetResult[], findings: Finding[] = []): Review {
+  return { verdict: 'pass', base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings, tools: [] };
 }
 
 const overlays = (n: number) => Array.from({ length: n }, (_, i) => target(`overlays/app-${String(i).padStart(3, '0')}`, `app-${i}`, i === 7 ? 4 : 2));
@@ -48,11 +48,12 @@ describe('the environment matrix', () => {
   it('groups changes equal but for the namespace, including the namespace inside values', () => {
     const matrix = environmentMatrix(overlays(3));
     // The ConfigMap's url names its namespace: equal once abstracted.
-    expect(matrix.groups.map((g) => [g.kind, g.baseName, g.members.length])).toEqual([
-      ['ConfigMap', 'settings', 3],
-      ['Service', 'web', 3],
-      ['Deployment', 'web', 3],
+    expect(matrix.groups.map((g) => [g.kind, g.members.map((m) => `${m.target} ${m.change.namespace}/${m.change.name}`)])).toEqual([
+      ['ConfigMap', ['overlays/app-000 app-0/settings', 'overlays/app-001 app-1/settings', 'overlays/app-002 app-2/settings']],
+      ['Service', ['overlays/app-000 app-0/web', 'overlays/app-001 app-1/web', 'overlays/app-002 app-2/web']],
+      ['Deployment', ['overlays/app-000 app-0/web', 'overlays/app-001 app-1/web', 'overlays/app-002 app-2/web']],
     ]);
+    expect(matrix.rows.map((r) => `${r.kind} ${r.baseName}`)).toEqual(['ConfigMap settings', 'Service web', 'Deployment web']);
     expect(matrix.rows.every((r) => !r.differs)).toBe(true);
   });
 
@@ -73,5 +74,26 @@ describe('the environment matrix', () => {
     const json = JSON.parse(renderJson(review)) as { targets: Array<{ changes: unknown[] }>; matrix: { groups: Array<{ members: unknown[] }> } };
     expect(json.targets.reduce((n, t) => n + t.changes.length, 0)).toBe(600);
     expect(json.matrix.groups.map((g) => g.members.length).sort((a, b) => a - b)).toEqual([1, 199, 200, 200]);
+  });
+
+  it('a warning in each of 200 targets: the table keeps 25 rows so that every distinct change is shown', () => {
+    const targets = overlays(200);
+    const findings: Finding[] = targets.map((t, i) => ({
+      rule: 'config-not-rolled-out',
+      severity: 'warning',
+      target: t.name,
+      kind: 'ConfigMap',
+      namespace: `app-${i}`,
+      name: 'settings',
+      message: `ConfigMap settings changes in place in app-${i} and no workload that reads it rolls out: ${'the pods keep the old values until they restart. '.repeat(6)}`,
+      overridden: false,
+      introduced: true,
+    }));
+    const comment = renderMarkdown(reviewOf(targets, findings));
+    expect(comment.length).toBeLessThanOrEqual(65_536);
+    expect(comment.split('\n').filter((l) => l.startsWith('| ⚠️ warning |'))).toHaveLength(25);
+    expect(comment).toContain('_175 more findings not shown for size: see the check run or `--format json`._');
+    expect(comment.split('```diff').length - 1).toBe(4);
+    expect(comment).not.toContain('left out to fit');
   });
 });
