@@ -30,9 +30,13 @@ export async function renderKey(snapshot: Snapshot, target: Target, limits: Limi
   return createHash('sha256').update(JSON.stringify([`safe-deploy ${version} render ${RENDER_FORMAT}`, tool, target, limits, inputs])).digest('hex');
 }
 
-/** Whether the render of `key` is at hand, in memory or on disk (a damaged entry on disk is found out when read). */
-export async function isCached(snapshot: Snapshot, key: string): Promise<boolean> {
-  return renders(snapshot).has(key) || ((await snapshot.stored?.has(key)) ?? false);
+/** Whether the render of `key` is at hand: in memory, or read from disk into memory. */
+export async function recalled(snapshot: Snapshot, key: string): Promise<boolean> {
+  if (renders(snapshot).has(key)) return true;
+  const rendered = await readStored(snapshot, key);
+  if (!rendered) return false;
+  void renders(snapshot).remember(key, async () => rendered);
+  return true;
 }
 
 /** The cached render for `key`, or `render()` remembered under it once it succeeds. */

@@ -8,7 +8,7 @@ import { unknownValues } from './flux-post-build.js';
 import { renderKustomize, renderKustomizeBatch } from './kustomize.js';
 import { availableParallelism } from 'node:os';
 import { limiter } from '../util/limiter.js';
-import { cachedRender, isCached, renderKey } from './cache.js';
+import { cachedRender, recalled, renderKey } from './cache.js';
 import { renderPlain } from './plain.js';
 import type { Rendered } from './rendered.js';
 import { findTool } from './tools.js';
@@ -73,7 +73,7 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
   }
   const keyed = await Promise.all(kustomize.map(async (target) => ({ target, key: await renderKey(snapshot, target, limits, tool) })));
   // What an earlier review or process rendered is read, not built.
-  const cached = await Promise.all(keyed.map((k) => isCached(snapshot, k.key)));
+  const cached = await Promise.all(keyed.map((k) => recalled(snapshot, k.key)));
   const todo = [...new Map(keyed.filter((_, i) => !cached[i]).map((k) => [k.key, k])).values()];
   if (todo.length < 2) return;
   // Base and head batch at the same time: half the cores' worth of builds per side keeps every core busy.

@@ -144,15 +144,6 @@ export class DiskCache {
     return payload;
   }
 
-  /** Whether an entry for `key` exists (its content is checked when read). */
-  async has(key: string): Promise<boolean> {
-    if (!this.folder) return false;
-    return lstat(this.pathOf(key)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-  }
-
   /** Removes the entry of `key` (its payload turned out unusable). */
   async remove(key: string): Promise<void> {
     if (!this.folder) return;
