@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { runCli, TestRepo } from '../helpers/git-repo.js';
 import { configMap, deployment } from '../helpers/manifests.js';
 
@@ -223,5 +224,30 @@ describe('the render cache on disk', () => {
     const second = runCli(['ci', '--repo', repo.dir], env);
     expect(second.stdout).toBe(first.stdout);
     expect(rendersRun(tools)).toEqual({ kustomize: 0, helm: 0 });
+  });
+});
+
+describe('the CI templates', () => {
+  const read = (file: string) => parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+
+  it('restore and save the directory the GitHub Action reviews with, whatever the verdict', () => {
+    const steps = (read('action.yml').runs as { steps: Array<{ name?: string; uses?: string; if?: string; with?: Record<string, string>; env?: Record<string, string> }> }).steps;
+    const restore = steps.find((s) => s.uses?.startsWith('actions/cache/restore@'))!;
+    const save = steps.find((s) => s.uses?.startsWith('actions/cache/save@'))!;
+    const reviewStep = steps.find((s) => s.name === 'Review')!;
+    expect(restore.with!.path).toBe('${{ runner.temp }}/safe-deploy-renders');
+    expect(save.with!.path).toBe(restore.with!.path);
+    expect(reviewStep.env!.SAFE_DEPLOY_RENDER_CACHE).toContain("format('{0}/safe-deploy-renders', runner.temp)");
+    expect(restore.with!.key).toBe(`${restore.with!['restore-keys']}\${{ github.event.pull_request.base.sha || github.sha }}`);
+    expect(save.with!.key).toBe('${{ steps.render-cache.outputs.cache-primary-key }}');
+    expect(save.if).toMatch(/^always\(\) && /);
+    expect(steps.indexOf(restore)).toBeLessThan(steps.indexOf(reviewStep));
+    expect(steps.indexOf(save)).toBeGreaterThan(steps.indexOf(reviewStep));
+  });
+
+  it('keep the GitLab job cache where the job reviews with it, whatever the verdict', () => {
+    const job = read('ci/safe-deploy.gitlab-ci.yml')['safe-deploy'] as { variables: Record<string, string>; cache: { key: string; paths: string[]; when: string } };
+    expect(job.variables.SAFE_DEPLOY_RENDER_CACHE).toBe(`$CI_PROJECT_DIR/${job.cache.paths[0]!.replace(/\/$/, '')}`);
+    expect(job.cache).toMatchObject({ key: 'safe-deploy-renders-$CI_MERGE_REQUEST_TARGET_BRANCH_NAME', when: 'always' });
   });
 });
