@@ -55,7 +55,7 @@ const core = () => {
   lap();
   analyzeImpacts(changes, { base, head });
   lap();
-  const findings = evaluatePolicies({ target: 'bench', changes, base, head }, { rules: {}, exclude: [] });
+  const { findings } = evaluatePolicies({ target: 'bench', changes, base, head }, { rules: {}, exclude: [] });
   lap();
   const targets = [{ name: 'bench', path: 'apps', renderer: 'plain', status: 'ok', changes }];
   const review = { verdict: verdictOf(targets, findings), base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings, tools: [] };

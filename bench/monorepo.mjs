@@ -7,7 +7,9 @@
 // Scenarios: (a) one base file changed (4 overlays use it); (b) an image bump in
 // every base; (c) the shared component changed (all 200 overlays); (d) a second
 // push on top of (a), reviewed by the same process; (e) 10,000 changed plain
-// objects through the core alone.
+// objects through the core alone; (a′) and (c′) again, each in a new process,
+// with a warm render cache on disk (filled by another merge request on the same
+// base, (b), in a process of its own).
 // Usage: node bench/monorepo.mjs [--skip-baseline]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,8 +74,8 @@ async function baseline(base, head) {
   return { seconds: (performance.now() - start) / 1000, targets: renders.length };
 }
 
-function review(base, head) {
-  const result = node(BIN, ['review', '--repo', repo, '--base', base, '--head', head, '--format', 'json']);
+function review(base, head, extra = []) {
+  const result = node(BIN, ['review', '--repo', repo, '--base', base, '--head', head, '--format', 'json', ...extra]);
   if (result.status !== 0 && result.status !== 1) throw new Error(`review exited ${result.status}: ${result.stderr}`);
   const json = JSON.parse(result.stdout);
   return { ...result, targets: json.targets.length, objects: json.targets.reduce((n, t) => n + t.changes.length, 0) };
@@ -103,6 +105,19 @@ try {
     const ours = review(base, head);
     const theirs = skipBaseline ? null : await baseline(base, head);
     rows.push({ id, label, ours: ours.seconds, theirs: theirs?.seconds ?? null, rss: ours.peakRss, detail: `${ours.targets} targets, ${ours.objects} changes`, target });
+  }
+
+  // Another merge request on the same base, reviewed first in its own process, leaves its renders on disk.
+  const cache = join(root, 'render-cache');
+  const primed = review(base, b, ['--render-cache', cache]);
+  const cacheBytes = Number(execFileSync('du', ['-sb', cache], { encoding: 'utf8' }).split('\t')[0]);
+  for (const [id, label, head, target] of [
+    ['a', 'one base file changed, warm render cache', a, '≤ 0.05× baseline'],
+    ['c', 'shared component changed, warm render cache', c, '≤ 0.25× baseline'],
+  ]) {
+    const ours = review(base, head, ['--render-cache', cache]);
+    const cold = rows.find((r) => r.id === id);
+    rows.push({ id: `${id}′`, label, ours: ours.seconds, theirs: cold.theirs, rss: ours.peakRss, detail: `${ours.targets} targets, ${ours.objects} changes; base side read from disk (filled by (b) in ${fmt(primed.seconds)}, ${mb(cacheBytes)} on disk); ${(ours.seconds / cold.ours).toFixed(2)}× of cold (${id})`, target });
   }
 
   const warm = JSON.parse(execFileSync(process.execPath, ['--import', fileURLToPath(new URL('./lib/peak-rss.mjs', import.meta.url)), DRIVER, repo, base, a, d], { encoding: 'utf8', env: { ...process.env, PEAK_RSS_FILE: join(root, 'rss') } }));

@@ -1,4 +1,5 @@
 // The review pipeline of DESIGN §1, one function: revisions in, a Review out.
+import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { loadCustomPolicies } from './config/custom-policies.js';
 import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './config/load.js';
@@ -20,6 +21,7 @@ import { syncedDiff } from './core/sync/index.js';
 import { judgedModel } from './core/sync/judged.js';
 import { RenderError, UserError } from './errors.js';
 import { prerender, renderTarget } from './render/index.js';
+import type { RenderCacheSpec } from './render/cache.js';
 import { DEFAULT_LIMITS, type Limits } from './render/sandbox.js';
 import { findTool } from './render/tools.js';
 import { liveAccess, type LiveAccessSpec } from './live/access.js';
@@ -30,9 +32,10 @@ import { assertRepository, branchName, changedFiles, mergeBase, remoteURLs, reso
 import { Snapshot } from './repo/snapshot.js';
 import { discoverTargets } from './targets/discover.js';
 import { planTargets, type PlannedTarget } from './targets/plan.js';
-import { knownRepository } from './targets/repo-url.js';
+import { knownRepository, normalizeRepoURL } from './targets/repo-url.js';
 import { syncModelOf, type NotRendered, type Target } from './core/target.js';
 import { caches as threadCaches, type Caches } from './util/cache.js';
+import { DiskCache } from './util/disk-cache.js';
 import { mapLimit } from './util/map-limit.js';
 import { tracer } from './util/trace.js';
 
@@ -52,6 +55,8 @@ export interface ReviewRequest {
   baseBranch?: string;
   /** Live mode: which clusters the review may ask (the operator's or the CLI user's choice); absent, none. */
   live?: { access: LiveAccessSpec; limits?: Partial<LiveLimits> };
+  /** Renders are also remembered on disk here, in a folder of this repository's own; absent, in memory only. */
+  renderCache?: RenderCacheSpec;
 }
 
 type RenderOutcome = { ok: true; resources: Resource[]; notes: string[] } | { ok: false; error: RenderError };
@@ -206,13 +211,28 @@ async function toolVersions(results: TargetResult[]): Promise<string[]> {
   return tools.filter((t): t is string => t !== null);
 }
 
+/**
+ * Which repository the review's renders belong to on disk, so that no two
+ * repositories share them: the platform's URL for it, else a remote of the
+ * checkout, else the checkout's path.
+ */
+async function repositoryIdentity(request: ReviewRequest): Promise<string> {
+  for (const url of [...(request.repoURLs ?? []), ...(await remoteURLs(request.repo))]) {
+    const normalized = normalizeRepoURL(url);
+    if (normalized) return normalized;
+  }
+  return realpath(request.repo);
+}
+
 /** The review of `request`; its snapshots remember renders and reads through `caches` (by default the thread's). */
 export async function runReview(request: ReviewRequest, caches: Caches = threadCaches): Promise<Review> {
   const trace = tracer('review');
   await assertRepository(request.repo);
   const [baseSha, headSha] = await Promise.all([resolveCommit(request.repo, request.base), resolveCommit(request.repo, request.head)]);
   const forkPoint = await mergeBase(request.repo, baseSha, headSha);
-  const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint, caches), Snapshot.open(request.repo, headSha, caches)]);
+  const { renderCache } = request;
+  const stored = renderCache ? await DiskCache.open(renderCache.dir, await repositoryIdentity(request), renderCache.maxBytes) : null;
+  const [base, head] = await Promise.all([Snapshot.open(request.repo, forkPoint, caches, stored), Snapshot.open(request.repo, headSha, caches, stored)]);
   trace('revisions');
   try {
     // Discovery of the base starts at once; it is needed unless the config lists targets.
@@ -272,6 +292,7 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       ...(notRendered.length ? { notRendered } : {}),
     };
   } finally {
-    await Promise.all([base.dispose(), head.dispose()]);
+    await Promise.all([base.dispose(), head.dispose(), stored?.flush()]);
+    if (stored) trace(`render cache on disk: ${stored.stats.hits} read, ${stored.stats.misses} missed, ${stored.stats.corrupt} damaged, ${stored.stats.writes} written`);
   }
 }

@@ -51,7 +51,7 @@ export function commandContext(
       const code = await session.code();
       const repo = await codeDir(code, deps.mirrors);
       const overrides = records.active(await session.listComments(), code.headSha, session.key, log);
-      return (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo, deps.live, targets), overrides);
+      return (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo, deps, targets), overrides);
     },
     rerun: async () => {
       await rerun();

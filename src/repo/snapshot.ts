@@ -10,6 +10,7 @@ import { RenderError } from '../errors.js';
 import { formatBytes } from '../util/bytes.js';
 import { unguessableDir } from '../util/unguessable-dir.js';
 import { caches as threadCaches, type Caches } from '../util/cache.js';
+import type { DiskCache } from '../util/disk-cache.js';
 import { BlobReader } from './blobs.js';
 import { checkoutablePath, git, grepFiles, listTree, type TreeEntry } from './git.js';
 import { MAX_LINK_HOPS, walkPath, type Reached, type WalkableTree } from './walk-path.js';
@@ -83,14 +84,16 @@ export class Snapshot {
     private readonly scratch: string,
     /** The caches of the review this snapshot belongs to: the code that reads it remembers through them. */
     readonly caches: Caches,
+    /** The review's render cache on disk, when it has one: renders of this repository by earlier reviews and processes. */
+    readonly stored: DiskCache | null,
   ) {
     this.blobs = new BlobReader(repo);
   }
 
-  static async open(repo: string, sha: string, caches: Caches = threadCaches): Promise<Snapshot> {
+  static async open(repo: string, sha: string, caches: Caches = threadCaches, stored: DiskCache | null = null): Promise<Snapshot> {
     const files = await treeOf(caches, repo, sha);
     const scratch = await mkdtemp(join(tmpdir(), 'safe-deploy-'));
-    return new Snapshot(repo, sha, await unguessableDir(scratch), files, scratch, caches);
+    return new Snapshot(repo, sha, await unguessableDir(scratch), files, scratch, caches, stored);
   }
 
   /** Paths directly inside `dir` ("" for the root), sorted. */

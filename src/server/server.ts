@@ -17,7 +17,8 @@ import { apiSettings, githubAppOctokit, gitlabClient } from '../platforms/api.js
 import { GITHUB_EVENTS, githubApp, githubReviewKey } from '../platforms/github/app.js';
 import { GITLAB_EVENTS, gitlabDispatcher, gitlabReviewKey, gitlabWebhookHandler, type GitLabWebhookOptions } from '../platforms/gitlab/webhook.js';
 import { threadReviewer, type Reviewer } from '../reviewer/index.js';
-import { MirrorCache } from '../repo/mirror.js';
+import { defaultCacheDir, MirrorCache } from '../repo/mirror.js';
+import { renderCacheSpec } from '../render/cache.js';
 import { readCappedBody } from './body.js';
 import { DeliveryQueue, deliveryWorker, sweep, type RecordedDelivery } from './durable/queue.js';
 import { RedisScheduler } from './durable/scheduler.js';
@@ -112,6 +113,8 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const reviewer = threadReviewer(reviews ? concurrency : 1, cacheBytes(env));
   metrics.observeCaches(() => reviewer.cacheStats());
   const mirrors = new MirrorCache(options.cacheDir);
+  // Renders live next to the mirrors: what one worker or an earlier process rendered, the next review reads.
+  const renderCache = renderCacheSpec(env, undefined, options.cacheDir ?? defaultCacheDir());
   const handlers: Handler[] = [];
   const api = apiSettings(env);
   const platforms: string[] = [];
@@ -142,7 +145,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   if (githubConfigured(env)) {
     const probotOf = () => createProbot({ env, overrides: { Octokit: options.Octokit ?? githubAppOctokit(api), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const records = new OverrideRecords(recordSecret(env, env.WEBHOOK_SECRET, 'WEBHOOK_SECRET'));
-    const app = reviews ? githubApp({ appId: Number(env.APP_ID), bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: log.child({ name: 'github' }) }), metrics }) : null;
+    const app = reviews ? githubApp({ appId: Number(env.APP_ID), bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), ...(renderCache ? { renderCache } : {}), log: log.child({ name: 'github' }) }), metrics }) : null;
     if (takes) {
       const taker = queue ? recordGitHub(queue) : app!;
       const middleware = await createNodeMiddleware(taker, { probot: probotOf(), webhooksPath: GITHUB_WEBHOOK_PATH });
@@ -165,7 +168,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
           api: gitlabClient(api, { host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! }),
           secret: env.GITLAB_WEBHOOK_SECRET!,
           token: env.GITLAB_TOKEN!,
-          bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), log: gitlabLog }),
+          bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), ...(renderCache ? { renderCache } : {}), log: gitlabLog }),
           metrics,
           log: gitlabLog,
         })
