@@ -7,13 +7,14 @@ import { UserError } from '../errors.js';
 import { EXIT_COULD_NOT_RUN, exitStatus } from './exit.js';
 
 const USAGE = `Usage:
-  safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json] [--out FILE] [--config FILE]
+  safe-deploy review [--repo DIR] --base REF --head REF [--format markdown|json|html] [--out FILE] [--config FILE]
                      [--live [--kubeconfig FILE] [--context NAME]] [--render-cache DIR]
   safe-deploy serve [--role web|worker|all]  # webhook server: GitHub App, GitLab, health and metrics (web/worker: REDIS_URL)
   safe-deploy ci [--repo DIR] [--render-cache DIR]  # in GitHub Actions / GitLab CI: review the merge request, post comment + status
 
 Predicts what merging HEAD into BASE does to the cluster and prints it as the
-merge-request comment (markdown) or as JSON. With --live it also reads the
+merge-request comment (markdown), as JSON, or as the full report page (html:
+one self-contained file with every change, filters and search). With --live it also reads the
 targets' clusters and asks their API servers for a server-side apply dry-run
 (never a write; see docs/live.md): the clusters of .safe-deploy.yml, or the one
 cluster --kubeconfig/--context name. With --render-cache (or
@@ -58,14 +59,14 @@ async function review(args: string[], output: CliOutput): Promise<number> {
   }
   if (!values.base || !values.head) throw new UserError('review needs --base REF and --head REF');
   if ((values.kubeconfig || values.context) && !values.live) throw new UserError('--kubeconfig and --context need --live');
-  if (values.format !== 'markdown' && values.format !== 'json') {
-    throw new UserError(`unknown --format '${values.format}': use markdown or json`);
-  }
+  const format = values.format;
+  if (format !== 'markdown' && format !== 'json' && format !== 'html') throw new UserError(`unknown --format '${format}': use markdown, json or html`);
   // Loaded on use, so --help and argument errors answer at once.
-  const [{ runReview }, { renderJson }, { renderMarkdown }, { localLiveSpec }, { renderCacheSpec }] = await Promise.all([
+  const [{ runReview }, { renderJson }, { renderMarkdown }, { renderHtml }, { localLiveSpec }, { renderCacheSpec }] = await Promise.all([
     import('../review.js'),
     import('../report/json.js'),
     import('../report/markdown.js'),
+    import('../report/html.js'),
     import('../live/access.js'),
     import('../render/cache.js'),
   ]);
@@ -79,7 +80,7 @@ async function review(args: string[], output: CliOutput): Promise<number> {
     ...(live ? { live } : {}),
     ...(renderCache ? { renderCache } : {}),
   });
-  const text = values.format === 'json' ? renderJson(result) : renderMarkdown(result);
+  const text = { json: renderJson, markdown: renderMarkdown, html: renderHtml }[format](result);
   if (values.out) await writeFile(values.out, text);
   else output.stdout(text);
   return exitStatus(result.verdict);

@@ -1,0 +1,132 @@
+// The full report page in a real headless Chromium: the demo's report and a
+// 2,000-change review load with no console error; search, the findings filters and
+// deep links work; no Secret value and no hostile name gets into the page as markup.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { launchBrowser, openPage } from '../helpers/browser.js';
+import { TestRepo } from '../helpers/git-repo.js';
+
+const DEMO = fileURLToPath(new URL('../../scripts/demo.js', import.meta.url));
+const SECRET_VALUE = 'hunter2-page-secret';
+const HOSTILE = `x</script><script>alert(1)</script><img src=x onerror=alert(2)>`;
+
+/** The added lines of a change's drawn diff, as diff2html shows them. */
+const added = (change: Locator) => change.locator('td.d2h-ins .d2h-code-line-ctn').allTextContents();
+
+let browser: Browser;
+let dir: string;
+let repo: TestRepo;
+let big: string;
+
+const configMap = (i: number, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${String(i).padStart(4, '0')}, namespace: ns-${i % 7}}\ndata: {value: "${value}"}\n`;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  dir = mkdtempSync(join(tmpdir(), 'safe-deploy-page-'));
+  repo = new TestRepo();
+  const files = (version: string, secret: string) => ({
+    'deploy/objects.yaml': Array.from({ length: 2000 }, (_, i) => configMap(i, `${version}-${i}`)).join('---\n'),
+    'deploy/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: ns-0}\nstringData: {password: "${secret}"}\n`,
+    'deploy/hostile.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '${HOSTILE}', namespace: ns-0}\ndata: {note: "${version}"}\n`,
+    'deploy/web.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: ns-1}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: "web:${version}"}]}\n`,
+  });
+  const base = repo.commit(files('v1', 'old-password'));
+  const head = repo.commit(files('v2', SECRET_VALUE));
+  big = join(dir, 'big.html');
+  const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'html', '--out', big]);
+  expect(result.stderr).toBe('');
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  repo?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the report page', () => {
+  it("of the demo: loads offline with no console error, every change listed, a change's diff drawn when opened", async () => {
+    const file = join(dir, 'demo.html');
+    expect(spawnSync(process.execPath, [DEMO, '--html', file], { encoding: 'utf8' }).status).toBe(0);
+    const { page, problems } = await openPage(browser, pathToFileURL(file).href);
+    expect(await page.locator('h1').textContent()).toBe('✅ safe-deploy: safe to merge');
+    expect(await page.locator('details.change > summary').allTextContents()).toEqual([
+      '✏️ update ConfigMap shop/frontend-config',
+      '✏️ update Deployment shop/frontend · rollout',
+      '✏️ update Secret shop/shop-db',
+      '🗑️ delete Deployment shop/legacy-worker · downtime',
+    ]);
+    await page.locator('details.change > summary').first().click();
+    await expect.poll(() => added(page.locator('details.change').first())).toContain('  LOG_LEVEL: debug');
+    // Side by side, then back.
+    await page.locator('#layout').click();
+    expect(await page.locator('details.change').first().locator('.d2h-file-side-diff').count()).toBe(2);
+    // The blast radius: each node links to its change.
+    expect(await page.locator('.graph a.node').first().textContent()).toBe('ConfigMap shop/frontend-config (update)');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('of 2,000 changes: search, findings filters and a deep link work; nothing is loaded from anywhere', async () => {
+    const html = readFileSync(big, 'utf8');
+    expect(html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+    const { page, problems } = await openPage(browser, pathToFileURL(big).href);
+    expect(await page.locator('details.change').count()).toBe(2003);
+    expect(await page.locator('#shown').textContent()).toBe('2003 of 2003 changes');
+
+    await page.locator('#search').fill('configmap ns-3/cm-0010');
+    expect(await page.locator('#shown').textContent()).toBe('1 of 2003 changes');
+    expect(await page.locator('details.change:not(.hidden) > summary').allTextContents()).toEqual(['✏️ update ConfigMap ns-3/cm-0010']);
+    await page.locator('#search').fill('deployment');
+    expect(await page.locator('details.change:not(.hidden) > summary').allTextContents()).toEqual(['✏️ update Deployment ns-1/web · rollout']);
+    await page.locator('#search').fill('');
+
+    // Findings: filtered by severity and by rule.
+    const rows = () => page.locator('#findings tbody tr:not(.hidden)').count();
+    const all = await rows();
+    expect(all).toBeGreaterThan(1);
+    await page.locator('#f-rule').selectOption('probes-missing');
+    expect(await page.locator('#findings tbody tr:not(.hidden) td:nth-child(2)').allTextContents()).toEqual(['probes-missing']);
+    await page.locator('#f-rule').selectOption('');
+    await page.locator('#f-severity').selectOption('notice');
+    expect(new Set(await page.locator('#findings tbody tr:not(.hidden)').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-severity'))))).toEqual(new Set(['notice']));
+
+    // A deep link opens that change, draws its diff and scrolls to it.
+    const id = await page.locator('details.change', { hasText: 'ConfigMap ns-2/cm-1500' }).getAttribute('id');
+    expect(id).toMatch(/^change-[0-9a-f]{8}$/);
+    const linked = await openPage(browser, `${pathToFileURL(big).href}#${id}`);
+    const change = linked.page.locator(`#${id}`);
+    expect(await change.getAttribute('open')).toBe('');
+    expect(await added(change)).toEqual(['  value: v2-1500']);
+    expect(await change.evaluate((el) => el.getBoundingClientRect().top)).toBeLessThan(100);
+    expect([...problems, ...linked.problems]).toEqual([]);
+    await Promise.all([page.close(), linked.page.close()]);
+  });
+
+  it('holds no Secret value, and shows a hostile name as text, never as markup', async () => {
+    const html = readFileSync(big, 'utf8');
+    expect(html).not.toContain(SECRET_VALUE);
+    expect(html).not.toContain('old-password');
+    expect(html).not.toContain('<script>alert(1)');
+    const { page, problems } = await openPage(browser, pathToFileURL(big).href);
+    await page.locator('#search').fill('onerror');
+    const hostile = page.locator('details.change:not(.hidden)');
+    expect(await hostile.locator('summary code').textContent()).toBe(`ConfigMap ns-0/${HOSTILE}`);
+    await hostile.locator('summary').click();
+    await expect.poll(() => added(hostile)).toEqual(['  note: v2']);
+    // The Secret's diff says that it changed, never the value.
+    await page.locator('#search').fill('secret');
+    const secret = page.locator('details.change:not(.hidden)');
+    await secret.locator('summary').click();
+    await expect.poll(() => secret.locator('.d2h-wrapper').count()).toBe(1);
+    expect(await page.content()).not.toContain(SECRET_VALUE);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
