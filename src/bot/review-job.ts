@@ -28,8 +28,15 @@ export interface JobDeps {
   live?: LiveAccessSpec;
   /** Where renders are kept between reviews and processes; absent, in memory only. */
   renderCache?: RenderCacheSpec;
+  /** Keeps each review's full report page and gives the link the comment carries (the server's store, CI mode's artifact). */
+  reports?: ReportPublisher;
   /** Sees the review once it exists (CI mode prints it). */
   onReview?: (result: ReviewResult) => void | Promise<void>;
+}
+
+export interface ReportPublisher {
+  /** Keeps the page; the link to it. */
+  publish(html: string): Promise<string>;
 }
 
 /** A newer push took over: this review reports nothing but its own cancellation. */
@@ -83,6 +90,9 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
     const review = result.review;
     deps.metrics.renderFailed(review.targets.filter((t) => t.status === 'error').length);
     await deps.onReview?.(result);
+    // A report that cannot be kept costs the comment its link, never the review.
+    const reportUrl = deps.reports && !noKubernetesChanges(review) ? await deps.reports.publish(await result.html()).catch((error: unknown) => void log.warn({ err: error, reference }, 'could not keep the full report')) : undefined;
+    const linked = reportUrl ? { reportUrl } : {};
     const wrote = await ticket.writeIfCurrent(async () => {
       const existing = reviewComment(await session.listComments());
       if (noKubernetesChanges(review)) {
@@ -93,14 +103,14 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
         return;
       }
       const link = (file: string, line?: number) => session.sourceLink(file, line);
-      const body = await result.markdown({ limit: session.commentLimit, sourceLink: link });
+      const body = await result.markdown({ limit: session.commentLimit, sourceLink: link, ...linked });
       if (!existing) await session.createComment(body);
       else if (existing.body !== body) await session.updateComment(existing.id, body);
       outcome = review.verdict;
       await finish({
         state: review.verdict === 'pass' ? 'success' : 'failure',
         title: statusTitle(review),
-        ...(session.statusLimit ? { summary: await result.markdown({ limit: session.statusLimit, sourceLink: link }) } : {}),
+        ...(session.statusLimit ? { summary: await result.markdown({ limit: session.statusLimit, sourceLink: link, ...linked }) } : {}),
         annotations: annotations(review),
       });
     });

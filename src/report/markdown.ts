@@ -39,6 +39,8 @@ export interface MarkdownOptions {
   rulesUrl?: string;
   /** false for replies: only the main comment carries the marker it is found by. */
   marker?: boolean;
+  /** The signed link to this review's full report page, when one was published. */
+  reportUrl?: string;
   /** URL of a file at the head revision, for source links; none means plain text. */
   sourceLink?: (file: string, line?: number) => string | null;
 }
@@ -275,7 +277,7 @@ class Parts {
     this.matrixTable = matrixTable(this.matrix);
     this.shared = this.matrix.groups.filter(isShared);
     this.sharedGroups = new Set(this.shared);
-    this.bottom = footer(review).join('\n');
+    this.bottom = footer(review, options.reportUrl).join('\n');
   }
 
   /** Whether a change is listed in its target's section (not once for several targets). */
@@ -342,17 +344,17 @@ function notRenderedLine(review: Review): string[] {
   return ['', `Not rendered: ${shown.join(', ')}${more}.`];
 }
 
-function footer(review: Review): string[] {
+function footer(review: Review, reportUrl: string | undefined): string[] {
   const base = review.mergeBase === review.base ? code(review.base) : `${code(review.base)} (merge-base ${code(review.mergeBase)})`;
   const tools = review.tools.length ? ` · ${review.tools.map(escapeText).join(', ')}` : '';
   return [
     '',
     '---',
-    `<sub>Reviewed base ${base} → head ${code(review.head)}${tools} · Commands: <code>/safe-deploy help</code>, <code>rerun</code>, <code>show Kind/name</code>, <code>explain rule</code>, <code>override rule -- reason</code></sub>`,
+    `<sub>${reportUrl ? `[Full report](${reportUrl}) · ` : ''}Reviewed base ${base} → head ${code(review.head)}${tools} · Commands: <code>/safe-deploy help</code>, <code>rerun</code>, <code>show Kind/name</code>, <code>explain rule</code>, <code>override rule -- reason</code></sub>`,
   ];
 }
 
-function render(review: Review, plan: BudgetPlan, parts: Parts): string {
+function render(review: Review, plan: BudgetPlan, parts: Parts, options: MarkdownOptions): string {
   const body: string[] = [];
   let budget = plan.maxChanges;
   let unlisted = 0;
@@ -379,8 +381,9 @@ function render(review: Review, plan: BudgetPlan, parts: Parts): string {
   });
   const hiddenTargets = shown.length - Math.min(plan.maxTargets, shown.length);
   if (hiddenTargets > 0) body.push('', `_…and ${plural(hiddenTargets, 'more target')} not shown: the comment is over the size limit._`);
+  const report = options.reportUrl ? ` Every diff is in the [full report](${options.reportUrl}).` : '';
   const note = unlisted
-    ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.`]
+    ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.${report}`]
     : [];
   const blastRadius = parts.blastRadius[plan.blastRadius ? 'shown' : 'dropped'];
   const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius, parts.matrixTable].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
@@ -392,7 +395,7 @@ export function renderMarkdown(review: Review, options: MarkdownOptions = {}): s
   const parts = new Parts(review, options);
   return fitToLimit(review, options.limit ?? COMMENT_LIMITS.github, {
     changes: parts.diffed,
-    render: (plan) => render(review, plan, parts),
+    render: (plan) => render(review, plan, parts, options),
     diffSize: estimateDiffSize,
   });
 }

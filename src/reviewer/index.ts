@@ -7,6 +7,7 @@
 import type { Change, Review, TargetResult } from '../core/model.js';
 import { applyOverrides, type Override } from '../core/policy/overrides.js';
 import { UserError } from '../errors.js';
+import { renderHtml } from '../report/html.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { runReview, type ReviewRequest } from '../review.js';
 import { caches, DEFAULT_CACHE_BYTES, type CacheStats } from '../util/cache.js';
@@ -22,6 +23,8 @@ export interface ReviewResult {
   readonly review: ReviewDigest;
   /** The comment of report/markdown for this review. */
   markdown(options?: MarkdownOptions): Promise<string>;
+  /** The full report page (report/html) of this review. */
+  html(): Promise<string>;
   /** The text diff of review.targets[target].changes[change]. */
   diff(target: number, change: number): Promise<string>;
   /** Lets the review go; its thread takes the next one. */
@@ -75,6 +78,7 @@ export const inProcessReviewer: Reviewer = {
     return {
       review,
       markdown: async (options) => renderMarkdown(review, options),
+      html: async () => renderHtml(review),
       diff: async (target, change) => review.targets[target]!.changes[change]!.diff,
       close: () => undefined,
     };
@@ -107,6 +111,7 @@ export function threadReviewer(size: number, cacheBytes = DEFAULT_CACHE_BYTES): 
           const links = new Map(review.findings.filter((f) => f.file).map((f) => [linkKey(f.file!, f.line), sourceLink?.(f.file!, f.line) ?? null]));
           return lease.call<string>('markdown', [options, links]);
         },
+        html: () => lease.call<string>('html', []),
         diff: (target, change) => lease.call<string>('diff', [target, change]),
         close: () => {
           void lease.call('forget', []).catch(() => undefined);

@@ -2,6 +2,7 @@
 // time and keeps it for the Markdown and text diffs its caller asks for.
 import type { Review } from '../core/model.js';
 import { applyOverrides, type Override } from '../core/policy/overrides.js';
+import { renderHtml } from '../report/html.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { runReview, type ReviewRequest } from '../review.js';
 import { threadId } from 'node:worker_threads';
@@ -33,6 +34,9 @@ serveCalls({
         return link;
       },
     });
+  },
+  html() {
+    return renderHtml(reviewed());
   },
   diff(target: number, change: number) {
     return reviewed().targets[target]!.changes[change]!.diff;

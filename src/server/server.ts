@@ -22,6 +22,7 @@ import { renderCacheSpec } from '../render/cache.js';
 import { readCappedBody } from './body.js';
 import { DeliveryQueue, deliveryWorker, sweep, type RecordedDelivery } from './durable/queue.js';
 import { RedisScheduler } from './durable/scheduler.js';
+import { reportStore } from './reports.js';
 import { Metrics } from './metrics.js';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
@@ -115,6 +116,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   const mirrors = new MirrorCache(options.cacheDir);
   // Renders live next to the mirrors: what one worker or an earlier process rendered, the next review reads.
   const renderCache = renderCacheSpec(env, undefined, options.cacheDir ?? defaultCacheDir());
+  const reports = reportStore(env, { cacheDir: options.cacheDir ?? defaultCacheDir(), redis, webhookSecret: env.WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRET });
   const handlers: Handler[] = [];
   const api = apiSettings(env);
   const platforms: string[] = [];
@@ -133,6 +135,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
     res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
     return true;
   });
+  if (reports) handlers.push((req, res) => reports.handle(req, res));
   if (queue && takes) {
     // Without Redis a delivery cannot be kept: refused, so that it is redelivered.
     handlers.push((req, res) => {
@@ -145,7 +148,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
   if (githubConfigured(env)) {
     const probotOf = () => createProbot({ env, overrides: { Octokit: options.Octokit ?? githubAppOctokit(api), ...(options.log ? { log: options.log.child({ name: 'github' }) } : {}) } });
     const records = new OverrideRecords(recordSecret(env, env.WEBHOOK_SECRET, 'WEBHOOK_SECRET'));
-    const app = reviews ? githubApp({ appId: Number(env.APP_ID), bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), ...(renderCache ? { renderCache } : {}), log: log.child({ name: 'github' }) }), metrics }) : null;
+    const app = reviews ? githubApp({ appId: Number(env.APP_ID), bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), ...(renderCache ? { renderCache } : {}), ...(reports ? { reports } : {}), log: log.child({ name: 'github' }) }), metrics }) : null;
     if (takes) {
       const taker = queue ? recordGitHub(queue) : app!;
       const middleware = await createNodeMiddleware(taker, { probot: probotOf(), webhooksPath: GITHUB_WEBHOOK_PATH });
@@ -168,7 +171,7 @@ export async function createSafeDeployServer(options: ServerOptions = {}): Promi
           api: gitlabClient(api, { host: env.GITLAB_URL || 'https://gitlab.com', token: env.GITLAB_TOKEN! }),
           secret: env.GITLAB_WEBHOOK_SECRET!,
           token: env.GITLAB_TOKEN!,
-          bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), ...(renderCache ? { renderCache } : {}), log: gitlabLog }),
+          bot: createBot({ scheduler, mirrors, metrics, reviewer, records, ...(live ? { live } : {}), ...(renderCache ? { renderCache } : {}), ...(reports ? { reports } : {}), log: gitlabLog }),
           metrics,
           log: gitlabLog,
         })
