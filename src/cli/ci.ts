@@ -1,7 +1,8 @@
 // `safe-deploy ci`: inside a GitHub Actions or GitLab CI job, review the checkout
 // the job runs in; on a merge request, the bot posts the comment and the status
 // like the server would (same pipeline), then the job exits with the verdict (DESIGN §4).
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { pino } from 'pino';
 import { createBot } from '../bot/bot.js';
 import { noMetrics } from '../bot/metrics.js';
@@ -14,6 +15,8 @@ import { ciRepoURLs } from '../platforms/ci-job.js';
 import { githubActionsJob } from '../platforms/github/actions.js';
 import { gitlabCiJob } from '../platforms/gitlab/ci.js';
 import { renderCacheSpec } from '../render/cache.js';
+import type { ReportPublisher } from '../bot/review-job.js';
+import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { git, resolveCommit } from '../repo/git.js';
 import { runReview } from '../review.js';
@@ -46,6 +49,28 @@ async function pushRange(env: NodeJS.ProcessEnv): Promise<{ base: string; head: 
   return { base: before && !NO_COMMIT.test(before) ? before : 'HEAD^', head: env.CI_COMMIT_SHA ?? env.GITHUB_SHA ?? 'HEAD' };
 }
 
+/** Where the platform shows the job's report artifact; none outside GitHub Actions and GitLab CI. */
+export function artifactUrl(env: NodeJS.ProcessEnv, file: string): string | null {
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}#artifacts`;
+  if (env.GITLAB_CI === 'true' && env.CI_JOB_URL) return `${env.CI_JOB_URL}/artifacts/file/${relative(env.CI_PROJECT_DIR ?? process.cwd(), file)}`;
+  return null;
+}
+
+/** CI mode's full report: written to SAFE_DEPLOY_REPORT, which the Action uploads and the GitLab template keeps as an artifact. */
+function ciReports(env: NodeJS.ProcessEnv): (ReportPublisher & { file: string }) | null {
+  if (!env.SAFE_DEPLOY_REPORT) return null;
+  const file = resolve(env.SAFE_DEPLOY_REPORT);
+  return {
+    file,
+    async publish(html) {
+      await writeFile(file, html);
+      const url = artifactUrl(env, file);
+      if (!url) throw new Error(`the report is in ${file}; no CI platform names where its artifacts are shown`);
+      return url;
+    },
+  };
+}
+
 /** Runs CI mode; returns the exit status. */
 export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: string) => void): Promise<number> {
   // A one-shot job serves no /metrics.
@@ -58,11 +83,14 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
   if (!job) {
     const { base, head } = await pushRange(env);
     const review = await runReview({ repo, base, head, repoURLs: ciRepoURLs(env), ...(live ? { live: { access: live } } : {}), ...(renderCache ? { renderCache } : {}) });
+    const reports = ciReports(env);
+    if (reports) await writeFile(reports.file, renderHtml(review));
     print(renderMarkdown(review, { limit: Number.MAX_SAFE_INTEGER }));
     return exitStatus(review.verdict);
   }
   await ensureCommits(repo, [job.code.baseSha, job.code.headSha]);
   let printed = false;
+  const reports = ciReports(env);
   const bot = createBot({
     scheduler: new ReviewScheduler(1),
     metrics,
@@ -70,6 +98,7 @@ export async function runCi(env: NodeJS.ProcessEnv, repo: string, print: (text: 
     records: new OverrideRecords(job.recordKey),
     ...(live ? { live } : {}),
     ...(renderCache ? { renderCache } : {}),
+    ...(reports ? { reports } : {}),
     onReview: async (result) => {
       printed = true;
       print(await result.markdown({ limit: Number.MAX_SAFE_INTEGER }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
@@ -134,6 +134,47 @@ describe('ci in GitLab CI', () => {
       ['failed', 'safe-deploy', 555],
     ]);
     expect(notes[0]).toMatch(/^<!-- safe-deploy:review -->/);
+  });
+
+  it('writes the full report where the template keeps it as an artifact, and the note links it', async () => {
+    const notes: string[] = [];
+    nock('https://gitlab.example.com/api/v4')
+      .get('/user')
+      .reply(200, { id: 3 })
+      .post(`/projects/8/statuses/${head}`)
+      .times(2)
+      .reply(201, {})
+      .get('/projects/8/merge_requests/2/notes')
+      .query(true)
+      .times(2)
+      .reply(200, [])
+      .post('/projects/8/merge_requests/2/notes')
+      .reply(201, (_uri, body) => {
+        notes.push((body as { body: string }).body);
+        return { id: 1 };
+      });
+    const env = {
+      GITLAB_CI: 'true',
+      CI_API_V4_URL: 'https://gitlab.example.com/api/v4',
+      CI_PROJECT_ID: '8',
+      CI_PROJECT_PATH: 'acme/gitops',
+      CI_PROJECT_URL: 'https://gitlab.example.com/acme/gitops',
+      CI_PROJECT_DIR: scratch,
+      CI_JOB_URL: 'https://gitlab.example.com/acme/gitops/-/jobs/77',
+      CI_MERGE_REQUEST_IID: '2',
+      CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
+      CI_COMMIT_SHA: head,
+      CI_PIPELINE_ID: '555',
+      SAFE_DEPLOY_GITLAB_TOKEN: 'glpat-ci',
+      SAFE_DEPLOY_REPORT: join(scratch, 'safe-deploy-report.html'),
+      LOG_LEVEL: 'silent' as const,
+    };
+    expect(await runCi(env, repo.dir, print)).toBe(1);
+    expect(notes[0]).toContain('[Full report](https://gitlab.example.com/acme/gitops/-/jobs/77/artifacts/file/safe-deploy-report.html)');
+    const page = readFileSync(join(scratch, 'safe-deploy-report.html'), 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain(`"head":"${head}"`);
+    expect(page).toContain('nginx:latest');
   });
 
   it('gives up on a hung GitLab API after SAFE_DEPLOY_API_TIMEOUT_SECONDS, like the server, and exits 2', async () => {

@@ -250,4 +250,16 @@ describe('the CI templates', () => {
     expect(job.variables.SAFE_DEPLOY_RENDER_CACHE).toBe(`$CI_PROJECT_DIR/${job.cache.paths[0]!.replace(/\/$/, '')}`);
     expect(job.cache).toMatchObject({ key: 'safe-deploy-renders-$CI_MERGE_REQUEST_TARGET_BRANCH_NAME', when: 'always' });
   });
+
+  it('keep the full report as an artifact where the job writes it, whatever the verdict', () => {
+    const steps = (read('action.yml').runs as { steps: Array<{ name?: string; uses?: string; if?: string; with?: Record<string, string>; env?: Record<string, string> }> }).steps;
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    const reviewStep = steps.find((s) => s.name === 'Review')!;
+    expect(upload.with!.path).toBe(reviewStep.env!.SAFE_DEPLOY_REPORT);
+    expect(upload.if).toBe('always()');
+    expect(steps.indexOf(upload)).toBeGreaterThan(steps.indexOf(reviewStep));
+    const job = read('ci/safe-deploy.gitlab-ci.yml')['safe-deploy'] as { variables: Record<string, string>; artifacts: { paths: string[]; when: string } };
+    expect(job.variables.SAFE_DEPLOY_REPORT).toBe(`$CI_PROJECT_DIR/${job.artifacts.paths[0]}`);
+    expect(job.artifacts.when).toBe('always');
+  });
 });
