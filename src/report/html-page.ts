@@ -9,8 +9,8 @@ main{max-width:1280px;margin:0 auto;padding:16px 24px 64px}
 h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d1d9e0;padding-bottom:4px}
 .pass{color:#1a7f37}.fail{color:#cf222e}.muted{color:#59636e}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-table{border-collapse:collapse;margin:8px 0;width:100%}th,td{border:1px solid #d1d9e0;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}.grid td{text-align:center}.grid td:first-child{text-align:left}
+table.sd{border-collapse:collapse;margin:8px 0;width:100%}table.sd th,table.sd td{border:1px solid #d1d9e0;padding:4px 8px;text-align:left;vertical-align:top}
+table.sd th{background:#f6f8fa}table.grid td{text-align:center}table.grid td:first-child{text-align:left}
 .bar{position:sticky;top:0;background:#fff;z-index:5;padding:8px 0;display:flex;gap:8px;flex-wrap:wrap;align-items:center;border-bottom:1px solid #d1d9e0}
 input[type=search]{flex:1;min-width:240px;padding:6px 8px;font-size:14px}select,button{padding:5px 8px;font-size:13px}
 details.change{border:1px solid #d1d9e0;border-radius:6px;margin:6px 0}details.change>summary{padding:6px 10px;cursor:pointer}
@@ -96,7 +96,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       ]);
       body.appendChild(row);
     });
-    app.appendChild(el('table', { id: 'findings' }, [el('thead', {}, [el('tr', {}, ['Severity', 'Rule', 'Resource', 'Message', 'Source'].map(function (h) { return el('th', { text: h }); }))]), body]));
+    app.appendChild(el('table', { id: 'findings', className: 'sd' }, [el('thead', {}, [el('tr', {}, ['Severity', 'Rule', 'Resource', 'Message', 'Source'].map(function (h) { return el('th', { text: h }); }))]), body]));
     filters.forEach(function (select) {
       select.addEventListener('change', function () {
         var want = { severity: filters[0].value, rule: filters[1].value, target: filters[2].value };
@@ -127,7 +127,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
         return el('td', { title: title }, [change ? el('a', { href: '#' + change.id, text: ICON[cell.action] }) : ICON[cell.action]]);
       })));
     });
-    app.appendChild(el('table', { className: 'grid', id: 'matrix' }, [el('thead', {}, [head]), el('tbody', {}, rows)]));
+    app.appendChild(el('table', { className: 'sd grid', id: 'matrix' }, [el('thead', {}, [head]), el('tbody', {}, rows)]));
   }
 
   // Blast radius: what each changed object reaches, every node a link to its change.
