@@ -37,10 +37,20 @@ export interface EnvironmentMatrix {
   groupOf: Map<Change, MatrixGroup>;
 }
 
-/** The prefix and suffix (up to a "-" boundary) shared by all of a target's changed names; none for fewer than two names. */
-export function nameAffixes(names: string[]): { prefix: string; suffix: string } {
+/**
+ * The prefix and suffix (up to a "-" boundary) shared by all of a target's changed names. One name
+ * alone tells nothing of what is shared: then a segment of the target's path that the name starts or
+ * ends with ("dev-config" in overlays/dev) is taken as the affix.
+ */
+export function nameAffixes(names: string[], path = ''): { prefix: string; suffix: string } {
   const distinct = [...new Set(names)];
-  if (distinct.length < 2) return { prefix: '', suffix: '' };
+  if (distinct.length < 2) {
+    const segments = path.split('/').filter(Boolean);
+    const name = distinct[0] ?? '';
+    const prefix = segments.find((s) => name.startsWith(`${s}-`) && name.length > s.length + 1);
+    const suffix = segments.find((s) => name.endsWith(`-${s}`) && name.length > s.length + 1 + (prefix ? prefix.length + 1 : 0));
+    return { prefix: prefix ? `${prefix}-` : '', suffix: suffix ? `-${suffix}` : '' };
+  }
   const shortest = Math.min(...distinct.map((n) => n.length));
   let p = 0;
   while (p < shortest && distinct.every((n) => n[p] === distinct[0]![p])) p++;
@@ -97,7 +107,7 @@ export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
   const groupOf = new Map<Change, MatrixGroup>();
   const rows = new Map<string, MatrixRow>();
   for (const target of changed) {
-    const affixes = nameAffixes(target.changes.map((c) => c.name));
+    const affixes = nameAffixes(target.changes.map((c) => c.name), target.path);
     for (const change of target.changes) {
       const a = { ...affixes, name: change.name, namespace: change.namespace };
       const baseName = stem(change.name, a);

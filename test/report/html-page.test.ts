@@ -129,4 +129,32 @@ describe('the report page', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('shows the environment matrix: a cell opens that target\'s change, the object that differs is marked', async () => {
+    const overlays = new TestRepo();
+    try {
+      const overlay = (env: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: ${env}-\nnamespace: ${env}\nresources: [../../base]\n`;
+      const files = (level: string) => ({
+        'base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n',
+        'base/config.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config}\ndata: {LOG_LEVEL: ${level}}\n`,
+        'overlays/dev/kustomization.yaml': overlay('dev'),
+        'overlays/prod/kustomization.yaml': overlay('prod'),
+      });
+      const base = overlays.commit(files('info'));
+      const head = overlays.commit(files('debug'));
+      const file = join(dir, 'matrix.html');
+      expect((await cli(['review', '--repo', overlays.dir, '--base', base, '--head', head, '--format', 'html', '--out', file])).status).toBe(0);
+      const { page, problems } = await openPage(browser, pathToFileURL(file).href);
+      expect(await page.locator('#matrix thead th').allTextContents()).toEqual(['Object', 'overlays/dev', 'overlays/prod']);
+      expect(await page.locator('#matrix tbody tr').allTextContents()).toEqual(['ConfigMap config✏️✏️']);
+      await page.locator('#matrix tbody td').nth(2).locator('a').click();
+      const opened = page.locator('details.change[open]');
+      expect(await opened.locator('summary').textContent()).toBe('✏️ update ConfigMap prod/prod-config');
+      expect(await added(opened)).toEqual(['  LOG_LEVEL: debug']);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      overlays.dispose();
+    }
+  });
 });

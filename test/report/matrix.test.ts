@@ -41,8 +41,11 @@ describe('the environment matrix', () => {
     expect(nameAffixes(['pre-web-x', 'pre-api-x'])).toEqual({ prefix: 'pre-', suffix: '-x' });
     // "web" and "webhook" share "web" but no "-" boundary.
     expect(nameAffixes(['web', 'webhook'])).toEqual({ prefix: '', suffix: '' });
-    // One name tells nothing of what the target adds.
+    // One name tells nothing of what the target adds, unless it starts or ends with a segment of the target's path.
     expect(nameAffixes(['prod-web'])).toEqual({ prefix: '', suffix: '' });
+    expect(nameAffixes(['prod-web'], 'overlays/prod')).toEqual({ prefix: 'prod-', suffix: '' });
+    expect(nameAffixes(['web-eu1'], 'clusters/eu1/apps')).toEqual({ prefix: '', suffix: '-eu1' });
+    expect(nameAffixes(['prod'], 'overlays/prod')).toEqual({ prefix: '', suffix: '' });
   });
 
   it('groups changes equal but for the namespace, including the namespace inside values', () => {
