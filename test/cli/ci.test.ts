@@ -90,7 +90,8 @@ describe('ci in GitHub Actions', () => {
 });
 
 describe('ci in GitLab CI', () => {
-  it('posts the note and a status on the running pipeline', async () => {
+  /** GitLab's API for merge request !2 of project 8: statuses and notes posted are kept. */
+  function gitlabApi() {
     const statuses: Array<Record<string, unknown>> = [];
     const notes: string[] = [];
     nock('https://gitlab.example.com/api/v4')
@@ -111,24 +112,28 @@ describe('ci in GitLab CI', () => {
         notes.push((body as { body: string }).body);
         return { id: 1 };
       });
-    const status = await runCi(
-      {
-        GITLAB_CI: 'true',
-        CI_API_V4_URL: 'https://gitlab.example.com/api/v4',
-        CI_PROJECT_ID: '8',
-        CI_PROJECT_PATH: 'acme/gitops',
-        CI_PROJECT_URL: 'https://gitlab.example.com/acme/gitops',
-        CI_MERGE_REQUEST_IID: '2',
-        CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
-        CI_COMMIT_SHA: head,
-        CI_PIPELINE_ID: '555',
-        SAFE_DEPLOY_GITLAB_TOKEN: 'glpat-ci',
-        LOG_LEVEL: 'silent',
-      },
-      repo.dir,
-      print,
-    );
-    expect(status).toBe(1);
+    return { statuses, notes };
+  }
+
+  /** The variables of a merge request pipeline's job. */
+  const mergeRequestJob = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    GITLAB_CI: 'true',
+    CI_API_V4_URL: 'https://gitlab.example.com/api/v4',
+    CI_PROJECT_ID: '8',
+    CI_PROJECT_PATH: 'acme/gitops',
+    CI_PROJECT_URL: 'https://gitlab.example.com/acme/gitops',
+    CI_MERGE_REQUEST_IID: '2',
+    CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
+    CI_COMMIT_SHA: head,
+    CI_PIPELINE_ID: '555',
+    SAFE_DEPLOY_GITLAB_TOKEN: 'glpat-ci',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
+
+  it('posts the note and a status on the running pipeline', async () => {
+    const { statuses, notes } = gitlabApi();
+    expect(await runCi(mergeRequestJob(), repo.dir, print)).toBe(1);
     expect(statuses.map((s) => [s.state, s.name, s.pipeline_id])).toEqual([
       ['running', 'safe-deploy', 555],
       ['failed', 'safe-deploy', 555],
@@ -137,38 +142,8 @@ describe('ci in GitLab CI', () => {
   });
 
   it('writes the full report where the template keeps it as an artifact, and the note links it', async () => {
-    const notes: string[] = [];
-    nock('https://gitlab.example.com/api/v4')
-      .get('/user')
-      .reply(200, { id: 3 })
-      .post(`/projects/8/statuses/${head}`)
-      .times(2)
-      .reply(201, {})
-      .get('/projects/8/merge_requests/2/notes')
-      .query(true)
-      .times(2)
-      .reply(200, [])
-      .post('/projects/8/merge_requests/2/notes')
-      .reply(201, (_uri, body) => {
-        notes.push((body as { body: string }).body);
-        return { id: 1 };
-      });
-    const env = {
-      GITLAB_CI: 'true',
-      CI_API_V4_URL: 'https://gitlab.example.com/api/v4',
-      CI_PROJECT_ID: '8',
-      CI_PROJECT_PATH: 'acme/gitops',
-      CI_PROJECT_URL: 'https://gitlab.example.com/acme/gitops',
-      CI_PROJECT_DIR: scratch,
-      CI_JOB_URL: 'https://gitlab.example.com/acme/gitops/-/jobs/77',
-      CI_MERGE_REQUEST_IID: '2',
-      CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
-      CI_COMMIT_SHA: head,
-      CI_PIPELINE_ID: '555',
-      SAFE_DEPLOY_GITLAB_TOKEN: 'glpat-ci',
-      SAFE_DEPLOY_REPORT: join(scratch, 'safe-deploy-report.html'),
-      LOG_LEVEL: 'silent' as const,
-    };
+    const { notes } = gitlabApi();
+    const env = mergeRequestJob({ CI_PROJECT_DIR: scratch, CI_JOB_URL: 'https://gitlab.example.com/acme/gitops/-/jobs/77', SAFE_DEPLOY_REPORT: join(scratch, 'safe-deploy-report.html') });
     expect(await runCi(env, repo.dir, print)).toBe(1);
     expect(notes[0]).toContain('[Full report](https://gitlab.example.com/acme/gitops/-/jobs/77/artifacts/file/safe-deploy-report.html)');
     const page = readFileSync(join(scratch, 'safe-deploy-report.html'), 'utf8');
