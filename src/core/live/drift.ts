@@ -63,8 +63,9 @@ function scalerOf(input: DriftInput, path: string): Scaler | undefined {
 }
 
 /** The owner of the live value that is not the deployer, if any. */
-function foreignOwner(owners: FieldOwner[], deployer: Deployer): FieldOwner | undefined {
-  return owners.find((o) => o.manager !== deployer.fieldManager);
+function foreignOwner(owners: Iterable<FieldOwner>, deployer: Deployer): FieldOwner | undefined {
+  for (const owner of owners) if (owner.manager !== deployer.fieldManager) return owner;
+  return undefined;
 }
 
 /** What merging does to the field, after the dash of the message. */

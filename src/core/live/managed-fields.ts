@@ -44,12 +44,14 @@ function owns(fields: JsonValue | undefined, steps: Step[], items: Array<JsonVal
 
 /**
  * The managers that own the field at `steps` of the live object (items[i] is the
- * live value reached after steps[i], to match list items by their key fields).
+ * live value reached after steps[i], to match list items by their key fields), in
+ * managedFields order and one at a time: a caller that needs the first one stops
+ * there, however many entries a hostile object carries.
  */
-export function ownersOf(live: JsonObject, steps: Step[], items: Array<JsonValue | undefined>): FieldOwner[] {
+export function* ownersOf(live: JsonObject, steps: Step[], items: Array<JsonValue | undefined>): Generator<FieldOwner> {
   const entries = isObject(live.metadata) && Array.isArray(live.metadata.managedFields) ? live.metadata.managedFields : [];
-  return entries.filter(isObject).flatMap((entry): FieldOwner[] => {
-    if (typeof entry.manager !== 'string' || !owns(entry.fieldsV1, steps, items)) return [];
-    return [{ manager: entry.manager, operation: String(entry.operation ?? ''), ...(typeof entry.subresource === 'string' && entry.subresource ? { subresource: entry.subresource } : {}) }];
-  });
+  for (const entry of entries) {
+    if (!isObject(entry) || typeof entry.manager !== 'string' || !owns(entry.fieldsV1, steps, items)) continue;
+    yield { manager: entry.manager, operation: String(entry.operation ?? ''), ...(typeof entry.subresource === 'string' && entry.subresource ? { subresource: entry.subresource } : {}) };
+  }
 }

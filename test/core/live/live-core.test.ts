@@ -40,12 +40,12 @@ describe('managed fields', () => {
   } as JsonObject;
 
   it('finds the owner of a field, of a keyed list item, and of what lies in an atomic field', () => {
-    expect(ownersOf(live, [{ field: 'spec' }, { field: 'replicas' }], [])).toEqual([{ manager: 'kubectl', operation: 'Update', subresource: 'scale' }]);
+    expect([...ownersOf(live, [{ field: 'spec' }, { field: 'replicas' }], [])]).toEqual([{ manager: 'kubectl', operation: 'Update', subresource: 'scale' }]);
     const steps = [{ field: 'spec' }, { field: 'template' }, { field: 'spec' }, { field: 'containers' }, { key: 'name', value: 'web' }, { field: 'image' }];
     const items = [undefined, undefined, undefined, undefined, { name: 'web', image: 'web:2' }, 'web:2'];
-    expect(ownersOf(live, steps, items).map((o) => o.manager)).toEqual(['kustomize-controller']);
-    expect(ownersOf(live, steps.slice(0, 5).concat({ field: 'args' }), items).map((o) => o.manager)).toEqual([]);
-    expect(ownersOf(live, [{ field: 'metadata' }, { field: 'annotations' }, { field: 'x' }], []).map((o) => o.manager)).toEqual(['kubectl-edit']);
+    expect([...ownersOf(live, steps, items)].map((o) => o.manager)).toEqual(['kustomize-controller']);
+    expect([...ownersOf(live, steps.slice(0, 5).concat({ field: 'args' }), items)].map((o) => o.manager)).toEqual([]);
+    expect([...ownersOf(live, [{ field: 'metadata' }, { field: 'annotations' }, { field: 'x' }], [])].map((o) => o.manager)).toEqual(['kubectl-edit']);
   });
 });
 
