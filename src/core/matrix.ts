@@ -85,7 +85,7 @@ function abstracted(value: JsonValue, a: Abstraction): JsonValue {
     if (a.namespace && value === a.namespace) return '\u0000namespace';
     const s = stem(value, a);
     let text = s === value ? value : `\u0000affix:${s}`;
-    if (a.namespace) text = text.split(`.${a.namespace}.`).join('.\u0000namespace.').split(`.${a.namespace}`).join('.\u0000namespace');
+    if (a.namespace && text.includes(`.${a.namespace}`)) text = text.split(`.${a.namespace}`).join('.\u0000namespace');
     return text;
   }
   if (Array.isArray(value)) return value.map((v) => abstracted(v, a));
