@@ -252,10 +252,13 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
     trace(`plan (${planned.length} affected)`);
     const targets = request.targets ? planned.filter((t) => request.targets!.includes(t.name)) : planned;
     // Many kustomize targets render in a few batched builds, into the render cache.
-    await Promise.all([
-      prerender(base, targets.flatMap((t) => (t.base ? [t.base] : [])), limits),
-      prerender(head, targets.flatMap((t) => (t.head ? [t.head] : [])), limits),
-    ]);
+    await prerender(
+      [
+        { snapshot: base, targets: targets.flatMap((t) => (t.base ? [t.base] : [])) },
+        { snapshot: head, targets: targets.flatMap((t) => (t.head ? [t.head] : [])) },
+      ],
+      limits,
+    );
     trace('batched renders started');
     // Each target renders both sides at once; renderers wait on I/O part of the time, so a target per core keeps them busy.
     const parallel = Math.max(1, availableParallelism());

@@ -44,6 +44,11 @@ export function cachedRender(snapshot: Snapshot, key: string, render: () => Prom
   return renders(snapshot).remember(key, async () => (await readStored(snapshot, key)) ?? store(snapshot, key, await render()));
 }
 
+/** `render()` remembered under `key`, for a key the caller found in no cache (see `recalled`). */
+export function freshRender(snapshot: Snapshot, key: string, render: () => Promise<Rendered>): Promise<Rendered> {
+  return renders(snapshot).remember(key, async () => store(snapshot, key, await render()));
+}
+
 /** Beyond this a stored render does not decompress: MAX_OBJECTS typical objects. */
 const MAX_STORED_BYTES = 256 * 2 ** 20;
 const zip = promisify(gzip);

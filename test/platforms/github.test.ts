@@ -1,7 +1,11 @@
 // End to end on GitHub: signed webhooks into the real server (Probot, the bot,
 // reviews on worker threads) against a stateful GitHub. Only the wiring is
 // proven here; behaviours are test/bot, the adapter's calls github-app.test.ts.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { namespaceOf } from '../../src/util/disk-cache.js';
 import { TestRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, sendWebhook, sign, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment } from '../helpers/manifests.js';
@@ -45,6 +49,25 @@ describe('GitHub App, end to end', () => {
       { path: 'deploy/web/deploy.yaml', start_line: 1, end_line: 1, annotation_level: 'failure', title: 'image-tag-mutable', message: 'container app of Deployment web uses nginx:latest.' },
     ]);
     expect(github.calls).toEqual([`POST /app/installations/${INSTALLATION}/access_tokens`, `POST ${R}/check-runs`, `GET ${R}/issues/1/comments`, `GET ${R}/issues/1/comments`, `POST ${R}/issues/1/comments`, `PATCH ${R}/check-runs/${check!.id}`]);
+  });
+
+  it('keeps renders in its cache directory, in the folder of the repository', async () => {
+    await server.close();
+    const cacheDir = mkdtempSync(join(tmpdir(), 'safe-deploy-cache-'));
+    try {
+      server = await startGitHubServer({ cacheDir });
+      const head = pushHead({ 'apps/web/kustomization.yaml': 'resources: [deploy.yaml]\n', 'apps/web/deploy.yaml': deployment('web', { namespace: 'shop' }) });
+      expect((await sendWebhook(server, 'pull_request', pullRequestPayload('opened', repo.dir, 1, base, head))).status).toBe(200);
+      await server.scheduler.idle();
+      expect(github.comments[0]!.body).toContain('apps/web');
+      // The repository is known by its web URL: its folder is named by a hash of it.
+      expect(readdirSync(join(cacheDir, 'renders'))).toEqual([namespaceOf(`github.com/${OWNER}/${REPO}`)]);
+      expect(readdirSync(join(cacheDir, 'renders', namespaceOf(`github.com/${OWNER}/${REPO}`)))).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    } finally {
+      await server.close();
+      server = await startGitHubServer();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('processes a delivery once, and rejects a bad signature without processing', async () => {

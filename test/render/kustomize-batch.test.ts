@@ -46,7 +46,7 @@ describe('batched kustomize builds', () => {
     snapshot = await Snapshot.open(repo.dir, repo.commit(files));
     const targets = [target('envs/same-a'), target('envs/same-b')];
     expect(await renderKustomizeBatch(snapshot, targets, DEFAULT_LIMITS)).toBeNull();
-    await prerender(snapshot, targets, DEFAULT_LIMITS);
+    await prerender([{ snapshot, targets }], DEFAULT_LIMITS);
     const [a, b] = (await Promise.all(targets.map((t) => renderTarget(snapshot!, t, DEFAULT_LIMITS)))).map((r) => r.resources);
     expect(a!.map((r) => r.name).sort()).toEqual(b!.map((r) => r.name).sort());
     expect(a!.length).toBe(3);
