@@ -5,6 +5,7 @@ import type { BlastRadius, Change, FieldChange, Finding, Review, TargetResult } 
 import type { JsonValue } from '../core/resource.js';
 import { sortFindings } from '../core/policy/verdict.js';
 import { environmentMatrix, type EnvironmentMatrix } from '../core/matrix.js';
+import { imageMoves } from '../core/image-summary.js';
 
 const fieldJson = (f: FieldChange) => ({ path: f.path, before: f.before, after: f.after, ...(f.reordered ? { reordered: true } : {}) });
 const refJson = (r: ObjectRef) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name });
@@ -129,6 +130,7 @@ export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string
       ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason, ...(n.failed ? { failed: true } : {}) })) }
       : {}),
     matrix: matrixJson(matrix),
+    images: imageMoves(review.targets).map((m) => ({ repository: m.repository, from: m.from, to: m.to, direction: m.direction, workloads: [...m.workloads], targets: [...m.targets] })),
   };
 }
 

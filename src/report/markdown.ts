@@ -6,7 +6,9 @@ import { displayName } from '../core/resource.js';
 import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { environmentMatrix, type EnvironmentMatrix, type MatrixGroup } from '../core/matrix.js';
+import { imageMoves } from '../core/image-summary.js';
 import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-section.js';
+import { imagesSection } from './images-section.js';
 import { ACTION_ICON, isShared, matrixTable, sameInLine, sharedLine } from './matrix-section.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
@@ -270,7 +272,8 @@ class Parts {
     private readonly review: Review,
     private readonly options: MarkdownOptions,
   ) {
-    this.top = header(review, options.marker ?? true).join('\n');
+    const images = imagesSection(imageMoves(review.targets));
+    this.top = [...header(review, options.marker ?? true), ...(images ? [images] : [])].join('\n');
     this.overrides = overridesSection(review).join('\n');
     this.blastRadius = blastRadiusSection(review);
     this.matrix = environmentMatrix(review.targets);
