@@ -42,20 +42,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
   }
   function code(text) { return el('code', { text: text }); }
   function objectName(c) { return c.kind + ' ' + (c.namespace ? c.namespace + '/' : '') + c.name; }
-  /** FNV-1a: a short, stable id from the change's identity (never the identity itself). */
-  function hash(text) {
-    var h = 0x811c9dc5;
-    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
-    return ('0000000' + h.toString(16)).slice(-8);
-  }
-  var ids = {};
-  var byTargetObject = {};
-  review.targets.forEach(function (t) {
-    t.changes.forEach(function (c) {
-      var id = 'change-' + hash([t.name, c.apiVersion, c.kind, c.namespace || '', c.name].join('\u0000'));
-      var n = 1;
-      while (ids[n === 1 ? id : id + '-' + n]) n++;
-      c.id = n === 1 ? id : id + '-' + n;
+  // Lookups by names from the review: no inherited key ("__proto__", "constructor") can answer.
+  var ids = Object.create(null);
+  var byTargetObject = Object.create(null);
+  var changeIds = JSON.parse(document.getElementById('change-ids').textContent);
+  review.targets.forEach(function (t, ti) {
+    t.changes.forEach(function (c, ci) {
+      c.id = changeIds[ti][ci];
       ids[c.id] = { target: t, change: c };
       byTargetObject[t.name + '\u0000' + c.kind + '\u0000' + (c.namespace || '') + '\u0000' + c.name] = c;
     });
@@ -112,18 +105,17 @@ export const PAGE_SCRIPT = String.raw`(function () {
   var matrix = review.matrix;
   if (matrix && matrix.targets.length > 1 && matrix.groups.some(function (g) { return g.members.length > 1; })) {
     app.appendChild(el('h2', { text: 'Environment matrix' }));
-    var sizes = {};
-    matrix.groups.forEach(function (g) { sizes[g.id] = g.members.length; });
+    var groups = Object.create(null);
+    matrix.groups.forEach(function (g) { groups[g.id] = g; });
     var head = el('tr', {}, [el('th', { text: 'Object' })].concat(matrix.targets.map(function (t) { return el('th', {}, [code(t)]); })));
     var rows = matrix.rows.slice().sort(function (a, b) { return (b.differs ? 1 : 0) - (a.differs ? 1 : 0); }).map(function (r) {
       var first = el('td', {}, [code(r.kind + ' ' + r.baseName)].concat(r.differs ? [' ', el('span', { className: 'differs', text: '\u26a0\ufe0f differs' })] : []));
       return el('tr', {}, [first].concat(matrix.targets.map(function (t) {
         var cell = r.cells[t];
         if (!cell) return el('td');
-        var group = matrix.groups.filter(function (g) { return g.id === cell.group; })[0];
-        var member = group.members.filter(function (m) { return m.target === t; })[0];
-        var change = member && byTargetObject[t + '\u0000' + r.kind + '\u0000' + (member.namespace || '') + '\u0000' + member.name];
-        var title = cell.action + ' (' + (sizes[cell.group] > 1 ? 'same in ' + sizes[cell.group] + ' objects' : 'only here') + ')';
+        var group = groups[cell.group];
+        var change = byTargetObject[t + '\u0000' + r.kind + '\u0000' + (cell.namespace || '') + '\u0000' + cell.name];
+        var title = cell.action + ' (' + (group.members.length > 1 ? 'same in ' + group.members.length + ' objects' : 'only here') + ')';
         return el('td', { title: title }, [change ? el('a', { href: '#' + change.id, text: ICON[cell.action] }) : ICON[cell.action]]);
       })));
     });
