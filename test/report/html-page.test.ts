@@ -161,7 +161,8 @@ describe('the report page', () => {
       const files = (level: string) => ({
         'base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n',
         // Two objects make the same change: one group, two rows; each cell opens its own row's object.
-        'base/config.yaml': ['config', 'extra'].map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {LOG_LEVEL: ${level}}\n`).join('---\n'),
+        // And 99 more, for a table of 101 rows: the first 100 are drawn, the rest on asking.
+        'base/config.yaml': ['config', 'extra', ...Array.from({ length: 99 }, (_, i) => `more-${String(i).padStart(2, '0')}`)].map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {LOG_LEVEL: ${level}}\n`).join('---\n'),
         'overlays/dev/kustomization.yaml': overlay('dev'),
         'overlays/prod/kustomization.yaml': overlay('prod'),
       });
@@ -171,7 +172,13 @@ describe('the report page', () => {
       expect((await cli(['review', '--repo', overlays.dir, '--base', base, '--head', head, '--format', 'html', '--out', file])).status).toBe(0);
       const { page, problems } = await openPage(browser, pathToFileURL(file).href);
       expect(await page.locator('#matrix thead th').allTextContents()).toEqual(['Object', 'overlays/dev', 'overlays/prod']);
-      expect(await page.locator('#matrix tbody tr').allTextContents()).toEqual(['ConfigMap config✏️✏️', 'ConfigMap extra✏️✏️']);
+      const rows = page.locator('#matrix tbody tr');
+      expect((await rows.allTextContents()).slice(0, 3)).toEqual(['ConfigMap config✏️✏️', 'ConfigMap extra✏️✏️', 'ConfigMap more-00✏️✏️']);
+      expect(await rows.count()).toBe(100);
+      await page.locator('#matrix-all').click();
+      expect(await rows.count()).toBe(101);
+      expect(await rows.last().textContent()).toBe('ConfigMap more-98✏️✏️');
+      expect(await page.locator('#matrix-all').count()).toBe(0);
       await page.locator('#matrix tbody tr').nth(1).locator('td').nth(2).locator('a').click();
       const opened = page.locator('details.change[open]');
       expect(await opened.locator('summary').textContent()).toBe('✏️ update ConfigMap prod/prod-extra');
