@@ -99,13 +99,18 @@ describe('environment matrix', () => {
     expect(group('overlays/dev create ConfigMap dev/dev-feature')).not.toBe(group('overlays/staging update ConfigMap staging/staging-feature'));
 
     expect(review.matrix.targets).toEqual(['overlays/dev', 'overlays/prod', 'overlays/staging']);
-    const rows = review.matrix.rows as Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string }> }>;
+    const rows = review.matrix.rows as Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string; namespace: string | null; name: string }> }>;
     const row = (kind: string, name: string) => rows.find((r) => r.kind === kind && r.baseName === name);
     expect(row('ConfigMap', 'config')).toEqual({
       kind: 'ConfigMap',
       baseName: 'config',
       differs: false,
-      cells: { 'overlays/dev': { action: 'update', group: config }, 'overlays/prod': { action: 'update', group: config }, 'overlays/staging': { action: 'update', group: config } },
+      // Each cell names the object its target changes, as kustomize renders it.
+      cells: {
+        'overlays/dev': { action: 'update', group: config, namespace: 'dev', name: 'dev-config' },
+        'overlays/prod': { action: 'update', group: config, namespace: 'prod', name: 'prod-config' },
+        'overlays/staging': { action: 'update', group: config, namespace: 'staging', name: 'staging-config' },
+      },
     });
     expect(row('Deployment', 'web')?.differs).toBe(true);
     expect(row('ConfigMap', 'feature')).toMatchObject({ differs: true, cells: { 'overlays/dev': { action: 'create' }, 'overlays/staging': { action: 'update' } } });
