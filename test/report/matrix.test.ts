@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffResources } from '../../src/core/diff/index.js';
 import { analyzeImpacts } from '../../src/core/impact.js';
-import { environmentMatrix, nameAffixes } from '../../src/core/matrix.js';
+import { environmentMatrix, targetAffixes } from '../../src/core/matrix.js';
 import type { Finding, Review, TargetResult } from '../../src/core/model.js';
 import type { Resource } from '../../src/core/resource.js';
 import { summarize } from '../../src/core/summary.js';
@@ -35,17 +35,38 @@ function reviewOf(targets: TargetResult[], findings: Finding[] = []): Review {
 const overlays = (n: number) => Array.from({ length: n }, (_, i) => target(`overlays/app-${String(i).padStart(3, '0')}`, `app-${i}`, i === 7 ? 4 : 2));
 
 describe('the environment matrix', () => {
-  it('finds the prefix and suffix a target adds to every name, at "-" boundaries', () => {
-    expect(nameAffixes(['prod-web', 'prod-config'])).toEqual({ prefix: 'prod-', suffix: '' });
-    expect(nameAffixes(['web-eu1', 'db-eu1'])).toEqual({ prefix: '', suffix: '-eu1' });
-    expect(nameAffixes(['pre-web-x', 'pre-api-x'])).toEqual({ prefix: 'pre-', suffix: '-x' });
+  it('tells the prefix and suffix each target adds to every name by comparing targets', () => {
+    const affixes = (...targets: Array<[string, string[]]>) => targetAffixes(targets.map(([path, names]) => ({ path, names })));
+    const none = { prefix: '', suffix: '' };
+    // Overlays with namePrefix: the names the targets share once bare.
+    expect(affixes(['overlays/dev', ['dev-web', 'dev-config']], ['overlays/prod', ['prod-web', 'prod-config']], ['overlays/base', ['web', 'config']])).toEqual([
+      { prefix: 'dev-', suffix: '' },
+      { prefix: 'prod-', suffix: '' },
+      none,
+    ]);
+    expect(affixes(['eu', ['web-eu1', 'db-eu1']], ['us', ['web-us1', 'db-us1']])).toEqual([
+      { prefix: '', suffix: '-eu1' },
+      { prefix: '', suffix: '-us1' },
+    ]);
+    expect(affixes(['a', ['pre-web-x', 'pre-api-x']], ['b', ['web', 'api']])).toEqual([{ prefix: 'pre-', suffix: '-x' }, none]);
+    // Names that share a stem in every target but no overlay prefix are kept whole (overlays of one app, no namePrefix).
+    expect(affixes(['overlays/app-00/dev', ['app-00-web', 'app-00-config', 'app-00']], ['overlays/app-00/prod', ['app-00-web', 'app-00-config', 'app-00']])).toEqual([none, none]);
+    // Only a prefix another target confirms is taken off: prod-app-web is app-web in prod when dev has app-web.
+    expect(affixes(['dev', ['app-web', 'app-config']], ['prod', ['prod-app-web', 'prod-app-config']])).toEqual([none, { prefix: 'prod-', suffix: '' }]);
+    // A target alone says nothing: its names are kept whole.
+    expect(affixes(['overlays/prod', ['prod-web', 'prod-config']])).toEqual([none]);
     // "web" and "webhook" share "web" but no "-" boundary.
-    expect(nameAffixes(['web', 'webhook'])).toEqual({ prefix: '', suffix: '' });
-    // One name tells nothing of what the target adds, unless it starts or ends with a segment of the target's path.
-    expect(nameAffixes(['prod-web'])).toEqual({ prefix: '', suffix: '' });
-    expect(nameAffixes(['prod-web'], 'overlays/prod')).toEqual({ prefix: 'prod-', suffix: '' });
-    expect(nameAffixes(['web-eu1'], 'clusters/eu1/apps')).toEqual({ prefix: '', suffix: '-eu1' });
-    expect(nameAffixes(['prod'], 'overlays/prod')).toEqual({ prefix: '', suffix: '' });
+    expect(affixes(['x', ['web', 'webhook']], ['y', ['hook']])).toEqual([none, none]);
+    // One name: only a segment of the target's path can be its affix.
+    expect(affixes(['overlays/prod', ['prod-web']], ['overlays/dev', ['dev-web']])).toEqual([
+      { prefix: 'prod-', suffix: '' },
+      { prefix: 'dev-', suffix: '' },
+    ]);
+    expect(affixes(['apps/frontend', ['frontend-api']], ['teams/two', ['backend-api']])).toEqual([none, none]);
+    expect(affixes(['clusters/eu1/apps', ['web-eu1']], ['clusters/us1/apps', ['web-us1']])).toEqual([
+      { prefix: '', suffix: '-eu1' },
+      { prefix: '', suffix: '-us1' },
+    ]);
   });
 
   it('groups changes equal but for the namespace, including the namespace inside values', () => {
