@@ -2,6 +2,7 @@
 // 200 overlays of one base (same names, one namespace each) relabel three objects.
 import { describe, expect, it } from 'vitest';
 import { diffResources } from '../../src/core/diff/index.js';
+import { blastRadius } from '../../src/core/blast-radius.js';
 import { analyzeImpacts } from '../../src/core/impact.js';
 import { environmentMatrix, targetAffixes } from '../../src/core/matrix.js';
 import type { Finding, Review, TargetResult } from '../../src/core/model.js';
@@ -11,28 +12,29 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderJson } from '../../src/report/json.js';
 import { res } from '../helpers/resources.js';
 
-const objects = (namespace: string, label: string, replicas: number): Resource[] => [
+const objects = (namespace: string, label: string, replicas: number, readsSettings = false): Resource[] => [
   res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace, labels: { 'managed-by': label } }, data: { url: `http://api.${namespace}.svc` } }),
   res({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace, labels: { 'managed-by': label } }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } }),
   res({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace, labels: { 'managed-by': label } },
-    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1', ...(readsSettings ? { envFrom: [{ configMapRef: { name: 'settings' } }] } : {}) }] } } },
   }),
 ];
 
-function target(name: string, namespace: string, replicasAfter = 2): TargetResult {
-  const base = objects(namespace, 'platform', 2);
-  const head = objects(namespace, 'platform-v2', replicasAfter);
-  return { name, path: name, renderer: 'kustomize', status: 'ok', changes: analyzeImpacts(diffResources(base, head), { base, head }) };
+function target(name: string, namespace: string, replicasAfter = 2, readsSettings = false): TargetResult {
+  const base = objects(namespace, 'platform', 2, readsSettings);
+  const head = objects(namespace, 'platform-v2', replicasAfter, readsSettings);
+  const changes = analyzeImpacts(diffResources(base, head), { base, head });
+  return { name, path: name, renderer: 'kustomize', status: 'ok', changes, blastRadius: blastRadius(changes, head) };
 }
 
 function reviewOf(targets: TargetResult[], findings: Finding[] = []): Review {
   return { verdict: 'pass', base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings, tools: [] };
 }
 
-const overlays = (n: number) => Array.from({ length: n }, (_, i) => target(`overlays/app-${String(i).padStart(3, '0')}`, `app-${i}`, i === 7 ? 4 : 2));
+const overlays = (n: number, readsSettings = false) => Array.from({ length: n }, (_, i) => target(`overlays/app-${String(i).padStart(3, '0')}`, `app-${i}`, i === 7 ? 4 : 2, readsSettings));
 
 describe('the environment matrix', () => {
   it('tells the prefix and suffix each target adds to every name by comparing targets', () => {
@@ -100,8 +102,9 @@ describe('the environment matrix', () => {
     expect(json.matrix.groups.map((g) => g.members.length).sort((a, b) => a - b)).toEqual([1, 199, 200, 200]);
   });
 
-  it('a warning in each of 200 targets: the table keeps 25 rows so that every distinct change is shown', () => {
-    const targets = overlays(200);
+  it('a warning in each of 200 targets: the table keeps 25 rows so that every distinct change is shown, and the diagram gets the room back', () => {
+    // The Deployment reads the ConfigMap: the blast radius has a diagram.
+    const targets = overlays(200, true);
     const findings: Finding[] = targets.map((t, i) => ({
       rule: 'config-not-rolled-out',
       severity: 'warning',
@@ -119,5 +122,6 @@ describe('the environment matrix', () => {
     expect(comment).toContain('_175 more findings not shown for size: see the check run or `--format json`._');
     expect(comment.split('```diff').length - 1).toBe(4);
     expect(comment).not.toContain('left out to fit');
+    expect(comment).toContain('```mermaid\nflowchart LR\n');
   });
 });
