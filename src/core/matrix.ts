@@ -46,17 +46,20 @@ export interface Affixes {
 /** Kinds whose names kustomize's namePrefix/nameSuffix leave as they are: they tell nothing of a target's affixes. */
 const UNAFFIXED_KINDS = new Set(['Namespace', 'CustomResourceDefinition', 'APIService']);
 
+/** Affixes longer than this many "-" segments are not looked for: a hostile name of 120 dashes must not cost 120² candidates. */
+const MAX_AFFIX_SEGMENTS = 4;
+
 /** The affix candidates at "-" boundaries that every one of `names` has, '' first: ["", "prod-", "prod-eu-"] for prod-eu-web and prod-eu-db. */
 function sharedAffixes(names: string[], side: 'prefix' | 'suffix'): string[] {
-  const turn = (s: string) => (side === 'prefix' ? s : [...s].reverse().join(''));
-  const turned = names.map(turn);
-  const first = turned[0] ?? '';
+  const first = names[0] ?? '';
   const found = [''];
-  for (let i = first.indexOf('-'); i >= 0; i = first.indexOf('-', i + 1)) {
-    const head = first.slice(0, i + 1);
+  const next = (from: number) => (side === 'prefix' ? first.indexOf('-', from + 1) : first.lastIndexOf('-', from - 1));
+  for (let i = next(side === 'prefix' ? -1 : first.length); i >= 0 && found.length <= MAX_AFFIX_SEGMENTS; i = next(i)) {
+    const affix = side === 'prefix' ? first.slice(0, i + 1) : first.slice(i);
     // Something must be left of every name.
-    if (turned.every((n) => n.startsWith(head) && n.length > head.length)) found.push(turn(head));
-    else break;
+    const has = (n: string) => n.length > affix.length && (side === 'prefix' ? n.startsWith(affix) : n.endsWith(affix));
+    if (!names.every(has)) break;
+    found.push(affix);
   }
   return found;
 }
