@@ -194,7 +194,7 @@ spec:
       targets: Array<{ name: string; changes: JsonChange[] }>;
       matrix: { targets: string[]; rows: Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string }> }> };
     };
-    const changes = new Map(review.targets.flatMap((t) => t.changes.map((c) => [`${t.name} ${c.action} ${c.kind} ${c.namespace ?? ''}/${c.name}`, c] as const)));
+    const changes = new Map<string, JsonChange>(review.targets.flatMap((t) => t.changes.map((c) => [`${t.name} ${c.action} ${c.kind} ${c.namespace ?? ''}/${c.name}`, c] as const)));
     expect([...changes.keys()].sort()).toEqual([
       'overlays/dev create ConfigMap shop-dev/shop-settings',
       'overlays/dev update Deployment shop-dev/shop-web',
