@@ -30,30 +30,27 @@ const deployment = (i, version) =>
     { file: 'deploy.yaml', line: 1 },
   );
 
-const targets = Array.from({ length: 10 }, (_, t) => {
-  const ids = Array.from({ length: count / 10 }, (_, k) => t * (count / 10) + k);
-  const base = ids.map((i) => deployment(i, '1.0.0'));
-  const head = ids.map((i) => deployment(i, '1.1.0'));
-  return { name: `overlays/env-${t}`, path: `overlays/env-${t}`, renderer: 'kustomize', status: 'ok', changes: analyzeImpacts(diffResources(base, head), { base, head }) };
-});
-const review = { verdict: 'pass', base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings: [], tools: [] };
+/**
+ * 10 targets of count/10 changed Deployments each: every object its own (distinct), or
+ * the same objects in every target (shared: the page also draws the environment matrix).
+ */
+function reviewOf(shared) {
+  const targets = Array.from({ length: 10 }, (_, t) => {
+    const ids = Array.from({ length: count / 10 }, (_, k) => (shared ? k : t * (count / 10) + k));
+    const base = ids.map((i) => deployment(i, '1.0.0'));
+    const head = ids.map((i) => deployment(i, '1.1.0'));
+    return { name: `overlays/env-${t}`, path: `overlays/env-${t}`, renderer: 'kustomize', status: 'ok', changes: analyzeImpacts(diffResources(base, head), { base, head }) };
+  });
+  return { verdict: 'pass', base: 'a'.repeat(40), head: 'b'.repeat(40), mergeBase: 'a'.repeat(40), summary: summarize(targets), targets, findings: [], tools: [] };
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-html-'));
-let start = performance.now();
-const html = renderHtml(review);
-const makeSeconds = (performance.now() - start) / 1000;
-const page = join(dir, 'report.html');
-writeFileSync(page, html);
-const escape = (text) => text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
-const plain = join(dir, 'plain.html');
-writeFileSync(plain, `<!doctype html><meta charset="utf-8"><p id="done">${count} of ${count} changes</p>${targets.flatMap((t) => t.changes.map((c) => `<pre>${escape(c.diff)}</pre>`)).join('')}`);
-
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 async function open(file, ready) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const tab = await browser.newPage();
-    start = performance.now();
+    const start = performance.now();
     await tab.goto(`file://${file}`);
     await tab.waitForFunction(ready);
     times.push((performance.now() - start) / 1000);
@@ -61,14 +58,31 @@ async function open(file, ready) {
   }
   return median(times);
 }
-const report = await open(page, `document.getElementById('shown')?.textContent === '${count} of ${count} changes'`);
-const baseline = await open(plain, `document.getElementById('done') !== null`);
+const mb = (file) => (statSync(file).size / 2 ** 20).toFixed(1);
+const escape = (text) => text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const rows = [];
+let baseline;
+for (const shared of [false, true]) {
+  const review = reviewOf(shared);
+  const start = performance.now();
+  const html = renderHtml(review);
+  const makeSeconds = (performance.now() - start) / 1000;
+  const page = join(dir, `report-${shared}.html`);
+  writeFileSync(page, html);
+  if (!baseline) {
+    const plain = join(dir, 'plain.html');
+    writeFileSync(plain, `<!doctype html><meta charset="utf-8"><p id="done">${count} of ${count} changes</p>${review.targets.flatMap((t) => t.changes.map((c) => `<pre>${escape(c.diff)}</pre>`)).join('')}`);
+    baseline = await open(plain, `document.getElementById('done') !== null`);
+    rows.push(`| plain <pre> diffs (baseline) | ${mb(plain)} MB | – | ${baseline.toFixed(2)} s | 1.00 |`);
+  }
+  const opened = await open(page, `document.getElementById('shown')?.textContent === '${count} of ${count} changes'`);
+  rows.push(`| safe-deploy report, ${shared ? 'same objects in every target (matrix drawn)' : 'distinct objects'} | ${mb(page)} MB | ${makeSeconds.toFixed(2)} s | ${opened.toFixed(2)} s | ${(opened / baseline).toFixed(2)} |`);
+}
 await browser.close();
 
-const mb = (file) => (statSync(file).size / 2 ** 20).toFixed(1);
 console.log(`report page of ${count} changed Deployments in 10 targets, median of ${runs} opens in headless Chromium`);
 console.log('| page | size | made in | opened in | ratio |');
 console.log('| --- | --- | --- | --- | --- |');
-console.log(`| plain <pre> diffs (baseline) | ${mb(plain)} MB | – | ${baseline.toFixed(2)} s | 1.00 |`);
-console.log(`| safe-deploy report | ${mb(page)} MB | ${makeSeconds.toFixed(2)} s | ${report.toFixed(2)} s | ${(report / baseline).toFixed(2)} |`);
+for (const row of rows) console.log(row);
 rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,7 @@ export interface MatrixRow {
   kind: string;
   baseName: string;
   /** By target name; a target absent from the map does not change the object. */
-  cells: Map<string, { action: Action; group: string }>;
+  cells: Map<string, { action: Action; group: string; change: Change }>;
   /** The targets do not all make the same change (a value differs, or the action). */
   differs: boolean;
 }
@@ -172,7 +172,7 @@ export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
       let row = rows.get(rowKey);
       if (!row) rows.set(rowKey, (row = { kind: change.kind, baseName, cells: new Map(), differs: false }));
       // Two objects of one base name in a target (two namespaces): the row keeps the first.
-      if (!row.cells.has(target.name)) row.cells.set(target.name, { action: change.action, group: group.id });
+      if (!row.cells.has(target.name)) row.cells.set(target.name, { action: change.action, group: group.id, change });
     }
   });
   for (const row of rows.values()) row.differs = new Set([...row.cells.values()].map((c) => c.group)).size > 1;

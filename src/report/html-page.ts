@@ -1,7 +1,9 @@
 // The report page's own script and style (inlined by html.ts). The script reads the
 // review JSON from the page and builds everything with DOM calls and textContent, so
 // no name or message from the review is ever parsed as HTML; diff2html draws a
-// change's diff (escaping its lines) only when the change is opened.
+// change's diff (escaping its lines) only when the change is opened. Changes and
+// targets out of view are not laid out (content-visibility) until they scroll near:
+// that is most of the time a page of 10,000 changes takes to open.
 
 export const PAGE_STYLE = `
 body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#1f2328;background:#fff}
@@ -20,6 +22,7 @@ details.change:target,details.change.linked{outline:2px solid #0969da}
 .edge{margin:2px 0}.node{border:1px solid #d1d9e0;border-radius:4px;padding:0 4px;background:#f6f8fa;cursor:pointer}
 .a-create{background:#dafbe1}.a-update{background:#ddf4ff}.a-replace{background:#fff8c5}.a-delete{background:#ffebe9}
 .hidden{display:none}
+details.change{content-visibility:auto;contain-intrinsic-size:auto 40px}section.target{content-visibility:auto}
 `;
 
 export const PAGE_SCRIPT = String.raw`(function () {
@@ -29,6 +32,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
   var ICON = { create: '\u2795', update: '\u270f\ufe0f', replace: '\u267b\ufe0f', delete: '\ud83d\uddd1\ufe0f' };
   var SEVERITY = { error: '\u274c', warning: '\u26a0\ufe0f', notice: '\u2139\ufe0f' };
   var layout = 'line-by-line';
+  var MATRIX_ROWS = 100;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -42,20 +46,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
   }
   function code(text) { return el('code', { text: text }); }
   function objectName(c) { return c.kind + ' ' + (c.namespace ? c.namespace + '/' : '') + c.name; }
-  /** FNV-1a: a short, stable id from the change's identity (never the identity itself). */
-  function hash(text) {
-    var h = 0x811c9dc5;
-    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
-    return ('0000000' + h.toString(16)).slice(-8);
-  }
-  var ids = {};
-  var byTargetObject = {};
-  review.targets.forEach(function (t) {
-    t.changes.forEach(function (c) {
-      var id = 'change-' + hash([t.name, c.apiVersion, c.kind, c.namespace || '', c.name].join('\u0000'));
-      var n = 1;
-      while (ids[n === 1 ? id : id + '-' + n]) n++;
-      c.id = n === 1 ? id : id + '-' + n;
+  // Lookups by names from the review: no inherited key ("__proto__", "constructor") can answer.
+  var ids = Object.create(null);
+  var byTargetObject = Object.create(null);
+  var changeIds = JSON.parse(document.getElementById('change-ids').textContent);
+  review.targets.forEach(function (t, ti) {
+    t.changes.forEach(function (c, ci) {
+      c.id = changeIds[ti][ci];
       ids[c.id] = { target: t, change: c };
       byTargetObject[t.name + '\u0000' + c.kind + '\u0000' + (c.namespace || '') + '\u0000' + c.name] = c;
     });
@@ -112,22 +109,32 @@ export const PAGE_SCRIPT = String.raw`(function () {
   var matrix = review.matrix;
   if (matrix && matrix.targets.length > 1 && matrix.groups.some(function (g) { return g.members.length > 1; })) {
     app.appendChild(el('h2', { text: 'Environment matrix' }));
-    var sizes = {};
-    matrix.groups.forEach(function (g) { sizes[g.id] = g.members.length; });
+    var groups = Object.create(null);
+    matrix.groups.forEach(function (g) { groups[g.id] = g; });
     var head = el('tr', {}, [el('th', { text: 'Object' })].concat(matrix.targets.map(function (t) { return el('th', {}, [code(t)]); })));
-    var rows = matrix.rows.slice().sort(function (a, b) { return (b.differs ? 1 : 0) - (a.differs ? 1 : 0); }).map(function (r) {
+    var row = function (r) {
       var first = el('td', {}, [code(r.kind + ' ' + r.baseName)].concat(r.differs ? [' ', el('span', { className: 'differs', text: '\u26a0\ufe0f differs' })] : []));
       return el('tr', {}, [first].concat(matrix.targets.map(function (t) {
         var cell = r.cells[t];
         if (!cell) return el('td');
-        var group = matrix.groups.filter(function (g) { return g.id === cell.group; })[0];
-        var member = group.members.filter(function (m) { return m.target === t; })[0];
-        var change = member && byTargetObject[t + '\u0000' + r.kind + '\u0000' + (member.namespace || '') + '\u0000' + member.name];
-        var title = cell.action + ' (' + (sizes[cell.group] > 1 ? 'same in ' + sizes[cell.group] + ' objects' : 'only here') + ')';
+        var group = groups[cell.group];
+        var change = byTargetObject[t + '\u0000' + r.kind + '\u0000' + (cell.namespace || '') + '\u0000' + cell.name];
+        var title = cell.action + ' (' + (group.members.length > 1 ? 'same in ' + group.members.length + ' objects' : 'only here') + ')';
         return el('td', { title: title }, [change ? el('a', { href: '#' + change.id, text: ICON[cell.action] }) : ICON[cell.action]]);
       })));
-    });
-    app.appendChild(el('table', { className: 'sd grid', id: 'matrix' }, [el('thead', {}, [head]), el('tbody', {}, rows)]));
+    };
+    // Objects that differ between targets first; past MATRIX_ROWS, the rest when asked (a table is laid out whole).
+    var sorted = matrix.rows.slice().sort(function (a, b) { return (b.differs ? 1 : 0) - (a.differs ? 1 : 0); });
+    var tbody = el('tbody', {}, sorted.slice(0, MATRIX_ROWS).map(row));
+    app.appendChild(el('table', { className: 'sd grid', id: 'matrix' }, [el('thead', {}, [head]), tbody]));
+    if (sorted.length > MATRIX_ROWS) {
+      var more = el('button', { type: 'button', id: 'matrix-all', text: 'Show all ' + sorted.length + ' objects' });
+      more.addEventListener('click', function () {
+        sorted.slice(MATRIX_ROWS).forEach(function (r) { tbody.appendChild(row(r)); });
+        more.remove();
+      });
+      app.appendChild(more);
+    }
   }
 
   // Blast radius: what each changed object reaches, every node a link to its change.
@@ -136,7 +143,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     app.appendChild(el('h2', { text: 'Blast radius' }));
     app.appendChild(el('p', { className: 'muted', text: 'Each line: an object, then what depends on it. Click an object to open its change.' }));
     graphs.forEach(function (t) {
-      var nodes = {};
+      var nodes = Object.create(null);
       t.blastRadius.nodes.forEach(function (n) { nodes[n.id] = n; });
       var section = el('div', { className: 'graph' }, [el('h3', {}, [code(t.name)])]);
       var node = function (n) {
@@ -176,6 +183,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
       details.addEventListener('toggle', function () { if (details.open && !body.querySelector('.diff')) draw(details); });
       section.appendChild(details);
     });
+    // The room the target takes before it is laid out: its changes, closed (CSSOM, which the page's policy allows).
+    section.style.containIntrinsicSize = 'auto ' + (40 * t.changes.length + 60) + 'px';
     targetSections.push(section);
     app.appendChild(section);
   });

@@ -1,12 +1,14 @@
 // The full report: one self-contained HTML file (no external asset, works offline)
 // with the verdict, findings with filters, the environment matrix, the blast radius,
 // every target and every change with unified and side-by-side diffs (drawn by
-// diff2html when a change is opened), search, and deep links (#change-<id>).
-// Its data is the review JSON (reviewJson): Secret-free like every other output.
+// diff2html when a change is opened), search, and deep links (#change-<id>, see
+// anchors.ts). Its data is the review JSON (reviewJson, without the field lists the
+// diffs repeat): Secret-free like every other output.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Review } from '../core/model.js';
+import { changeAnchors } from './anchors.js';
 import { reviewJson } from './json.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './html-page.js';
 
@@ -45,7 +47,10 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 /** The report page of a review. */
 export function renderHtml(review: Review): string {
   const { script, style } = diff2html();
-  const data = scriptSafeJson(reviewJson(review));
+  // The page draws each change's diff, so the field lists (as long again) stay in the JSON format only.
+  const data = scriptSafeJson(reviewJson(review, { fields: false }));
+  const anchors = changeAnchors(review.targets);
+  const ids = scriptSafeJson(review.targets.map((t) => t.changes.map((c) => anchors.get(c)!)));
   const title = `safe-deploy: ${review.verdict === 'pass' ? 'safe to merge' : 'merge blocked'} · ${review.head.slice(0, 12)}`;
   const scripts = [script, PAGE_SCRIPT];
   const styles = [style, PAGE_STYLE];
@@ -64,6 +69,7 @@ export function renderHtml(review: Review): string {
 <noscript>This report needs JavaScript to show the review; the same review is available as JSON (<code>--format json</code>).</noscript>
 <main id="app"></main>
 <script type="application/json" id="review-data">${data}</script>
+<script type="application/json" id="change-ids">${ids}</script>
 <script>${script}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>

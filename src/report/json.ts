@@ -39,7 +39,13 @@ function targetLiveJson(live: TargetLive) {
   };
 }
 
-function changeJson(change: Change, matrix: EnvironmentMatrix) {
+/** What a review's JSON holds besides what DESIGN §5 requires of it. */
+export interface JsonView {
+  /** false: changes without their field list (the report page shows each change's diff, which holds the same). */
+  fields?: boolean;
+}
+
+function changeJson(change: Change, matrix: EnvironmentMatrix, view: JsonView) {
   return {
     action: change.action,
     apiVersion: change.apiVersion,
@@ -48,7 +54,7 @@ function changeJson(change: Change, matrix: EnvironmentMatrix) {
     name: change.name,
     ...(change.action === 'replace' && change.previousName !== undefined ? { previousName: change.previousName } : {}),
     ...(change.previousNamespace !== undefined ? { previousNamespace: change.previousNamespace } : {}),
-    fields: change.fields.map(fieldJson),
+    ...(view.fields === false ? {} : { fields: change.fields.map(fieldJson) }),
     diff: change.diff,
     impacts: change.impacts.map((i) => ({ type: i.type, message: i.message })),
     ...(change.hook ? { hook: { phases: [...change.hook.phases], deletePolicies: [...change.hook.deletePolicies], runsAtSync: change.hook.runsAtSync } } : {}),
@@ -68,7 +74,7 @@ function blastRadiusJson(graph: BlastRadius) {
   };
 }
 
-function targetJson(target: TargetResult, matrix: EnvironmentMatrix) {
+function targetJson(target: TargetResult, matrix: EnvironmentMatrix, view: JsonView) {
   return {
     name: target.name,
     path: target.path,
@@ -76,7 +82,7 @@ function targetJson(target: TargetResult, matrix: EnvironmentMatrix) {
     ...(target.declaredBy ? { declaredBy: { ...target.declaredBy } } : {}),
     status: target.status,
     ...(target.status === 'error' ? { error: target.error ?? 'render failed' } : {}),
-    changes: target.changes.map((c) => changeJson(c, matrix)),
+    changes: target.changes.map((c) => changeJson(c, matrix, view)),
     ...(target.syncOrder ? { syncOrder: target.syncOrder.map((step) => ({ phase: step.phase, wave: step.wave, objects: [...step.objects] })) } : {}),
     ...(target.notes ? { notes: [...target.notes] } : {}),
     ...(target.live ? { live: targetLiveJson(target.live) } : {}),
@@ -105,7 +111,7 @@ function findingJson(f: Finding) {
 function matrixJson(matrix: EnvironmentMatrix) {
   return {
     targets: [...matrix.targets],
-    rows: matrix.rows.map((r) => ({ kind: r.kind, baseName: r.baseName, differs: r.differs, cells: Object.fromEntries([...r.cells].map(([t, c]) => [t, { action: c.action, group: c.group }])) })),
+    rows: matrix.rows.map((r) => ({ kind: r.kind, baseName: r.baseName, differs: r.differs, cells: Object.fromEntries([...r.cells].map(([t, c]) => [t, { action: c.action, group: c.group, namespace: c.change.namespace, name: c.change.name }])) })),
     groups: matrix.groups.map((g) => ({
       id: g.id,
       action: g.action,
@@ -115,7 +121,7 @@ function matrixJson(matrix: EnvironmentMatrix) {
   };
 }
 
-export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string, JsonValue> {
+export function reviewJson(review: Review, view: JsonView = {}): { schemaVersion: 1 } & Record<string, JsonValue> {
   const matrix = environmentMatrix(review.targets);
   return {
     schemaVersion: 1,
@@ -123,7 +129,7 @@ export function reviewJson(review: Review): { schemaVersion: 1 } & Record<string
     base: review.base,
     head: review.head,
     summary: { ...review.summary },
-    targets: review.targets.map((t) => targetJson(t, matrix)),
+    targets: review.targets.map((t) => targetJson(t, matrix, view)),
     findings: sortFindings(review.findings).map(findingJson),
     ...(review.resolved ? { resolved: review.resolved } : {}),
     ...(review.notRendered?.length

@@ -7,6 +7,7 @@ import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { environmentMatrix, type EnvironmentMatrix, type MatrixGroup } from '../core/matrix.js';
 import { imageMoves } from '../core/image-summary.js';
+import { changeAnchors } from './anchors.js';
 import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-section.js';
 import { imagesSection } from './images-section.js';
 import { ACTION_ICON, isShared, matrixTable, sameInLine, sharedLine } from './matrix-section.js';
@@ -215,14 +216,15 @@ function liveRemark(change: Change, live: ChangeLive): string | null {
 }
 
 /** A change's entry; a change made in several targets says so under its title. */
-function changeSection(change: Change, omitted: boolean, group?: MatrixGroup): string[] {
+function changeSection(change: Change, omitted: boolean, group?: MatrixGroup, reportLink?: string): string[] {
   const lines = ['', changeTitle(change), ...(group ? ['', sameInLine(group)] : [])];
   const remark = change.live ? liveRemark(change, change.live) : null;
   if (change.impacts.length || remark) lines.push('');
   for (const impact of change.impacts) lines.push(`- ${IMPACT_LABEL[impact.type]}: ${escapeText(impact.message)}`);
   if (remark) lines.push(`- ${remark}`);
   if (omitted) {
-    lines.push('', `_Diff not shown: the comment is over the size limit. Reply ${code(`/safe-deploy show ${change.kind}/${change.name}`)} to see it._`);
+    const where = reportLink ? `[See it in the full report](${reportLink}), or reply` : 'Reply';
+    lines.push('', `_Diff not shown: the comment is over the size limit. ${where} ${code(`/safe-deploy show ${change.kind}/${change.name}`)} to see it._`);
   } else {
     lines.push(...diffBlock(change));
     if (change.live?.differs && change.live.diff) lines.push('', '_In the cluster (live → after merge), which differs from the branch:_', ...diffBlock({ diff: change.live.diff }));
@@ -258,6 +260,7 @@ function liveSection(live: TargetLive): string[] {
 class Parts {
   private changes = new Map<Change, { full?: string; omitted?: string }>();
   private findings = new Map<number, string>();
+  private anchors: Map<Change, string> | undefined;
   readonly top: string;
   readonly overrides: string;
   readonly blastRadius: BlastRadiusSection;
@@ -298,7 +301,18 @@ class Parts {
     if (!entry) this.changes.set(change, (entry = {}));
     const key = omitted ? 'omitted' : 'full';
     const group = this.ownEntry(change) ? undefined : this.matrix.groupOf.get(change);
-    return (entry[key] ??= changeSection(change, omitted, group).join('\n'));
+    return (entry[key] ??= changeSection(change, omitted, group, omitted ? this.reportLink(change) : undefined).join('\n'));
+  }
+
+  /**
+   * A change's place in the full report page. A link that already has a fragment (GitHub's
+   * run page, #artifacts) cannot carry the change's, and then only the page is linked.
+   */
+  private reportLink(change: Change): string | undefined {
+    const url = this.options.reportUrl;
+    if (!url || url.includes('#')) return undefined;
+    this.anchors ??= changeAnchors(this.review.targets);
+    return `${url}#${this.anchors.get(change)!}`;
   }
 
   findingsTable(maxRows: number): string {

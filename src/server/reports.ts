@@ -14,7 +14,15 @@ import { KEY_PREFIX } from './durable/scheduler.js';
 
 export const REPORTS_PATH = '/reports/';
 const ID = /^[0-9a-f]{32}$/;
+const SIG = /^[0-9a-f]{64}$/;
+const EXPIRES = /^[1-9][0-9]{0,11}$/;
 const DAY = 24 * 3600;
+/**
+ * Sent with every page, on top of the page's own policy (both apply): the page runs in
+ * a sandbox of its own origin, never this server's, and no other site may frame it.
+ * Inline code is allowed here because the page's meta policy admits only its own by hash.
+ */
+const PAGE_POLICY = [`default-src 'none'`, `script-src 'unsafe-inline'`, `style-src 'unsafe-inline'`, `img-src data:`, `base-uri 'none'`, `form-action 'none'`, `frame-ancestors 'none'`, `sandbox allow-scripts`].join('; ');
 
 /** Where report pages are kept, each for `seconds`. */
 export interface ReportBackend {
@@ -91,16 +99,18 @@ export class ReportStore {
     const notFound = () => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     if (req.method !== 'GET') return Boolean(notFound());
     const id = url.pathname.slice(REPORTS_PATH.length);
-    const expires = Number(url.searchParams.get('expires'));
-    const given = Buffer.from(url.searchParams.get('sig') ?? '', 'hex');
-    const expected = ID.test(id) && Number.isSafeInteger(expires) ? signature(this.links.secret, id, expires) : null;
-    if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) return Boolean(notFound());
-    if (expires * 1000 < this.now()) return Boolean(res.writeHead(410, { 'content-type': 'text/plain' }).end('this report link has expired; ask for a new review with /safe-deploy rerun\n'));
+    const expires = url.searchParams.get('expires') ?? '';
+    const sig = url.searchParams.get('sig') ?? '';
+    // Only the exact form publish() writes is checked: no second spelling of a signed link.
+    if (!ID.test(id) || !EXPIRES.test(expires) || !SIG.test(sig)) return Boolean(notFound());
+    if (!timingSafeEqual(Buffer.from(sig, 'hex'), signature(this.links.secret, id, Number(expires)))) return Boolean(notFound());
+    if (Number(expires) * 1000 < this.now()) return Boolean(res.writeHead(410, { 'content-type': 'text/plain' }).end('this report link has expired; ask for a new review with /safe-deploy rerun\n'));
     const html = await this.backend.get(id).catch(() => null);
     if (html === null) return Boolean(notFound());
     res
       .writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': PAGE_POLICY,
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cache-control': 'private, no-store',

@@ -99,13 +99,18 @@ describe('environment matrix', () => {
     expect(group('overlays/dev create ConfigMap dev/dev-feature')).not.toBe(group('overlays/staging update ConfigMap staging/staging-feature'));
 
     expect(review.matrix.targets).toEqual(['overlays/dev', 'overlays/prod', 'overlays/staging']);
-    const rows = review.matrix.rows as Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string }> }>;
+    const rows = review.matrix.rows as Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string; namespace: string | null; name: string }> }>;
     const row = (kind: string, name: string) => rows.find((r) => r.kind === kind && r.baseName === name);
     expect(row('ConfigMap', 'config')).toEqual({
       kind: 'ConfigMap',
       baseName: 'config',
       differs: false,
-      cells: { 'overlays/dev': { action: 'update', group: config }, 'overlays/prod': { action: 'update', group: config }, 'overlays/staging': { action: 'update', group: config } },
+      // Each cell names the object its target changes, as kustomize renders it.
+      cells: {
+        'overlays/dev': { action: 'update', group: config, namespace: 'dev', name: 'dev-config' },
+        'overlays/prod': { action: 'update', group: config, namespace: 'prod', name: 'prod-config' },
+        'overlays/staging': { action: 'update', group: config, namespace: 'staging', name: 'staging-config' },
+      },
     });
     expect(row('Deployment', 'web')?.differs).toBe(true);
     expect(row('ConfigMap', 'feature')).toMatchObject({ differs: true, cells: { 'overlays/dev': { action: 'create' }, 'overlays/staging': { action: 'update' } } });
@@ -192,7 +197,7 @@ spec:
     expect(status).toBe(0);
     const review = JSON.parse(stdout) as {
       targets: Array<{ name: string; changes: JsonChange[] }>;
-      matrix: { targets: string[]; rows: Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string }> }> };
+      matrix: { targets: string[]; rows: Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string; namespace: string | null; name: string }> }> };
     };
     const changes = new Map<string, JsonChange>(review.targets.flatMap((t) => t.changes.map((c) => [`${t.name} ${c.action} ${c.kind} ${c.namespace ?? ''}/${c.name}`, c] as const)));
     expect([...changes.keys()].sort()).toEqual([
@@ -215,11 +220,16 @@ spec:
     expect(group('overlays/prod update Deployment shop-prod/shop-web')).toBe(deployment);
     expect(group('overlays/eu create ConfigMap shop-eu/eu-shop-settings')).toBe(created);
     expect(group('overlays/prod create ConfigMap shop-prod/shop-settings')).toBe(created);
-    const all = (g: string, action: string) => ({ 'overlays/dev': { action, group: g }, 'overlays/eu': { action, group: g }, 'overlays/prod': { action, group: g } });
+    // Each cell names its target's own object.
+    const all = (g: string, action: string, name: string) => ({
+      'overlays/dev': { action, group: g, namespace: 'shop-dev', name },
+      'overlays/eu': { action, group: g, namespace: 'shop-eu', name: `eu-${name}` },
+      'overlays/prod': { action, group: g, namespace: 'shop-prod', name },
+    });
     expect(review.matrix.rows).toEqual([
-      { kind: 'ConfigMap', baseName: 'shop-settings', differs: false, cells: all(created, 'create') },
-      { kind: 'Deployment', baseName: 'shop-web', differs: false, cells: all(deployment, 'update') },
-      { kind: 'Namespace', baseName: 'shop-eu', differs: false, cells: { 'overlays/eu': { action: 'update', group: group('overlays/eu update Namespace /shop-eu') } } },
+      { kind: 'ConfigMap', baseName: 'shop-settings', differs: false, cells: all(created, 'create', 'shop-settings') },
+      { kind: 'Deployment', baseName: 'shop-web', differs: false, cells: all(deployment, 'update', 'shop-web') },
+      { kind: 'Namespace', baseName: 'shop-eu', differs: false, cells: { 'overlays/eu': { action: 'update', group: group('overlays/eu update Namespace /shop-eu'), namespace: null, name: 'shop-eu' } } },
     ]);
   });
 

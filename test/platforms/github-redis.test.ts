@@ -6,6 +6,9 @@ import { TestRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment } from '../helpers/manifests.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import Bottleneck from 'bottleneck';
+import { Redis } from 'ioredis';
+import { recoversAfterRestart } from '../../src/platforms/github/octokit.js';
 import { FakeGitHub } from '../fakes/github.js';
 import { strictNock } from '../fakes/nock.js';
 
@@ -43,5 +46,35 @@ describe('REDIS_URL', () => {
     // Bottleneck's clustering keys ("b_<limiter id>_…") of the throttling plugin's limiters.
     const keys = await redis.client().keys('b_*');
     expect(keys.some((k) => k.includes('octokit'))).toBe(true);
+  });
+});
+
+describe('pacing across a Redis restart', () => {
+  // On a Redis of its own: it deletes Bottleneck's keys.
+  it('a limiter kept in Redis works again once Redis is back (Redis 7 prefixes the errors Bottleneck recovers from with "ERR ")', async () => {
+    const own = await startRedis();
+    const attempt = async (adapt: boolean) => {
+      const client = new Redis(own.url, { maxRetriesPerRequest: null });
+      const connection = new Bottleneck.IORedisConnection({ client });
+      connection.on('error', () => undefined);
+      if (adapt) recoversAfterRestart(connection);
+      const limiter = new Bottleneck({ id: `pace-${adapt}`, maxConcurrent: 1, minTime: 10, datastore: 'ioredis', clearDatastore: true, connection });
+      limiter.on('error', () => undefined);
+      try {
+        expect(await limiter.schedule(async () => 'before')).toBe('before');
+        // What a Redis restart can leave: the limiter's client registration gone (deleted here).
+        await own.client().del(`b_pace-${adapt}_client_last_seen`);
+        return await limiter.schedule(async () => 'after').catch((error: Error) => `failed: ${error.message}`);
+      } finally {
+        // Stops the limiters' heartbeats and closes the client.
+        await Promise.resolve(connection.disconnect(false)).catch(() => undefined);
+      }
+    };
+    try {
+      expect(await attempt(false)).toBe('failed: ERR UNKNOWN_CLIENT');
+      expect(await attempt(true)).toBe('after');
+    } finally {
+      await own.stop();
+    }
   });
 });

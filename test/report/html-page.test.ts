@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { runReview } from '../../src/review.js';
 import { cli } from '../helpers/cli.js';
 import { launchBrowser, openPage } from '../helpers/browser.js';
 import { TestRepo } from '../helpers/git-repo.js';
@@ -23,6 +25,7 @@ let browser: Browser;
 let dir: string;
 let repo: TestRepo;
 let big: string;
+let commits: { base: string; head: string };
 
 const configMap = (i: number, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${String(i).padStart(4, '0')}, namespace: ns-${i % 7}}\ndata: {value: "${value}"}\n`;
 
@@ -38,6 +41,7 @@ beforeAll(async () => {
   });
   const base = repo.commit(files('v1', 'old-password'));
   const head = repo.commit(files('v2', SECRET_VALUE));
+  commits = { base, head };
   big = join(dir, 'big.html');
   const result = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'html', '--out', big]);
   expect(result.stderr).toBe('');
@@ -98,7 +102,7 @@ describe('the report page', () => {
 
     // A deep link opens that change, draws its diff and scrolls to it.
     const id = await page.locator('details.change', { hasText: 'ConfigMap ns-2/cm-1500' }).getAttribute('id');
-    expect(id).toMatch(/^change-[0-9a-f]{8}$/);
+    expect(id).toMatch(/^change-[0-9a-f]{20}$/);
     const linked = await openPage(browser, `${pathToFileURL(big).href}#${id}`);
     const change = linked.page.locator(`#${id}`);
     expect(await change.getAttribute('open')).toBe('');
@@ -106,6 +110,26 @@ describe('the report page', () => {
     expect(await change.evaluate((el) => el.getBoundingClientRect().top)).toBeLessThan(100);
     expect([...problems, ...linked.problems]).toEqual([]);
     await Promise.all([page.close(), linked.page.close()]);
+  });
+
+  it('opens the change that the comment links where it left a diff out', async () => {
+    const review = await runReview({ repo: repo.dir, ...commits });
+    const served = 'https://safe-deploy.example.com/reports/0123?expires=1&sig=ab';
+    const comment = renderMarkdown(review, { limit: 65_536, reportUrl: served });
+    const links = [...comment.matchAll(/\[See it in the full report\]\(https:\/\/safe-deploy\.example\.com\/reports\/0123\?expires=1&sig=ab#(change-[0-9a-f]{20})\), or reply <code>\/safe-deploy show ConfigMap\/(cm-\d{4})<\/code>/g)];
+    expect(links.length).toBeGreaterThan(100);
+    for (const [, id, name] of [links[0]!, links.at(-1)!]) {
+      const { page, problems } = await openPage(browser, `${pathToFileURL(big).href}#${id}`);
+      const opened = page.locator('details.change[open]');
+      expect(await opened.locator('summary code').textContent()).toBe(`ConfigMap ns-${Number(name!.slice(3)) % 7}/${name}`);
+      expect(await added(opened)).toEqual([`  value: v2-${Number(name!.slice(3))}`]);
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+    // A link with a fragment of its own (GitHub's run page) is linked as it is, never with a change's.
+    const artifacts = renderMarkdown(review, { limit: 65_536, reportUrl: 'https://github.com/o/r/actions/runs/1#artifacts' });
+    expect(artifacts).not.toContain('#artifacts#');
+    expect(artifacts).toContain('Reply <code>/safe-deploy show ConfigMap/');
   });
 
   it('holds no Secret value, and shows a hostile name as text, never as markup', async () => {
@@ -136,7 +160,9 @@ describe('the report page', () => {
       const overlay = (env: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: ${env}-\nnamespace: ${env}\nresources: [../../base]\n`;
       const files = (level: string) => ({
         'base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [config.yaml]\n',
-        'base/config.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config}\ndata: {LOG_LEVEL: ${level}}\n`,
+        // Two objects make the same change: one group, two rows; each cell opens its own row's object.
+        // And 99 more, for a table of 101 rows: the first 100 are drawn, the rest on asking.
+        'base/config.yaml': ['config', 'extra', ...Array.from({ length: 99 }, (_, i) => `more-${String(i).padStart(2, '0')}`)].map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {LOG_LEVEL: ${level}}\n`).join('---\n'),
         'overlays/dev/kustomization.yaml': overlay('dev'),
         'overlays/prod/kustomization.yaml': overlay('prod'),
       });
@@ -146,10 +172,16 @@ describe('the report page', () => {
       expect((await cli(['review', '--repo', overlays.dir, '--base', base, '--head', head, '--format', 'html', '--out', file])).status).toBe(0);
       const { page, problems } = await openPage(browser, pathToFileURL(file).href);
       expect(await page.locator('#matrix thead th').allTextContents()).toEqual(['Object', 'overlays/dev', 'overlays/prod']);
-      expect(await page.locator('#matrix tbody tr').allTextContents()).toEqual(['ConfigMap config✏️✏️']);
-      await page.locator('#matrix tbody td').nth(2).locator('a').click();
+      const rows = page.locator('#matrix tbody tr');
+      expect((await rows.allTextContents()).slice(0, 3)).toEqual(['ConfigMap config✏️✏️', 'ConfigMap extra✏️✏️', 'ConfigMap more-00✏️✏️']);
+      expect(await rows.count()).toBe(100);
+      await page.locator('#matrix-all').click();
+      expect(await rows.count()).toBe(101);
+      expect(await rows.last().textContent()).toBe('ConfigMap more-98✏️✏️');
+      expect(await page.locator('#matrix-all').count()).toBe(0);
+      await page.locator('#matrix tbody tr').nth(1).locator('td').nth(2).locator('a').click();
       const opened = page.locator('details.change[open]');
-      expect(await opened.locator('summary').textContent()).toBe('✏️ update ConfigMap prod/prod-config');
+      expect(await opened.locator('summary').textContent()).toBe('✏️ update ConfigMap prod/prod-extra');
       expect(await added(opened)).toEqual(['  LOG_LEVEL: debug']);
       expect(problems).toEqual([]);
       await page.close();

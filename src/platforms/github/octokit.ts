@@ -13,6 +13,7 @@ const MAX_RATE_LIMIT_RETRIES = 3;
 const pacing = new Map<string, { write: Bottleneck.Group; notifications: Bottleneck.Group }>();
 function limiters(scale: number, connection: unknown) {
   const shared = connection !== undefined;
+  if (shared) recoversAfterRestart(connection as Bottleneck.IORedisConnection);
   const key = `${scale}${shared ? '-shared' : ''}`;
   let groups = pacing.get(key);
   if (!groups) {
@@ -24,6 +25,28 @@ function limiters(scale: number, connection: unknown) {
     pacing.set(key, groups);
   }
   return groups;
+}
+
+type ScriptCallback = (error: Error | null, replies: unknown) => void;
+interface ScriptConnection {
+  __scriptArgs__(name: string, id: string, args: unknown[], callback: ScriptCallback): unknown[];
+}
+const RECOVERABLE = /^ERR (UNKNOWN_CLIENT|SETTINGS_KEY_NOT_FOUND)$/;
+const adapted = new WeakSet<object>();
+
+/**
+ * Bottleneck re-registers a limiter that Redis no longer knows (after a Redis restart) when its
+ * script answers UNKNOWN_CLIENT or SETTINGS_KEY_NOT_FOUND, but Redis 7 prefixes such script errors
+ * with "ERR ", which Bottleneck does not recognize: every GitHub request of that replica would then
+ * fail until it restarts. The prefix is taken off the answers of its scripts.
+ */
+export function recoversAfterRestart(connection: Bottleneck.IORedisConnection): void {
+  if (adapted.has(connection)) return;
+  adapted.add(connection);
+  const scripts = connection as unknown as ScriptConnection;
+  const scriptArgs = scripts.__scriptArgs__.bind(scripts);
+  scripts.__scriptArgs__ = (name, id, args, callback) =>
+    scriptArgs(name, id, args, (error, replies) => callback(error && RECOVERABLE.test(error.message) ? Object.assign(error, { message: error.message.slice(4) }) : error, replies));
 }
 
 interface ThrottledRequest {
