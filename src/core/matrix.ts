@@ -37,42 +37,90 @@ export interface EnvironmentMatrix {
   groupOf: Map<Change, MatrixGroup>;
 }
 
-/**
- * The prefix and suffix (up to a "-" boundary) shared by all of a target's changed names. One name
- * alone tells nothing of what is shared: then a segment of the target's path that the name starts or
- * ends with ("dev-config" in overlays/dev) is taken as the affix.
- */
-export function nameAffixes(names: string[], path = ''): { prefix: string; suffix: string } {
-  const distinct = [...new Set(names)];
-  if (distinct.length < 2) {
-    const segments = path.split('/').filter(Boolean);
-    const name = distinct[0] ?? '';
-    const prefix = segments.find((s) => name.startsWith(`${s}-`) && name.length > s.length + 1);
-    const suffix = segments.find((s) => name.endsWith(`-${s}`) && name.length > s.length + 1 + (prefix ? prefix.length + 1 : 0));
-    return { prefix: prefix ? `${prefix}-` : '', suffix: suffix ? `-${suffix}` : '' };
-  }
-  const shortest = Math.min(...distinct.map((n) => n.length));
-  let p = 0;
-  while (p < shortest && distinct.every((n) => n[p] === distinct[0]![p])) p++;
-  let s = 0;
-  while (s < shortest - p && distinct.every((n) => n[n.length - 1 - s] === distinct[0]![distinct[0]!.length - 1 - s])) s++;
-  const first = distinct[0]!;
-  const prefix = first.slice(0, first.lastIndexOf('-', p - 1) + 1);
-  const tail = first.slice(first.length - s);
-  const cut = tail.indexOf('-');
-  const suffix = cut < 0 ? '' : tail.slice(cut);
-  return { prefix, suffix };
-}
-
-interface Abstraction {
-  name: string;
-  namespace: string | null;
+/** What a target adds before and after every name it renders. */
+export interface Affixes {
   prefix: string;
   suffix: string;
 }
 
+/** Kinds whose names kustomize's namePrefix/nameSuffix leave as they are: they tell nothing of a target's affixes. */
+const UNAFFIXED_KINDS = new Set(['Namespace', 'CustomResourceDefinition', 'APIService']);
+
+/** Affixes longer than this many "-" segments are not looked for: a hostile name of 120 dashes must not cost 120² candidates. */
+const MAX_AFFIX_SEGMENTS = 4;
+
+/** The affix candidates at "-" boundaries that every one of `names` has, '' first: ["", "prod-", "prod-eu-"] for prod-eu-web and prod-eu-db. */
+function sharedAffixes(names: string[], side: 'prefix' | 'suffix'): string[] {
+  const first = names[0] ?? '';
+  const found = [''];
+  const next = (from: number) => (side === 'prefix' ? first.indexOf('-', from + 1) : first.lastIndexOf('-', from - 1));
+  for (let i = next(side === 'prefix' ? -1 : first.length); i >= 0 && found.length <= MAX_AFFIX_SEGMENTS; i = next(i)) {
+    const affix = side === 'prefix' ? first.slice(0, i + 1) : first.slice(i);
+    // Something must be left of every name.
+    const has = (n: string) => n.length > affix.length && (side === 'prefix' ? n.startsWith(affix) : n.endsWith(affix));
+    if (!names.every(has)) break;
+    found.push(affix);
+  }
+  return found;
+}
+
+/** Candidate affixes of one target: '' and what all its names share; one name alone shares only a segment of the target's path. */
+function candidates(names: string[], path: string): Affixes[] {
+  const segments = new Set(path.split('/').filter(Boolean));
+  const single = names.length < 2;
+  const keep = (affix: string) => !single || affix === '' || segments.has(affix.replace(/^-|-$/g, ''));
+  const prefixes = sharedAffixes(names, 'prefix').filter(keep);
+  const suffixes = sharedAffixes(names, 'suffix').filter(keep);
+  return prefixes.flatMap((prefix) => suffixes.map((suffix) => ({ prefix, suffix }))).filter(({ prefix, suffix }) => names.every((n) => n.length > prefix.length + suffix.length));
+}
+
+/**
+ * Each target's name prefix and suffix, told by comparing targets. A target's candidates are '' and
+ * the affixes (at "-" boundaries) that all its names share, leaving something of each; with one name,
+ * only a segment of the target's path ("prod-" in overlays/prod). It takes the candidate under which
+ * most of its names are, bare, a bare name of another target under one of that target's candidates
+ * (dev-web in dev, prod-web in prod: both "web"); on a tie, or when nothing is shared, the one that
+ * takes off least, so a name is kept whole (app-00-web in every overlay of app-00) unless other
+ * targets tell otherwise.
+ */
+export function targetAffixes(targets: Array<{ path: string; names: string[] }>): Affixes[] {
+  const options = targets.map((t) => {
+    const names = [...new Set(t.names)];
+    return { names, candidates: candidates(names, t.path) };
+  });
+  // Each stem under any candidate, and the target that has it (-1: several targets).
+  const owner = new Map<string, number>();
+  options.forEach(({ names, candidates }, index) => {
+    for (const { prefix, suffix } of candidates) {
+      for (const name of names) {
+        const s = name.slice(prefix.length, name.length - suffix.length);
+        const seen = owner.get(s);
+        owner.set(s, seen === undefined || seen === index ? index : -1);
+      }
+    }
+  });
+  return options.map(({ names, candidates }, index) => {
+    let best: Affixes = { prefix: '', suffix: '' };
+    let bestScore = 0;
+    for (const c of candidates) {
+      const score = names.filter((n) => {
+        const seen = owner.get(n.slice(c.prefix.length, n.length - c.suffix.length));
+        return seen !== undefined && seen !== index;
+      }).length;
+      const shorter = c.prefix.length + c.suffix.length < best.prefix.length + best.suffix.length;
+      if (score > bestScore || (score === bestScore && shorter)) [best, bestScore] = [c, score];
+    }
+    return best;
+  });
+}
+
+interface Abstraction extends Affixes {
+  name: string;
+  namespace: string | null;
+}
+
 /** A name with the target's prefix and suffix taken off, when it has both. */
-function stem(name: string, a: Pick<Abstraction, 'prefix' | 'suffix'>): string {
+function stem(name: string, a: Affixes): string {
   if (!a.prefix && !a.suffix) return name;
   if (!name.startsWith(a.prefix) || !name.endsWith(a.suffix) || name.length <= a.prefix.length + a.suffix.length) return name;
   return name.slice(a.prefix.length, name.length - a.suffix.length);
@@ -83,8 +131,8 @@ function abstracted(value: JsonValue, a: Abstraction): JsonValue {
   if (typeof value === 'string') {
     if (value === a.name) return '\u0000name';
     if (a.namespace && value === a.namespace) return '\u0000namespace';
-    const s = stem(value, a);
-    let text = s === value ? value : `\u0000affix:${s}`;
+    // A name bare: eu-shop-settings in an overlay with namePrefix eu- is shop-settings where no prefix is added.
+    let text = stem(value, a);
     if (a.namespace && text.includes(`.${a.namespace}`)) text = text.split(`.${a.namespace}`).join('.\u0000namespace');
     return text;
   }
@@ -102,14 +150,14 @@ function signature(change: Change, a: Abstraction): string {
 /** Groups the changes of `targets` that are the same in several of them, and the table of objects by target. */
 export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
   const changed = targets.filter((t) => t.changes.length > 0);
+  const affixes = targetAffixes(changed.map((t) => ({ path: t.path, names: t.changes.filter((c) => !UNAFFIXED_KINDS.has(c.kind)).map((c) => c.name) })));
   const bySignature = new Map<string, MatrixGroup>();
   const groups: MatrixGroup[] = [];
   const groupOf = new Map<Change, MatrixGroup>();
   const rows = new Map<string, MatrixRow>();
-  for (const target of changed) {
-    const affixes = nameAffixes(target.changes.map((c) => c.name), target.path);
+  changed.forEach((target, index) => {
     for (const change of target.changes) {
-      const a = { ...affixes, name: change.name, namespace: change.namespace };
+      const a = { ...affixes[index]!, name: change.name, namespace: change.namespace };
       const baseName = stem(change.name, a);
       const key = signature(change, a);
       let group = bySignature.get(key);
@@ -126,7 +174,7 @@ export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
       // Two objects of one base name in a target (two namespaces): the row keeps the first.
       if (!row.cells.has(target.name)) row.cells.set(target.name, { action: change.action, group: group.id, change });
     }
-  }
+  });
   for (const row of rows.values()) row.differs = new Set([...row.cells.values()].map((c) => c.group)).size > 1;
   return { targets: changed.map((t) => t.name), rows: [...rows.values()], groups, groupOf };
 }

@@ -1,7 +1,7 @@
 // Fitting the comment into a platform's size limit by leaving out whole parts, in
 // order: the blast-radius diagram, resource diffs (largest first), then change entries, then (when
 // no entry fits) findings rows past the first 25, then target sections, then the rest of the findings
-// table; room that findings or target sections leave goes back to entries and diffs. The verdict line and the counts
+// table; room that findings or target sections leave goes back to entries, diffs, then the diagram. The verdict line and the counts
 // are never left out, and a part is either whole or absent, so no code fence or
 // <details> is ever cut.
 import type { Change, Review } from '../core/model.js';
@@ -110,6 +110,8 @@ export function fitToLimit(review: Review, limit: number, parts: BudgetParts): s
     const omitted = [...plan.omittedDiffs].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
     const without = (n: number) => new Set(omitted.slice(n));
     plan.omittedDiffs = without(largestFitting(omitted.length, (n) => parts.render({ ...plan, omittedDiffs: without(n) }).length <= limit));
+    // Last to the diagram, the first part that went.
+    if (!plan.blastRadius && parts.render({ ...plan, blastRadius: true }).length <= limit) plan.blastRadius = true;
   }
   return parts.render(plan);
 }

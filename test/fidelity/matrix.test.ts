@@ -142,3 +142,108 @@ describe('environment matrix', () => {
     expect(stdout.split('#### ✏️ update <code>Deployment ').length - 1).toBe(2);
   });
 });
+
+// Overlays of one app whose names share a stem (shop-) with no prefix of their own,
+// beside an overlay that adds namePrefix eu- and a Namespace of its own. From
+// `kubectl kustomize`: dev and prod keep shop-web, shop-settings; eu renders
+// eu-shop-web, eu-shop-settings, and its Namespace shop-eu unprefixed (kustomize
+// leaves Namespace, CustomResourceDefinition and APIService names alone). The base
+// moves the Deployment from shop-config to a new ConfigMap shop-settings, which
+// kustomize writes as eu-shop-settings in eu's reference: the same change.
+describe('environment matrix, overlays with and without a name prefix', () => {
+  let shop: TestRepo;
+  let from: string;
+  let to: string;
+  const web = (config: string, tag: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop-web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: shop-web}}
+  template:
+    metadata: {labels: {app: shop-web}}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/shop:${tag}
+          envFrom: [{configMapRef: {name: ${config}}}]
+`;
+  const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {LOG_LEVEL: info}\n`;
+  const kustomization = (lines: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${lines}`;
+  const namespace = (tier: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-eu\n  labels: {region: eu, tier: ${tier}}\n`;
+
+  beforeAll(() => {
+    shop = new TestRepo();
+    from = shop.commit({
+      'base/kustomization.yaml': kustomization('resources: [web.yaml, config.yaml]\n'),
+      'base/web.yaml': web('shop-config', '2.0.0'),
+      'base/config.yaml': configMap('shop-config'),
+      'overlays/dev/kustomization.yaml': kustomization('namespace: shop-dev\nresources: [../../base]\n'),
+      'overlays/prod/kustomization.yaml': kustomization('namespace: shop-prod\nresources: [../../base]\n'),
+      'overlays/eu/kustomization.yaml': kustomization('namePrefix: eu-\nnamespace: shop-eu\nresources: [../../base, namespace.yaml]\n'),
+      'overlays/eu/namespace.yaml': namespace('gold'),
+    });
+    to = shop.commit({
+      'base/kustomization.yaml': kustomization('resources: [web.yaml, config.yaml, settings.yaml]\n'),
+      'base/web.yaml': web('shop-settings', '2.1.0'),
+      'base/settings.yaml': configMap('shop-settings'),
+      'overlays/eu/namespace.yaml': namespace('platinum'),
+    });
+  });
+  afterAll(() => shop.dispose());
+
+  it('rows keep the shared stem, the prefixed overlay joins them, its Namespace stays its own', async () => {
+    const { status, stdout } = await cli(['review', '--repo', shop.dir, '--base', from, '--head', to, '--format', 'json']);
+    expect(status).toBe(0);
+    const review = JSON.parse(stdout) as {
+      targets: Array<{ name: string; changes: JsonChange[] }>;
+      matrix: { targets: string[]; rows: Array<{ kind: string; baseName: string; differs: boolean; cells: Record<string, { action: string; group: string; namespace: string | null; name: string }> }> };
+    };
+    const changes = new Map<string, JsonChange>(review.targets.flatMap((t) => t.changes.map((c) => [`${t.name} ${c.action} ${c.kind} ${c.namespace ?? ''}/${c.name}`, c] as const)));
+    expect([...changes.keys()].sort()).toEqual([
+      'overlays/dev create ConfigMap shop-dev/shop-settings',
+      'overlays/dev update Deployment shop-dev/shop-web',
+      'overlays/eu create ConfigMap shop-eu/eu-shop-settings',
+      'overlays/eu update Deployment shop-eu/eu-shop-web',
+      'overlays/eu update Namespace /shop-eu',
+      'overlays/prod create ConfigMap shop-prod/shop-settings',
+      'overlays/prod update Deployment shop-prod/shop-web',
+    ]);
+    expect(changes.get('overlays/eu update Deployment shop-eu/eu-shop-web')!.fields.map((f) => [f.before, f.after])).toEqual([
+      ['eu-shop-config', 'eu-shop-settings'],
+      ['registry.example.com/shop:2.0.0', 'registry.example.com/shop:2.1.0'],
+    ]);
+    const group = (key: string) => changes.get(key)!.group;
+    const deployment = group('overlays/dev update Deployment shop-dev/shop-web');
+    const created = group('overlays/dev create ConfigMap shop-dev/shop-settings');
+    expect(group('overlays/eu update Deployment shop-eu/eu-shop-web')).toBe(deployment);
+    expect(group('overlays/prod update Deployment shop-prod/shop-web')).toBe(deployment);
+    expect(group('overlays/eu create ConfigMap shop-eu/eu-shop-settings')).toBe(created);
+    expect(group('overlays/prod create ConfigMap shop-prod/shop-settings')).toBe(created);
+    // Each cell names its target's own object.
+    const all = (g: string, action: string, name: string) => ({
+      'overlays/dev': { action, group: g, namespace: 'shop-dev', name },
+      'overlays/eu': { action, group: g, namespace: 'shop-eu', name: `eu-${name}` },
+      'overlays/prod': { action, group: g, namespace: 'shop-prod', name },
+    });
+    expect(review.matrix.rows).toEqual([
+      { kind: 'ConfigMap', baseName: 'shop-settings', differs: false, cells: all(created, 'create', 'shop-settings') },
+      { kind: 'Deployment', baseName: 'shop-web', differs: false, cells: all(deployment, 'update', 'shop-web') },
+      { kind: 'Namespace', baseName: 'shop-eu', differs: false, cells: { 'overlays/eu': { action: 'update', group: group('overlays/eu update Namespace /shop-eu'), namespace: null, name: 'shop-eu' } } },
+    ]);
+  });
+
+  it('the comment shows each shared change once and the table by base identity', async () => {
+    const { status, stdout } = await cli(['review', '--repo', shop.dir, '--base', from, '--head', to]);
+    expect(status).toBe(0);
+    // One diff for the three Deployments, one for the three ConfigMaps.
+    expect(stdout.split('+                name: shop-settings').length - 1).toBe(1);
+    expect(stdout.split('+  name: shop-settings').length - 1).toBe(1);
+    expect(stdout.match(/^#### .*$/gm)).toEqual(['#### ➕ create <code>ConfigMap shop-dev/shop-settings</code>', '#### ✏️ update <code>Deployment shop-dev/shop-web</code>', '#### ✏️ update <code>Namespace shop-eu</code>']);
+    expect(stdout).toContain('Same in 3 targets: <code>overlays/dev</code>, <code>overlays/eu</code>, <code>overlays/prod</code>; shown for <code>overlays/dev</code>.');
+    expect(stdout).toContain('| Object | <code>overlays/dev</code> | <code>overlays/eu</code> | <code>overlays/prod</code> |');
+    expect(stdout).toMatch(/\n\| <code>Deployment shop-web<\/code> \| \[✏️\]\(#safe-deploy-(g\d+)\) \| \[✏️\]\(#safe-deploy-\1\) \| \[✏️\]\(#safe-deploy-\1\) \|\n/);
+    expect(stdout).toMatch(/\n\| <code>ConfigMap shop-settings<\/code> \| \[➕\]\(#safe-deploy-(g\d+)\) \| \[➕\]\(#safe-deploy-\1\) \| \[➕\]\(#safe-deploy-\1\) \|\n/);
+    expect(stdout).toContain('\n| <code>Namespace shop-eu</code> |  | ✏️ |  |\n');
+  });
+});
