@@ -6,11 +6,14 @@ import { CONFIG_FILE, defaultConfig, loadConfigFile, parseConfig } from './confi
 import type { Config } from './config/schema.js';
 import { analyzeImpacts, type TargetObjects } from './core/impact.js';
 import { blastRadius } from './core/blast-radius.js';
-import type { Finding, Review, TargetResult } from './core/model.js';
+import type { Change, Finding, Review, TargetResult } from './core/model.js';
+import { HiddenFields, type IgnoreTally } from './core/diff/hidden-fields.js';
 import { admitAcrossTargets, schemaSubjects, validateAcrossTargets } from './core/policy/across-targets.js';
 import type { PolicySet } from './core/policy/admission/policies.js';
 import { evaluatePolicies, type PolicyOutcome, type PolicySettings } from './core/policy/engine.js';
 import { clusterRejected } from './core/policy/cluster-rejected.js';
+import { guardHidden } from './core/policy/hidden-guard.js';
+import type { RuleContext } from './core/policy/rule.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
 import { verdictOf } from './core/policy/verdict.js';
@@ -94,6 +97,10 @@ interface TargetReview {
   resolved?: number;
   /** The target's Kubernetes version, when it names one. */
   kubernetesVersion?: string;
+  /** What diff.ignore hid in the target. */
+  ignored?: IgnoreTally[];
+  /** Error findings diff.ignore would have hidden: a config error. */
+  hiddenErrors?: Finding[];
 }
 
 /**
@@ -148,7 +155,8 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   if (baseResources.length === 0 && after.resources.length === 0) return { result: null, findings, policies, secrets };
   const objects = { base: baseResources, head: after.resources };
   const judged = judgedModel(planned.base && syncModelOf(planned.base), syncModelOf(target));
-  const synced = syncedDiff(objects.base, objects.head, judged.model);
+  const hidden = new HiddenFields(config.diff.ignore, name);
+  const synced = syncedDiff(objects.base, objects.head, judged.model, hidden);
   result.changes = analyzeImpacts(synced.changes, objects);
   if (result.changes.length) result.blastRadius = blastRadius(result.changes, objects.head);
   if (synced.syncOrder) result.syncOrder = synced.syncOrder;
@@ -159,10 +167,23 @@ async function reviewTarget(planned: PlannedTarget, base: Snapshot, head: Snapsh
   // The schema packages start loading while other targets still render; the review validates once all are in.
   const subjects = schemaSubjects([{ result, policies }]);
   if (subjects.length) void loadBuiltinSchemas(subjects).catch(() => undefined);
-  const judgedPolicies = evaluatePolicies(context, policies);
+  const ignored = hidden.tally();
+  const judgedPolicies = ignored.length ? judgeWithHidden(context, policies, hidden, () => analyzeImpacts(syncedDiff(objects.base, objects.head, judged.model).changes, objects)) : { ...evaluatePolicies(context, policies), hidden: [] };
   findings.push(...judgedPolicies.findings);
   trace('diffed and judged');
-  return { result, findings, objects, policies, secrets, resolved: judgedPolicies.resolved, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
+  return { result, findings, objects, policies, secrets, resolved: judgedPolicies.resolved, ignored, hiddenErrors: judgedPolicies.hidden, ...(kubernetesVersion ? { kubernetesVersion } : {}) };
+}
+
+/**
+ * The rules' findings when diff.ignore hid field changes of the target: judged
+ * without the hidden fields, kept only where they also hold on the whole change
+ * (`whole` diffs again without diff.ignore), with the error findings the hidden fields took away.
+ */
+function judgeWithHidden(context: RuleContext, policies: PolicySettings, hidden: HiddenFields, whole: () => Change[]): PolicyOutcome & { hidden: Finding[] } {
+  const strip = (r: Resource | null) => r && hidden.strip(r);
+  const quiet = evaluatePolicies({ ...context, changes: context.changes.map((c) => ({ ...c, base: strip(c.base), head: strip(c.head) })) }, policies);
+  const guarded = guardHidden(quiet.findings, evaluatePolicies({ ...context, changes: whole() }, policies).findings);
+  return { resolved: quiet.resolved, ...guarded };
 }
 
 /** Adds what a cross-target judgement found for one target to its review. */
@@ -194,6 +215,34 @@ function scrubMessages(results: TargetResult[], findings: Finding[], scrub: (tex
     for (const field of result.live?.drift.flatMap((d) => d.fields) ?? []) field.message = scrub(field.message);
   }
   for (const finding of findings) finding.message = scrub(finding.message);
+}
+
+/** diff.ignore may not hide a finding of severity error: an entry that would is a config error, named with what it would hide. */
+function refuseHiddenErrors(reviewed: TargetReview[], config: Config, file: string): void {
+  const hidden = reviewed.flatMap((r) => r.hiddenErrors ?? []);
+  if (!hidden.length) return;
+  const entries = [...new Set(reviewed.flatMap((r) => (r.hiddenErrors?.length ? (r.ignored ?? []).map((t) => t.entry) : [])))].sort((a, b) => a - b);
+  const named = entries.map((i) => `diff.ignore[${i}] (${describeIgnore(config.diff.ignore[i]!)})`).join(', ');
+  const findings = hidden.slice(0, 5).map((f) => `${f.rule} on ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} in ${f.target}`);
+  throw new UserError(
+    `${file}: ${named} would hide the error finding${hidden.length > 1 ? 's' : ''} ${findings.join('; ')}${hidden.length > 5 ? ` and ${hidden.length - 5} more` : ''}. ` +
+      'A field a blocking rule reads cannot be ignored: narrow the entry (kind, name, namespace, target) or remove that field from it.',
+  );
+}
+
+function describeIgnore(entry: Config['diff']['ignore'][number]): string {
+  const scope = (['group', 'kind', 'namespace', 'name', 'target'] as const).flatMap((key) => (entry[key] !== undefined ? [`${key} ${entry[key]}`] : []));
+  return [...scope, ...(entry.jsonPointers ?? []), ...(entry.fields ?? [])].join(', ');
+}
+
+/** What each diff.ignore entry hid across the review's targets. */
+function ignoredTotals(reviewed: TargetReview[]): Pick<Review, 'ignored'> {
+  const totals = new Map<number, IgnoreTally>();
+  for (const tally of reviewed.flatMap((r) => r.ignored ?? [])) {
+    const sum = totals.get(tally.entry) ?? { entry: tally.entry, fields: 0, objects: 0, unchanged: 0 };
+    totals.set(tally.entry, { entry: tally.entry, fields: sum.fields + tally.fields, objects: sum.objects + tally.objects, unchanged: sum.unchanged + tally.unchanged });
+  }
+  return totals.size ? { ignored: [...totals.values()].sort((a, b) => a.entry - b.entry) } : {};
 }
 
 /** The targets live mode looks at: those that rendered at head, with their renders. */
@@ -278,6 +327,7 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
     // The cluster client loads only for live reviews.
     const liveFindings = request.live ? await (await import('./live/review-live.js')).reviewLive(liveSubjects(targets, reviewed), { access: liveAccess(request.live.access), ...(request.live.limits ? { limits: request.live.limits } : {}), config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
     if (request.live) trace('live clusters');
+    refuseHiddenErrors(reviewed, config, request.configFile ?? CONFIG_FILE);
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...liveFindings, ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));
@@ -293,6 +343,7 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       blockOn: config.policies.blockOn,
       tools: await toolVersions(results),
       ...(notRendered.length ? { notRendered } : {}),
+      ...ignoredTotals(reviewed),
     };
   } finally {
     await Promise.all([base.dispose(), head.dispose(), stored?.flush()]);

@@ -2,6 +2,7 @@
 // never silently switches a rule off.
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { entryPatterns } from '../core/diff/hidden-fields.js';
 
 const repoPath = z
   .string()
@@ -41,6 +42,23 @@ const excludeSchema = z.strictObject({
   target: z.string().min(1).optional(),
   path: z.string().min(1).optional(),
 });
+
+/** An entry of diff.ignore: objects by glob, the fields of theirs left out of the comparison. */
+const ignoreSchema = z
+  .strictObject({
+    group: z.string().optional(),
+    kind: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    namespace: z.string().min(1).optional(),
+    target: z.string().min(1).optional(),
+    jsonPointers: z.array(z.string().min(1)).optional(),
+    fields: z.array(z.string().min(1)).optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if (!entry.jsonPointers?.length && !entry.fields?.length) ctx.addIssue({ code: 'custom', message: 'needs jsonPointers or fields: the fields to leave out' });
+    const bad = entryPatterns(entry);
+    if (typeof bad === 'string') ctx.addIssue({ code: 'custom', message: bad });
+  });
 
 /**
  * A cluster by name: what Argo CD's cluster secret says of it (the ApplicationSet cluster
@@ -109,6 +127,12 @@ export const configSchema = z.strictObject({
       maxMemoryMB: z.number().positive().max(65536).optional(),
     })
     .default({}),
+  diff: z
+    .strictObject({
+      /** Fields left out of the comparison (Argo CD's ignoreDifferences, for the review). */
+      ignore: z.array(ignoreSchema).default([]),
+    })
+    .default({ ignore: [] }),
   commands: z
     .strictObject({
       override: z.array(z.string().min(1)).optional(),

@@ -179,6 +179,8 @@ export interface Review {
   resolved?: number;
   /** Which findings count for the verdict (policies.blockOn of the base revision's config); absent means introduced. */
   blockOn?: BlockOn;
+  /** What each diff.ignore entry of the base config hid (field changes, objects); absent when nothing was hidden. */
+  ignored?: Array<{ entry: number; fields: number; objects: number; unchanged: number }>;
   /** Active overrides for the head commit, listed in the comment. */
   overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

@@ -135,6 +135,7 @@ export function reviewJson(review: Review, view: JsonView = {}): { schemaVersion
     ...(review.notRendered?.length
       ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason, ...(n.failed ? { failed: true } : {}) })) }
       : {}),
+    ...(review.ignored?.length ? { ignored: review.ignored.map((t) => ({ ...t })) } : {}),
     matrix: matrixJson(matrix),
     images: imageMoves(review.targets).map((m) => ({ repository: m.repository, from: m.from, to: m.to, direction: m.direction, workloads: [...m.workloads], targets: [...m.targets] })),
   };

@@ -361,10 +361,21 @@ function notRenderedLine(review: Review): string[] {
   return ['', `Not rendered: ${shown.join(', ')}${more}.`];
 }
 
+/** What diff.ignore hid, in one line: the review never hides silently. */
+function ignoredLine(review: Review): string[] {
+  const ignored = review.ignored ?? [];
+  if (!ignored.length) return [];
+  const sum = (key: 'fields' | 'objects' | 'unchanged') => ignored.reduce((n, t) => n + t[key], 0);
+  const entries = ignored.map((t) => `[${t.entry}]`).join(', ');
+  const unchanged = sum('unchanged') ? `; ${plural(sum('unchanged'), 'object')} had no other change and ${sum('unchanged') === 1 ? 'is' : 'are'} not listed` : '';
+  return ['', `<sub>${plural(ignored.length, 'ignore rule')} (diff.ignore ${entries}) hid ${plural(sum('fields'), 'field change')} on ${plural(sum('objects'), 'object')}${unchanged}.</sub>`];
+}
+
 function footer(review: Review, reportUrl: string | undefined): string[] {
   const base = review.mergeBase === review.base ? code(review.base) : `${code(review.base)} (merge-base ${code(review.mergeBase)})`;
   const tools = review.tools.length ? ` · ${review.tools.map(escapeText).join(', ')}` : '';
   return [
+    ...ignoredLine(review),
     '',
     '---',
     `<sub>${reportUrl ? `[Full report](${reportUrl}) · ` : ''}Reviewed base ${base} → head ${code(review.head)}${tools} · Commands: <code>/safe-deploy help</code>, <code>rerun</code>, <code>show Kind/name</code>, <code>explain rule</code>, <code>override rule -- reason</code></sub>`,

@@ -1,6 +1,7 @@
 import type { Change } from '../model.js';
 import type { Resource } from '../resource.js';
 import { deepEqual, diffFields } from './fields.js';
+import type { HiddenFields } from './hidden-fields.js';
 import { immutableChanges } from './immutable.js';
 import { normalize } from './normalize.js';
 import { pairResources } from './pair.js';
@@ -22,9 +23,11 @@ export interface IgnoredFields {
  * The predicted changes between a target's base and head objects: only changed
  * objects, each with its redacted field changes and text diff. A change to a
  * field the API server refuses to update makes the change a replace. Impacts
- * are added later by core/impact.
+ * are added later by core/impact. Fields `hidden` names (diff.ignore) are left
+ * out of the comparison; the change still holds both objects whole, so rules
+ * and schemas judge what is deployed.
  */
-export function diffResources(base: Resource[], head: Resource[], ignored?: IgnoredFields): Change[] {
+export function diffResources(base: Resource[], head: Resource[], ignored?: IgnoredFields, hidden?: HiddenFields): Change[] {
   const changes: Change[] = [];
   for (const pair of pairResources(base, head)) {
     let before = pair.base && { ...pair.base, object: normalize(pair.base) };
@@ -41,15 +44,16 @@ export function diffResources(base: Resource[], head: Resource[], ignored?: Igno
       }
       if (ignored!.respected) [before, after] = [{ ...before!, object: kept }, { ...after!, object: wanted }];
     }
-    const [redactedBefore, redactedAfter] = redactPair(before?.object ?? null, after?.object ?? null);
+    const [compareBefore, compareAfter] = before && after && hidden && !hidden.empty ? hidden.compare(before, after) : [before?.object ?? null, after?.object ?? null];
+    const [redactedBefore, redactedAfter] = redactPair(compareBefore, compareAfter);
     // Nothing redacted (the common case): the field diff of the objects themselves also tells whether they differ.
-    const plain = redactedBefore === (before?.object ?? null) && redactedAfter === (after?.object ?? null);
-    if (before && after && !renamed && !plain && deepEqual(before.object, after.object)) continue;
+    const plain = redactedBefore === compareBefore && redactedAfter === compareAfter;
+    if (before && after && !renamed && !plain && deepEqual(compareBefore, compareAfter)) continue;
     const fields = redactedBefore && redactedAfter ? diffFields(redactedBefore, redactedAfter) : [];
     // Only reordered keys or keyed list items: no change (the text diff aligns them away too).
     if (before && after && !renamed && fields.length === 0) continue;
     const subject = (after ?? before)!;
-    const immutable = before && after && !renamed ? immutableChanges(subject.apiVersion, subject.kind, fields, before.object, after.object) : [];
+    const immutable = before && after && !renamed ? immutableChanges(subject.apiVersion, subject.kind, fields, compareBefore!, compareAfter!) : [];
     const label = `${subject.kind}/${subject.namespace ? `${subject.namespace}/` : ''}${subject.name}`;
     // The text diff is the costly part; a big review shows few of them, so each is made on first use.
     let diff: string | undefined;

@@ -2,7 +2,7 @@
 // per-rule severity or off, excludes, and the per-object ignore annotation.
 // Rules that judge objects run on both sides, so a finding that already held
 // before the change is told apart as inherited.
-import picomatch from 'picomatch';
+import { glob } from '../glob.js';
 import type { Change, Finding, Severity } from '../model.js';
 import { isObject, type Resource } from '../resource.js';
 import { CATALOG } from './catalog.js';
@@ -22,19 +22,6 @@ export interface Exclusion {
 export interface PolicySettings {
   rules: Record<string, Severity | 'off'>;
   exclude: Exclusion[];
-}
-
-// Compiled globs of policies.exclude. Bounded: a server reads the configs of many repositories.
-const MAX_MATCHERS = 1_000;
-const matcherCache = new Map<string, (value: string) => boolean>();
-function glob(pattern: string): (value: string) => boolean {
-  let matcher = matcherCache.get(pattern);
-  if (!matcher) {
-    matcher = picomatch(pattern, { dot: true });
-    if (matcherCache.size >= MAX_MATCHERS) matcherCache.clear();
-    matcherCache.set(pattern, matcher);
-  }
-  return matcher;
 }
 
 function excluded(finding: Finding, exclusions: Exclusion[]): boolean {

@@ -1,6 +1,7 @@
 // The diff of one target as its controller will sync it: ignored differences
 // left out, hooks, prune and sync options marked, the apply order computed.
 import { diffResources, type IgnoredFields } from '../diff/index.js';
+import type { HiddenFields } from '../diff/hidden-fields.js';
 import type { Change, SyncStep } from '../model.js';
 import { displayName, type Resource } from '../resource.js';
 import { applySync } from './apply.js';
@@ -16,7 +17,8 @@ export interface SyncedDiff {
   notes: string[];
 }
 
-export function syncedDiff(base: Resource[], head: Resource[], model: SyncModel): SyncedDiff {
+/** `ignoredByConfig`: the fields diff.ignore leaves out of the comparison. */
+export function syncedDiff(base: Resource[], head: Resource[], model: SyncModel, ignoredByConfig?: HiddenFields): SyncedDiff {
   const argo = model.argocd;
   const hidden: string[] = [];
   const rules = argo?.ignoreDifferences ?? [];
@@ -27,7 +29,7 @@ export function syncedDiff(base: Resource[], head: Resource[], model: SyncModel)
         hidden: (r) => hidden.push(`${displayName(r)} (${ignoredPointers(r, rules).join(', ')})`),
       }
     : undefined;
-  const changes = applySync(diffResources(base, head, ignored), model);
+  const changes = applySync(diffResources(base, head, ignored, ignoredByConfig), model);
   const notes = [
     ...(hidden.length ? [`ignoreDifferences hides the only changes of ${hidden.join(', ')}: Argo CD reports them in sync and does not sync them for it.`] : []),
     ...unevaluatedRules(rules),
