@@ -35,6 +35,8 @@ export interface EnvironmentMatrix {
   groups: MatrixGroup[];
   /** The group of each change. */
   groupOf: Map<Change, MatrixGroup>;
+  /** The row of each change: one object by base identity, whichever targets change it. */
+  rowOf: Map<Change, MatrixRow>;
 }
 
 /** What a target adds before and after every name it renders. */
@@ -155,6 +157,7 @@ export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
   const groups: MatrixGroup[] = [];
   const groupOf = new Map<Change, MatrixGroup>();
   const rows = new Map<string, MatrixRow>();
+  const rowOf = new Map<Change, MatrixRow>();
   changed.forEach((target, index) => {
     for (const change of target.changes) {
       const a = { ...affixes[index]!, name: change.name, namespace: change.namespace };
@@ -171,10 +174,11 @@ export function environmentMatrix(targets: TargetResult[]): EnvironmentMatrix {
       const rowKey = JSON.stringify([change.kind, baseName]);
       let row = rows.get(rowKey);
       if (!row) rows.set(rowKey, (row = { kind: change.kind, baseName, cells: new Map(), differs: false }));
+      rowOf.set(change, row);
       // Two objects of one base name in a target (two namespaces): the row keeps the first.
       if (!row.cells.has(target.name)) row.cells.set(target.name, { action: change.action, group: group.id, change });
     }
   });
   for (const row of rows.values()) row.differs = new Set([...row.cells.values()].map((c) => c.group)).size > 1;
-  return { targets: changed.map((t) => t.name), rows: [...rows.values()], groups, groupOf };
+  return { targets: changed.map((t) => t.name), rows: [...rows.values()], groups, groupOf, rowOf };
 }

@@ -66,6 +66,8 @@ export interface Change {
   fields: FieldChange[];
   /** Unified diff of the normalized, redacted YAML (made on first read). */
   readonly diff: string;
+  /** The same diff without the field changes at `paths` (shown elsewhere, e.g. once for many objects). */
+  diffExcept?(paths: ReadonlySet<string>): string;
   impacts: Impact[];
   /** Live mode: the cluster's view of the object (its live state and the API server's dry-run). */
   live?: ChangeLive;

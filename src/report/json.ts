@@ -4,6 +4,7 @@ import type { ChangeLive, ObjectRef, TargetLive } from '../core/live/model.js';
 import type { BlastRadius, Change, FieldChange, Finding, Review, TargetResult } from '../core/model.js';
 import type { JsonValue } from '../core/resource.js';
 import { sortFindings } from '../core/policy/verdict.js';
+import { changeClusters } from '../core/clusters.js';
 import { environmentMatrix, type EnvironmentMatrix } from '../core/matrix.js';
 import { imageMoves } from '../core/image-summary.js';
 
@@ -137,6 +138,16 @@ export function reviewJson(review: Review, view: JsonView = {}): { schemaVersion
       : {}),
     ...(review.ignored?.length ? { ignored: review.ignored.map((t) => ({ ...t })) } : {}),
     matrix: matrixJson(matrix),
+    clusters: changeClusters(review.targets, (change) => matrix.rowOf.get(change)).map((c) => ({
+      id: c.id,
+      path: c.path,
+      before: c.before,
+      after: c.after,
+      varied: c.varied,
+      ...(c.impact ? { impact: c.impact } : {}),
+      ...(c.pods ? { pods: c.pods } : {}),
+      members: c.members.map((m) => ({ target: m.target, kind: m.change.kind, namespace: m.change.namespace, name: m.change.name })),
+    })),
     images: imageMoves(review.targets).map((m) => ({ repository: m.repository, from: m.from, to: m.to, direction: m.direction, workloads: [...m.workloads], targets: [...m.targets] })),
   };
 }

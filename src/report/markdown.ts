@@ -7,6 +7,8 @@ import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
 import { environmentMatrix, type EnvironmentMatrix, type MatrixGroup } from '../core/matrix.js';
 import { imageMoves } from '../core/image-summary.js';
+import { changeClusters, clusteredPaths } from '../core/clusters.js';
+import { clustersSection, MAX_CLUSTERS } from './clusters-section.js';
 import { changeAnchors } from './anchors.js';
 import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-section.js';
 import { imagesSection } from './images-section.js';
@@ -215,8 +217,8 @@ function liveRemark(change: Change, live: ChangeLive): string | null {
   return null;
 }
 
-/** A change's entry; a change made in several targets says so under its title. */
-function changeSection(change: Change, omitted: boolean, group?: MatrixGroup, reportLink?: string): string[] {
+/** A change's entry; a change made in several targets says so under its title. `diff`: the part of its diff told here (clustered fields are told once above). */
+function changeSection(change: Change, omitted: boolean, diff: string, group?: MatrixGroup, reportLink?: string): string[] {
   const lines = ['', changeTitle(change), ...(group ? ['', sameInLine(group)] : [])];
   const remark = change.live ? liveRemark(change, change.live) : null;
   if (change.impacts.length || remark) lines.push('');
@@ -226,7 +228,11 @@ function changeSection(change: Change, omitted: boolean, group?: MatrixGroup, re
     const where = reportLink ? `[See it in the full report](${reportLink}), or reply` : 'Reply';
     lines.push('', `_Diff not shown: the comment is over the size limit. ${where} ${code(`/safe-deploy show ${change.kind}/${change.name}`)} to see it._`);
   } else {
-    lines.push(...diffBlock(change));
+    if (diff === '') lines.push('', '_Only the repeated changes above._');
+    else {
+      if (diff !== change.diff) lines.push('', '_Besides the repeated changes above:_');
+      lines.push(...diffBlock({ diff }));
+    }
     if (change.live?.differs && change.live.diff) lines.push('', '_In the cluster (live → after merge), which differs from the branch:_', ...diffBlock({ diff: change.live.diff }));
   }
   return lines;
@@ -270,6 +276,9 @@ class Parts {
   readonly shared: MatrixGroup[];
   private readonly sharedGroups: Set<MatrixGroup>;
   readonly bottom: string;
+  readonly repeated: string;
+  /** The fields of each change told in a repeated change above. */
+  private readonly clustered: Map<Change, Set<string>>;
 
   constructor(
     private readonly review: Review,
@@ -282,13 +291,29 @@ class Parts {
     this.matrix = environmentMatrix(review.targets);
     this.matrixTable = matrixTable(this.matrix);
     this.shared = this.matrix.groups.filter(isShared);
-    this.sharedGroups = new Set(this.shared);
     this.bottom = footer(review, options.reportUrl).join('\n');
+    const clusters = changeClusters(review.targets, (change) => this.matrix.rowOf.get(change));
+    const told = clusters.slice(0, MAX_CLUSTERS);
+    this.repeated = clustersSection(told, clusters.length);
+    this.clustered = clusteredPaths(told);
+    this.shared = this.matrix.groups.filter(isShared);
+    this.sharedGroups = new Set(this.shared);
   }
 
-  /** Whether a change is listed in its target's section (not once for several targets). */
+  /** An update whose every field change is told in a repeated change, with nothing else to say: it has no entry. */
+  onlyRepeated(change: Change): boolean {
+    const paths = this.clustered.get(change);
+    return !!paths && change.action === 'update' && !change.hook && !change.live?.differs && change.fields.every((f) => paths.has(f.path));
+  }
+
+  /** Whether a change is listed in its target's section (not once for several targets, nor only as repeated changes). */
   ownEntry(change: Change): boolean {
-    return !this.sharedGroups.has(this.matrix.groupOf.get(change)!);
+    return !this.onlyRepeated(change) && !this.inShared(change);
+  }
+
+  /** Whether a change is listed once for the several targets that make it. */
+  inShared(change: Change): boolean {
+    return this.sharedGroups.has(this.matrix.groupOf.get(change)!);
   }
 
   /** The changes with a diff block of their own in the comment: one per shared group, then the rest in review order. */
@@ -296,12 +321,25 @@ class Parts {
     return [...this.shared.map((g) => g.members[0]!.change), ...this.review.targets.flatMap((t) => t.changes.filter((c) => this.ownEntry(c)))];
   }
 
+  /** About how many characters a change's diff block adds: only the fields not told as repeated. */
+  diffSize(change: Change): number {
+    const paths = this.clustered.get(change);
+    return estimateDiffSize(paths ? { ...change, fields: change.fields.filter((f) => !paths.has(f.path)) } : change);
+  }
+
+  /** The part of a change's diff its entry shows; '' when all of it is told as repeated changes. */
+  private diffOf(change: Change): string {
+    if (this.onlyRepeated(change)) return '';
+    const paths = this.clustered.get(change);
+    return paths && change.diffExcept ? change.diffExcept(paths) : change.diff;
+  }
+
   change(change: Change, omitted: boolean): string {
     let entry = this.changes.get(change);
     if (!entry) this.changes.set(change, (entry = {}));
     const key = omitted ? 'omitted' : 'full';
     const group = this.ownEntry(change) ? undefined : this.matrix.groupOf.get(change);
-    return (entry[key] ??= changeSection(change, omitted, group, omitted ? this.reportLink(change) : undefined).join('\n'));
+    return (entry[key] ??= changeSection(change, omitted, omitted ? change.diff : this.diffOf(change), group, omitted ? this.reportLink(change) : undefined).join('\n'));
   }
 
   /**
@@ -344,12 +382,21 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
   for (const note of target.notes ?? []) lines.push('', `_${escapeText(note)}_`);
   if (target.status === 'error') lines.push('', `**Render failed:** ${escapeText(target.error ?? 'unknown error')}`);
   if (target.live) lines.push(...liveSection(target.live));
-  lines.push(...sharedLine(parts.matrix, target.changes.filter((c) => !parts.ownEntry(c))));
+  lines.push(...sharedLine(parts.matrix, target.changes.filter((c) => parts.inShared(c))));
+  lines.push(...repeatedLine(target.changes.filter((c) => !parts.inShared(c) && parts.onlyRepeated(c))));
   for (const change of listed) lines.push(parts.change(change, plan.omittedDiffs.has(change)));
   const unlisted = own.length - listed.length;
   if (unlisted > 0) lines.push('', `_…and ${plural(unlisted, 'more change')} not listed: the comment is over the size limit._`);
   lines.push('', '</details>');
   return lines;
+}
+
+/** The line in a target's section that names its changes told only as repeated changes. */
+function repeatedLine(changes: Change[]): string[] {
+  if (!changes.length) return [];
+  const names = changes.slice(0, MAX_QUIET_NAMES).map((c) => code(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`));
+  const more = changes.length > MAX_QUIET_NAMES ? ` and ${changes.length - MAX_QUIET_NAMES} more` : '';
+  return ['', `_${plural(changes.length, 'update')} made only of the repeated changes above: ${names.join(', ')}${more}._`];
 }
 
 /** One line naming the declarations the change touches that safe-deploy does not render, with why. */
@@ -414,7 +461,7 @@ function render(review: Review, plan: BudgetPlan, parts: Parts, options: Markdow
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.${report}`]
     : [];
   const blastRadius = parts.blastRadius[plan.blastRadius ? 'shown' : 'dropped'];
-  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius, parts.matrixTable].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius, parts.matrixTable, parts.repeated].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 
@@ -424,6 +471,6 @@ export function renderMarkdown(review: Review, options: MarkdownOptions = {}): s
   return fitToLimit(review, options.limit ?? COMMENT_LIMITS.github, {
     changes: parts.diffed,
     render: (plan) => render(review, plan, parts, options),
-    diffSize: estimateDiffSize,
+    diffSize: (change) => parts.diffSize(change),
   });
 }

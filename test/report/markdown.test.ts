@@ -108,8 +108,9 @@ describe('markdown comment', () => {
 });
 
 describe('size budget', () => {
+  // Each object's image of its own: the same change on many objects would be told once as a repeated change.
   const many = (count: number, image: string) =>
-    Array.from({ length: count }, (_, i) => deploy(`svc-${String(i).padStart(4, '0')}`, [{ name: 'app', image, args: Array(i % 7 === 0 ? 40 : 1).fill(`--image=${image}`) }]));
+    Array.from({ length: count }, (_, i) => deploy(`svc-${String(i).padStart(4, '0')}`, [{ name: 'app', image: `${image}-${i}`, args: Array(i % 7 === 0 ? 40 : 1).fill(`--image=${image}-${i}`) }]));
 
   it('fits 5,000 changed objects into 65,536 characters, keeping verdict, counts and findings', () => {
     const findings = Array.from({ length: 30 }, (_, i) => finding({ message: `finding number ${i}` }));
@@ -138,7 +139,7 @@ describe('size budget', () => {
 
   it('leaves out the blast-radius diagram before any diff', () => {
     const config = (v: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'shop' }, data: { v } });
-    const users = (image: string) => many(8, image).map((d) => ({ ...d, object: { ...d.object, spec: { ...(d.object.spec as object), template: { metadata: { labels: { app: d.name } }, spec: { containers: [{ name: 'app', image, envFrom: [{ configMapRef: { name: 'shared' } }] }] } } } } }));
+    const users = (image: string) => many(8, image).map((d) => ({ ...d, object: { ...d.object, spec: { ...(d.object.spec as object), template: { metadata: { labels: { app: d.name } }, spec: { containers: [{ name: 'app', image: `${image}-${d.name}`, envFrom: [{ configMapRef: { name: 'shared' } }] }] } } } } }));
     const review = reviewOf([config('1'), ...users('app:1')], [config('2'), ...users('app:2')]);
     const full = renderMarkdown(review, { limit: 10_000_000 });
     expect(full).toContain('<details><summary><b>Blast radius</b> · 9 objects</summary>');

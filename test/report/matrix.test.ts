@@ -88,8 +88,14 @@ describe('the environment matrix', () => {
     const comment = renderMarkdown(review);
     expect(comment.length).toBeLessThanOrEqual(65_536);
     expect(comment).not.toContain('left out to fit');
-    // Three changes made by 199 or 200 targets, one made by app-007 only: four diffs.
-    expect(comment.split('```diff').length - 1).toBe(4);
+    // The label moves on all 600 objects: told once. Three changes made by 199 or 200 targets are only that; app-007's Deployment also scales: one diff.
+    expect(comment).toContain('- label <code>managed-by</code> <code>platform</code> → <code>platform-v2</code> on 600 objects (200 ConfigMaps, 200 Services, 200 Deployments) in 200 targets: ');
+    expect(comment.split('_Only the repeated changes above._').length - 1).toBe(3);
+    expect(comment.split('```diff').length - 1).toBe(1);
+    expect(comment).toContain('_Besides the repeated changes above:_');
+    expect(comment).toMatch(/-  replicas: 2\n\+  replicas: 4\n/);
+    // The label is in no diff block.
+    expect(comment).not.toMatch(/^[-+]\s+managed-by:/m);
     expect(comment).toContain('Same in 200 targets: <code>overlays/app-000</code>, <code>overlays/app-001</code>');
     expect(comment).toContain('Same in 199 targets:');
     // Too many columns: per object, each distinct change and how many targets make it.
@@ -120,7 +126,7 @@ describe('the environment matrix', () => {
     expect(comment.length).toBeLessThanOrEqual(65_536);
     expect(comment.split('\n').filter((l) => l.startsWith('| ⚠️ warning |'))).toHaveLength(25);
     expect(comment).toContain('_175 more findings not shown for size: see the check run or `--format json`._');
-    expect(comment.split('```diff').length - 1).toBe(4);
+    expect(comment.split('```diff').length - 1).toBe(1);
     expect(comment).not.toContain('left out to fit');
     expect(comment).toContain('```mermaid\nflowchart LR\n');
   });

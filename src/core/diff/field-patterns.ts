@@ -75,3 +75,25 @@ export function withoutFields(value: JsonObject, steps: Step[]): JsonObject {
   };
   return remove(value, 0) as JsonObject;
 }
+
+/** A copy of `value` with the field at `steps` (keys, list items; no wildcard) set to `to`, or removed when `to` is undefined. */
+export function withFieldValue(value: JsonObject, steps: Step[], to: JsonValue | undefined): JsonObject {
+  const set = (node: JsonValue | undefined, depth: number): JsonValue | undefined => {
+    if (depth === steps.length) return to;
+    const step = steps[depth]!;
+    if ('key' in step) {
+      const map = isObject(node) ? node : {};
+      const next = set(map[step.key], depth + 1);
+      if (next !== undefined) return { ...map, [step.key]: next };
+      const rest = { ...map };
+      delete rest[step.key];
+      return rest;
+    }
+    const list = Array.isArray(node) ? node : [];
+    const at = list.findIndex((item, i) => selects(step, i, item));
+    const next = set(at === -1 ? undefined : list[at], depth + 1);
+    if (at === -1) return next === undefined ? list : [...list, next];
+    return next === undefined ? list.filter((_, i) => i !== at) : list.map((item, i) => (i === at ? next : item));
+  };
+  return set(value, 0) as JsonObject;
+}

@@ -1,6 +1,7 @@
 import type { Change } from '../model.js';
 import type { Resource } from '../resource.js';
 import { deepEqual, diffFields } from './fields.js';
+import { parseFieldPath, withFieldValue } from './field-patterns.js';
 import type { HiddenFields } from './hidden-fields.js';
 import { immutableChanges } from './immutable.js';
 import { normalize } from './normalize.js';
@@ -57,10 +58,10 @@ export function diffResources(base: Resource[], head: Resource[], ignored?: Igno
     const label = `${subject.kind}/${subject.namespace ? `${subject.namespace}/` : ''}${subject.name}`;
     // The text diff is the costly part; a big review shows few of them, so each is made on first use.
     let diff: string | undefined;
-    const textDiff = () => {
+    const textDiff = (after = redactedAfter, shown = fields) => {
       const beforeYaml = redactedBefore && toYaml(redactedBefore);
-      const afterYaml = redactedAfter && toYaml(redactedBefore ? (alignTo(redactedBefore, redactedAfter) as typeof redactedAfter) : redactedAfter);
-      return unifiedDiff(label, beforeYaml, afterYaml, () => fields.map((f) => f.path));
+      const afterYaml = after && toYaml(redactedBefore ? (alignTo(redactedBefore, after) as typeof after) : after);
+      return unifiedDiff(label, beforeYaml, afterYaml, () => shown.map((f) => f.path));
     };
     changes.push({
       action: !before ? 'create' : !after ? 'delete' : renamed || immutable.length ? 'replace' : 'update',
@@ -74,6 +75,16 @@ export function diffResources(base: Resource[], head: Resource[], ignored?: Igno
       fields,
       get diff() {
         return (diff ??= textDiff());
+      },
+      diffExcept(paths) {
+        if (!redactedBefore || !redactedAfter) return this.diff;
+        const left = fields.filter((f) => !paths.has(f.path));
+        // Each field left out takes its base value back, so the text diff shows only the rest.
+        const after = fields.filter((f) => paths.has(f.path)).reduce((object, f) => {
+          const steps = parseFieldPath(f.path);
+          return typeof steps === 'string' ? object : withFieldValue(object, steps, f.before === null ? undefined : f.before);
+        }, redactedAfter);
+        return textDiff(after, left);
       },
       impacts: [],
       base: before,
