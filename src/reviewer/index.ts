@@ -13,8 +13,8 @@ import { runReview, type ReviewRequest } from '../review.js';
 import { caches, DEFAULT_CACHE_BYTES, type CacheStats } from '../util/cache.js';
 import { WorkerLimitError, WorkerPool } from '../util/worker-pool.js';
 
-/** A change without what is large: its objects, field values and text diff. */
-export type ChangeDigest = Omit<Change, 'diff' | 'fields' | 'base' | 'head'>;
+/** A change without what is large (its objects, field values and text diffs) or cannot leave its thread. */
+export type ChangeDigest = Omit<Change, 'diff' | 'diffExcept' | 'fields' | 'base' | 'head'>;
 export type TargetDigest = Omit<TargetResult, 'changes'> & { changes: ChangeDigest[] };
 export type ReviewDigest = Omit<Review, 'targets'> & { targets: TargetDigest[] };
 
@@ -58,7 +58,7 @@ export function addCacheStats(threads: Iterable<CacheStats[]>): CacheStats[] {
   return [...sum.values()];
 }
 
-const LARGE: ReadonlySet<string> = new Set<keyof Change>(['diff', 'fields', 'base', 'head']);
+const LARGE: ReadonlySet<string> = new Set<keyof Change>(['diff', 'diffExcept', 'fields', 'base', 'head']);
 
 /** The review without its large parts; the lazy text diffs are not made. */
 export function digest(review: Review): ReviewDigest {

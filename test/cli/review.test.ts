@@ -44,7 +44,7 @@ describe('safe-deploy review', () => {
     });
     const { status, review } = json(['--base', base, '--head', head]);
     expect(status).toBe(0);
-    expect(Object.keys(review)).toEqual(['schemaVersion', 'verdict', 'base', 'head', 'summary', 'targets', 'findings', 'matrix', 'images']);
+    expect(Object.keys(review)).toEqual(['schemaVersion', 'verdict', 'base', 'head', 'summary', 'targets', 'findings', 'matrix', 'clusters', 'images']);
     expect(review).toMatchObject({ schemaVersion: 1, verdict: 'pass', base, head, summary: { created: 1, updated: 1, deleted: 1, replaced: 0 }, findings: [] });
     expect(review.targets).toHaveLength(1);
     const [target] = review.targets;
