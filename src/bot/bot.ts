@@ -29,8 +29,8 @@ export function createBot(deps: BotDeps): Bot {
   const { scheduler, metrics } = deps;
   const logOf = (event: MergeRequestEvent): Log => event.log ?? deps.log;
 
-  /** The review job of an opened merge request; without a ticket, as its newest review. */
-  async function review(opened: Opened, ticket: Ticket | null, log: Log, reference: string): Promise<ReviewOutcome> {
+  /** The review job of an opened merge request; without a ticket, as its newest review. `maintainerAsked`: a writer's rerun. */
+  async function review(opened: Opened, ticket: Ticket | null, log: Log, reference: string, maintainerAsked = false): Promise<ReviewOutcome> {
     if (opened.failure !== undefined) {
       await reportEarlyFailure(opened.session, opened.failure, { metrics, log }, reference);
       return 'error';
@@ -42,7 +42,7 @@ export function createBot(deps: BotDeps): Bot {
         log.info({ mergeRequest: opened.session.key, reference }, 'review superseded before it started');
         return 'superseded';
       }
-      return await runReviewJob(opened.session, current, { ...deps, log }, reference);
+      return await runReviewJob(opened.session, current, { ...deps, log }, reference, maintainerAsked);
     } finally {
       if (!ticket) current.end();
     }
@@ -62,7 +62,8 @@ export function createBot(deps: BotDeps): Bot {
         .catch((error: unknown) => log.error({ err: error, delivery: event.delivery }, 'cannot reply'));
       return;
     }
-    const rerun = () => review(opened, null, log, event.delivery);
+    // Only `/safe-deploy rerun` (write access) and an override call it, and an override needs a review of the head first.
+    const rerun = () => review(opened, null, log, event.delivery, true);
     await scheduler.serially(session.key, () => handleComment(event.comment.body, commandContext(session, { id: event.comment.id, author: event.actor }, { ...deps, log }, rerun)));
   }
 
@@ -70,7 +71,7 @@ export function createBot(deps: BotDeps): Bot {
   async function handle(event: MergeRequestEvent, ticket: Ticket | null): Promise<void> {
     try {
       if (event.kind === 'command') await command(event);
-      else for (const opened of await event.open()) await review(opened, ticket, logOf(event), event.delivery);
+      else for (const opened of await event.open()) await review(opened, ticket, logOf(event), event.delivery, event.maintainerAsked === true);
     } catch (error) {
       logOf(event).error({ err: error, delivery: event.delivery, event: event.kind }, 'event failed');
       if (event.kind === 'review') metrics.reviewed(event.platform, 'error', 0);

@@ -1,10 +1,11 @@
 // The one command context of a merge request, for every platform: what the
 // slash-command handlers may ask, made of the session and the bot's own parts.
-import type { Principal, Role } from '../commands/authorize.js';
 import type { CommandContext } from '../commands/handle.js';
-import { CONFIG_FILE, defaultConfig, parseConfig } from '../config/load.js';
+import { atLeast, type Principal, type Role } from '../commands/authorize.js';
+import { UserError } from '../errors.js';
+import { reviewComment, reviewedHead } from '../report/markdown.js';
 import type { Log } from '../util/log.js';
-import { codeDir, reviewRequestOf, type JobDeps } from './review-job.js';
+import { awaitsMaintainer, baseConfigOf, codeDir, reviewRequestOf, type JobDeps } from './review-job.js';
 import type { Actor, CommentId, MergeRequestSession } from './session.js';
 import { inProcessReviewer } from '../reviewer/index.js';
 
@@ -31,8 +32,9 @@ export function commandContext(
   rerun: () => Promise<unknown>,
 ): CommandContext {
   const { records, log } = deps;
+  const principal = guardedPrincipal(session, comment.author, log);
   return {
-    principal: guardedPrincipal(session, comment.author, log),
+    principal,
     headSha: session.headSha,
     // The head the event named may be stale by now: the platform says what it is.
     currentHead: async () => (await session.code()).headSha,
@@ -41,14 +43,15 @@ export function commandContext(
     commentLimit: session.commentLimit,
     reply: (body) => session.createComment(body),
     react: (reaction) => session.react(comment.id, reaction),
-    baseConfig: async () => {
-      const text = await session.readFile(CONFIG_FILE, (await session.code()).baseSha);
-      return text === null ? defaultConfig() : parseConfig(text, CONFIG_FILE);
-    },
+    baseConfig: async () => baseConfigOf(session, (await session.code()).baseSha),
     comments: () => session.listComments(),
     // Asked like the posted review (repoURLs, target branch), so a reply scopes targets as the review it answers.
     review: async (targets) => {
       const code = await session.code();
+      // A fork's head waiting for a maintainer is rendered for nobody else before a review of it exists.
+      if ((await awaitsMaintainer(session, code.baseSha)) && !atLeast(await principal.role(), 'write') && reviewedHead(reviewComment(await session.listComments())?.body ?? '') !== code.headSha) {
+        throw new UserError(`this fork's head ${code.headSha.slice(0, 12)} waits for a maintainer's /safe-deploy rerun; nothing of it is rendered before`);
+      }
       const repo = await codeDir(code, deps.mirrors);
       const overrides = records.active(await session.listComments(), code.headSha, session.key, log);
       return (deps.reviewer ?? inProcessReviewer).review(reviewRequestOf(code, repo, deps, targets), overrides);

@@ -23,6 +23,8 @@ export interface ReviewEvent extends EventBase {
   kind: 'review';
   /** The merge request's key when the event names it: a newer push then supersedes this one even while it waits. */
   key?: string;
+  /** Someone with write access asked for it (GitHub lets only them re-run a check): a fork's head is reviewed whatever `forks` says. */
+  maintainerAsked?: true;
   /** The merge requests to review: several when a re-run commit heads several. */
   open(): Promise<Opened[]>;
 }

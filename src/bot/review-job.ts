@@ -2,8 +2,10 @@
 // status running → fetch (or the local checkout) → review → comment → final status. Whatever fails, the status ends
 // completed with a clear message; a superseded review writes nothing.
 import type { OverrideRecords } from '../commands/override-record.js';
+import { CONFIG_FILE, defaultConfig, parseConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { reviewComment } from '../report/markdown.js';
-import { annotations, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
+import { annotations, AWAITING_RERUN_TITLE, awaitingRerunComment, awaitingRerunSummary, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
 import type { MirrorCache } from '../repo/mirror.js';
 import type { LiveAccessSpec } from '../live/access.js';
 import type { RenderCacheSpec } from '../render/cache.js';
@@ -42,6 +44,20 @@ export interface ReportPublisher {
 /** A newer push took over: this review reports nothing but its own cancellation. */
 class Superseded extends Error {}
 
+/** The base branch's config, read through the platform at the base commit (never from the head): what commands and the fork gate obey. */
+export async function baseConfigOf(session: MergeRequestSession, baseSha: string): Promise<Config> {
+  const text = await session.readFile(CONFIG_FILE, baseSha);
+  return text === null ? defaultConfig() : parseConfig(text, CONFIG_FILE);
+}
+
+/**
+ * Whether a fork's head must wait for a maintainer before anything of it is fetched or rendered. A config that
+ * cannot be read or parsed fails the job, so a fork is never reviewed by mistake.
+ */
+export async function awaitsMaintainer(session: MergeRequestSession, baseSha: string): Promise<boolean> {
+  return session.fromFork && (await baseConfigOf(session, baseSha)).forks === 'on-rerun';
+}
+
 /** The directory holding the code: the CI checkout, or the remote fetched into the mirror cache. */
 export async function codeDir(code: CodeSource, mirrors: MirrorCache | undefined): Promise<string> {
   if ('repo' in code) return code.repo;
@@ -65,8 +81,11 @@ export function reviewRequestOf(code: CodeSource, repo: string, { live, renderCa
   };
 }
 
-/** Reviews one push. Reading the merge request's code can fail too, and then the status says so like any failure. */
-export async function runReviewJob(session: MergeRequestSession, ticket: Ticket, deps: JobDeps, reference: string): Promise<ReviewOutcome> {
+/**
+ * Reviews one push. Reading the merge request's code can fail too, and then the status says so like any failure.
+ * `maintainerAsked`: someone with write access asked for this review (a rerun), so a fork's head is reviewed whatever `forks` says.
+ */
+export async function runReviewJob(session: MergeRequestSession, ticket: Ticket, deps: JobDeps, reference: string, maintainerAsked = false): Promise<ReviewOutcome> {
   const started = performance.now();
   const log = deps.log;
   let outcome: ReviewOutcome = 'error';
@@ -82,6 +101,19 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
     // Resolved before the first status: a platform may learn the head it reports on from it.
     const code = await session.code();
     head = code.headSha;
+    if (!maintainerAsked && (await awaitsMaintainer(session, code.baseSha))) {
+      // Nothing of the fork is fetched or rendered: the head waits for a maintainer.
+      const wrote = await ticket.writeIfCurrent(async () => {
+        const existing = reviewComment(await session.listComments());
+        const body = awaitingRerunComment(code.headSha);
+        if (!existing) await session.createComment(body);
+        else if (existing.body !== body) await session.updateComment(existing.id, body);
+        await finish({ state: 'action-required', title: AWAITING_RERUN_TITLE, summary: awaitingRerunSummary(code.headSha) });
+        outcome = 'awaiting-rerun';
+      });
+      if (!wrote) throw new Superseded();
+      return done();
+    }
     await session.setStatus({ state: 'running', title: 'Predicting the cluster diff…' });
     const repo = await codeDir(code, deps.mirrors);
     if (!(await ticket.isCurrent())) throw new Superseded();

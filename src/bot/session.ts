@@ -25,6 +25,8 @@ export interface MergeRequestSession {
   readonly key: string;
   /** The head commit the event named (statuses go to the head `code()` returns once it has). */
   readonly headSha: string;
+  /** The head is in another repository (a fork): the base config decides whether it is reviewed before a maintainer asks. */
+  readonly fromFork: boolean;
   /** Character limit of a comment. */
   readonly commentLimit: number;
   /** Character limit of a status summary; 0 when the platform's status has none (only a title). */

@@ -41,7 +41,7 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
 
 /** The config of a repository without .safe-deploy.yml: discovery, default rule severities. */
 export function defaultConfig(): Config {
-  return { policies: { rules: {}, exclude: [], custom: [], blockOn: 'introduced' }, render: {}, diff: { ignore: [] }, commands: {}, live: { required: false, targets: [] } };
+  return { policies: { rules: {}, exclude: [], custom: [], blockOn: 'introduced' }, render: {}, diff: { ignore: [] }, forks: 'automatic', commands: {}, live: { required: false, targets: [] } };
 }
 
 export async function loadConfigFile(path: string): Promise<Config> {

@@ -133,6 +133,8 @@ export const configSchema = z.strictObject({
       ignore: z.array(ignoreSchema).default([]),
     })
     .default({ ignore: [] }),
+  /** Pull requests whose head is in another repository: reviewed at once, or each head only after a maintainer's `/safe-deploy rerun`. */
+  forks: z.enum(['automatic', 'on-rerun']).default('automatic'),
   commands: z
     .strictObject({
       override: z.array(z.string().min(1)).optional(),

@@ -3,9 +3,10 @@
 import type { Review, TargetResult } from '../core/model.js';
 import { plural } from '../core/plural.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
-import { commentPreamble } from './markdown.js';
+import { COMMENT_MARKER, commentPreamble } from './markdown.js';
 
-export type StatusState = 'running' | 'success' | 'failure' | 'cancelled';
+/** `action-required`: nothing was reviewed yet and someone must act (a fork's head awaits a maintainer); it blocks like a failure. */
+export type StatusState = 'running' | 'success' | 'failure' | 'cancelled' | 'action-required';
 
 export interface Annotation {
   file: string;
@@ -65,6 +66,18 @@ export function noKubernetesChanges(review: StatusInput): boolean {
 /** The comment that replaces the review when the push changes no Kubernetes object. */
 export function noChangesComment(head: string): string {
   return `${commentPreamble(head)}\n## ✅ safe-deploy: ${NO_CHANGES_TITLE}\n\nThe latest push (\`${head}\`) changes no Kubernetes object.\n`;
+}
+
+export const AWAITING_RERUN_TITLE = 'Fork pull request: waiting for a maintainer';
+
+/** Why a fork's head was not reviewed, and what lets it be. */
+export function awaitingRerunSummary(head: string): string {
+  return `This merge request comes from a fork, and this repository's \`.safe-deploy.yml\` (\`forks: on-rerun\`) reviews a fork's head only when a maintainer asks. Head \`${head}\` has not been fetched or rendered. Someone with write access can review it with \`/safe-deploy rerun\`; every new push waits again.`;
+}
+
+/** The review comment while a fork's head waits: it names no reviewed head, so nothing (an override) can take it for a review. */
+export function awaitingRerunComment(head: string): string {
+  return `${COMMENT_MARKER}\n## ⏸️ safe-deploy: ${AWAITING_RERUN_TITLE}\n\n${awaitingRerunSummary(head)}\n`;
 }
 
 /** One line for platforms whose status has only a short description: the title, and the message when there is one. */

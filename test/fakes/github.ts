@@ -44,6 +44,8 @@ export class FakeGitHub {
   readonly teams: Record<string, string[]> = {};
   /** path → content at every ref. */
   readonly files: Record<string, string> = {};
+  /** ref → path → content at that ref only (before `files`). */
+  readonly filesAt: Record<string, Record<string, string>> = {};
   /** number → pull request as GET /pulls/:n answers; a failure answers instead. */
   readonly pulls: Record<number, object | Failure> = {};
   /** commit → open pull request numbers. */
@@ -110,7 +112,8 @@ export class FakeGitHub {
     });
     route(api.get(new RegExp(`^${repoPath}/contents/`)).query(true), 'GET', (uri) => {
       const path = decodeURIComponent(uri.split('?')[0]!.slice(`${repoPath}/contents/`.length));
-      const content = this.files[path];
+      const ref = new URLSearchParams(uri.split('?')[1] ?? '').get('ref') ?? '';
+      const content = this.filesAt[ref]?.[path] ?? this.files[path];
       return content === undefined ? [404, { message: 'Not Found' }] : [200, { content: Buffer.from(content).toString('base64'), encoding: 'base64' }];
     });
     keep(api);

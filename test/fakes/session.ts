@@ -27,6 +27,8 @@ export class FakeSession implements MergeRequestSession {
   readonly key: string;
   readonly commentLimit = 65_536;
   readonly statusLimit = 0;
+  /** A test makes the merge request a fork's. */
+  fromFork = false;
   /** Each status with the head it was set on. */
   readonly statuses: Array<StatusReport & { head: string }> = [];
   readonly comments: ThreadComment[] = [];

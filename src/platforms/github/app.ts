@@ -18,8 +18,9 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 
 interface PullRequestInfo {
   number: number;
-  head: { sha: string };
-  base: { ref: string; sha: string; repo: { clone_url: string; html_url: string; ssh_url?: string; name: string; owner: { login: string } } };
+  /** head.repo is null once the fork is deleted. */
+  head: { sha: string; repo: { id: number } | null };
+  base: { ref: string; sha: string; repo: { id: number; clone_url: string; html_url: string; ssh_url?: string; name: string; owner: { login: string } } };
 }
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
@@ -40,7 +41,8 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   /** The session of a pull request as the API (or the event) describes it. */
   const opened = (octokit: Octokit, pr: PullRequestInfo): Opened => {
     const base = pr.base.repo;
-    const ref: PullRequestRef = { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url };
+    const fromFork = pr.head.repo?.id !== base.id;
+    const ref: PullRequestRef = { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url, ...(fromFork ? { fromFork } : {}) };
     const code = { cloneUrl: base.clone_url, ...(base.ssh_url ? { sshUrl: base.ssh_url } : {}), baseBranch: pr.base.ref, baseSha: pr.base.sha };
     return { session: new GitHubSession(octokit, ref, deps.metrics, identity, code) };
   };
@@ -81,7 +83,8 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
           ),
         );
       };
-      deps.bot.dispatch({ kind: 'review', platform: 'github', delivery: context.id, log: context.log, open });
+      // Only users with write access can re-run a check: a fork's head is reviewed on their asking.
+      deps.bot.dispatch({ kind: 'review', platform: 'github', delivery: context.id, log: context.log, maintainerAsked: true, open });
     });
 
     app.on('issue_comment.created', async (context: Context<'issue_comment.created'>) => {

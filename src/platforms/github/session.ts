@@ -11,7 +11,7 @@ import { statusLine } from '../../report/status.js';
 
 export const CHECK_NAME = 'safe-deploy';
 const ANNOTATION_BATCH = 50;
-const CONCLUSION = { success: 'success', failure: 'failure', cancelled: 'cancelled' } as const;
+const CONCLUSION = { success: 'success', failure: 'failure', cancelled: 'cancelled', 'action-required': 'action_required' } as const;
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -22,6 +22,8 @@ export interface PullRequestRef {
   headSha: string;
   /** https://github.com/owner/repo, for source links. */
   htmlUrl: string;
+  /** The head branch is in another repository (a fork, or one since deleted). */
+  fromFork?: boolean;
 }
 
 /** Where the App fetches a pull request's code from: the base repository, with an installation token. */
@@ -66,7 +68,7 @@ function unlessNotFound<T>(request: Promise<T>, absent: T): Promise<T> {
   });
 }
 
-const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error' } as const;
+const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error', 'action-required': 'failure' } as const;
 const MAX_STATUS_DESCRIPTION = 140;
 
 /** A pull request's key: its reviews supersede each other, its commands run one at a time. */
@@ -93,6 +95,10 @@ export class GitHubSession implements MergeRequestSession {
 
   get headSha(): string {
     return this.pr.headSha;
+  }
+
+  get fromFork(): boolean {
+    return this.pr.fromFork === true;
   }
 
   private api<T>(call: () => Promise<T>): Promise<T> {

@@ -10,7 +10,8 @@ import { statusLine } from '../../report/status.js';
 import { withRetry, type RetryOptions } from '../../util/retry.js';
 
 export const STATUS_NAME = 'safe-deploy';
-const STATE = { running: 'running', success: 'success', failure: 'failed', cancelled: 'canceled' } as const;
+// A status GitLab counts as failed keeps "Pipelines must succeed" blocking while a fork's head awaits a maintainer.
+const STATE = { running: 'running', success: 'success', failure: 'failed', cancelled: 'canceled', 'action-required': 'failed' } as const;
 const MAX_DESCRIPTION = 255;
 
 export type GitLabApi = InstanceType<typeof Gitlab>;
@@ -25,6 +26,8 @@ export interface MergeRequestRef {
   webUrl: string;
   /** The head pipeline, when one exists: the status joins it so "Pipelines must succeed" waits for it. */
   pipelineId?: number;
+  /** The source branch is in another project (a fork). */
+  fromFork?: boolean;
 }
 
 /** Where the server fetches a merge request's code from: the target project, with the bot's token. */
@@ -107,6 +110,10 @@ export class GitLabSession implements MergeRequestSession {
 
   get headSha(): string {
     return this.mr.headSha;
+  }
+
+  get fromFork(): boolean {
+    return this.mr.fromFork === true;
   }
 
   /** Base, head and head pipeline as the API says them now: the hook carries no pipeline, and older GitLab versions no diff_refs. */

@@ -40,6 +40,7 @@ interface MergeRequestHook {
     oldrev?: string;
     target_branch: string;
     target_project_id?: number;
+    source_project_id?: number;
     last_commit?: { id: string };
     diff_refs?: { base_sha?: string | null; head_sha?: string | null } | null;
   };
@@ -50,7 +51,7 @@ export interface GitLabNotePayload {
   project: Project;
   user: { id: number; username: string };
   object_attributes: { id: number; note: string; noteable_type: string; action?: string; system?: boolean };
-  merge_request?: { iid: number; target_branch: string; target_project_id?: number; last_commit?: { id: string } };
+  merge_request?: { iid: number; target_branch: string; target_project_id?: number; source_project_id?: number; last_commit?: { id: string } };
 }
 
 function digest(value: string): Buffer {
@@ -77,6 +78,8 @@ interface MergeRequestInfo {
   project: Project;
   iid: number;
   targetProjectId?: number;
+  /** The source branch's project: another than the target's for a fork. */
+  sourceProjectId?: number;
   targetBranch: string;
   /** From the hook; the API's diff_refs win when they differ. */
   headSha: string;
@@ -88,7 +91,9 @@ type Dispatched = ReturnType<Bot['dispatch']> | 'ignored';
 /** The session of a merge request the hook names; its code is read from the API when the review (or command) runs. */
 function mergeRequestSession(deps: GitLabDeps, botUser: () => Promise<number | null>, info: MergeRequestInfo): GitLabSession {
   const { project, iid } = info;
-  const ref = { projectId: info.targetProjectId ?? project.id, projectPath: project.path_with_namespace, iid, headSha: info.headSha, webUrl: project.web_url };
+  const projectId = info.targetProjectId ?? project.id;
+  const fromFork = info.sourceProjectId !== undefined && info.sourceProjectId !== projectId;
+  const ref = { projectId, projectPath: project.path_with_namespace, iid, headSha: info.headSha, webUrl: project.web_url, ...(fromFork ? { fromFork } : {}) };
   const code = { httpUrl: project.git_http_url, ...(project.git_ssh_url ? { sshUrl: project.git_ssh_url } : {}), token: deps.token, targetBranch: info.targetBranch, diffRefs: info.diffRefs ?? null };
   return new GitLabSession(deps.api, ref, deps.metrics, botUser, code, deps.retry);
 }
@@ -101,6 +106,7 @@ function reviewHook(deps: GitLabDeps, botUser: () => Promise<number | null>, hoo
     project: hook.project,
     iid: a.iid,
     ...(a.target_project_id ? { targetProjectId: a.target_project_id } : {}),
+    ...(a.source_project_id ? { sourceProjectId: a.source_project_id } : {}),
     targetBranch: a.target_branch,
     headSha: a.last_commit?.id ?? a.diff_refs?.head_sha ?? '',
     diffRefs: a.diff_refs ?? null,
@@ -118,6 +124,7 @@ function commandNote(deps: GitLabDeps, botUser: () => Promise<number | null>, no
     project: note.project,
     iid: mr.iid,
     ...(mr.target_project_id ? { targetProjectId: mr.target_project_id } : {}),
+    ...(mr.source_project_id ? { sourceProjectId: mr.source_project_id } : {}),
     targetBranch: mr.target_branch,
     headSha: mr.last_commit?.id ?? '',
   });
