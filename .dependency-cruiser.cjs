@@ -26,7 +26,7 @@ const SIBLINGS = { config: ['report'], report: ['config'], cli: ['server'] };
 // (which carries Flux and sync options), impact, the live cluster's view, CEL (custom policies and CRD validation rules
 // share it), schema validation, policy.
 const CORE = [
-  ['core-model', '^src/core/(resource|model|json-stream|manifests|plural|pod|quantity|images|image-summary|clusters|consumers|summary|matrix|field-change|glob|live/model)\\.ts$'],
+  ['core-model', '^src/core/(resource|model|json-stream|manifests|plural|pod|quantity|images|image-summary|clusters|review-routing|consumers|summary|matrix|field-change|glob|live/model)\\.ts$'],
   ['core-flux', '^src/core/flux/'],
   ['core-diff', '^src/core/diff/'],
   ['core-sync', '^src/core/sync/'],

@@ -13,6 +13,7 @@ import type { PolicySet } from './core/policy/admission/policies.js';
 import { evaluatePolicies, type PolicyOutcome, type PolicySettings } from './core/policy/engine.js';
 import { clusterRejected } from './core/policy/cluster-rejected.js';
 import { guardHidden } from './core/policy/hidden-guard.js';
+import { requiredReviews } from './core/review-routing.js';
 import type { RuleContext } from './core/policy/rule.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
@@ -331,7 +332,7 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...liveFindings, ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));
-    return {
+    const review: Review = {
       verdict: verdictOf(results, findings, config.policies.blockOn),
       base: baseSha,
       head: headSha,
@@ -345,6 +346,8 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       ...(notRendered.length ? { notRendered } : {}),
       ...ignoredTotals(reviewed),
     };
+    if (config.reviews) review.reviews = requiredReviews(review, config.reviews);
+    return review;
   } finally {
     await Promise.all([base.dispose(), head.dispose(), stored?.flush()]);
     if (stored) trace(`render cache on disk: ${stored.stats.hits} read, ${stored.stats.misses} missed, ${stored.stats.corrupt} damaged, ${stored.stats.writes} written`);

@@ -12,6 +12,7 @@ import type { RenderCacheSpec } from '../render/cache.js';
 import type { ReviewRequest } from '../review.js';
 import { inProcessReviewer, type Reviewer, type ReviewResult } from '../reviewer/index.js';
 import type { Log } from '../util/log.js';
+import { approvalState, approvalsReport, APPROVALS_CHECK } from './approvals.js';
 import { reportFailure } from './failure.js';
 import type { BotMetrics, ReviewOutcome } from './metrics.js';
 import type { Ticket } from './scheduler.js';
@@ -125,6 +126,20 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
     // A report that cannot be kept costs the comment its link, never the review.
     const reportUrl = deps.reports && !noKubernetesChanges(review) ? await deps.reports.publish(await result.html()).catch((error: unknown) => void log.warn({ err: error, reference }, 'could not keep the full report')) : undefined;
     const linked = reportUrl ? { reportUrl } : {};
+    // Who approved this head, for the comment and the approvals check; a failed look-up fails that check, never the review.
+    const routed = review.reviews ? await approvalState(session, review.reviews, code.headSha).then(
+      (reviews) => ({ reviews }),
+      (error: unknown) => {
+        log.warn({ err: error, reference, mergeRequest: session.key }, 'could not read the approvals');
+        return { failed: error };
+      },
+    ) : undefined;
+    const approvals = routed && 'reviews' in routed ? { reviews: routed.reviews } : {};
+    const reportApprovals = async () => {
+      if (!routed) return;
+      const report: StatusReport = 'reviews' in routed ? approvalsReport(routed.reviews) : { state: 'failure', title: 'Could not read the approvals', summary: `${(routed.failed as Error).message ?? 'error'}; reference ${reference}. Push again or ask for /safe-deploy rerun.` };
+      await session.setNamedStatus(APPROVALS_CHECK, report);
+    };
     const wrote = await ticket.writeIfCurrent(async () => {
       const existing = reviewComment(await session.listComments());
       if (noKubernetesChanges(review)) {
@@ -132,19 +147,21 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
         const body = noChangesComment(code.headSha);
         if (existing && existing.body !== body) await session.updateComment(existing.id, body);
         await finish({ state: 'success', title: NO_CHANGES_TITLE, summary: `No target renders differently at \`${code.headSha}\`.` });
+        await reportApprovals();
         return;
       }
       const link = (file: string, line?: number) => session.sourceLink(file, line);
-      const body = await result.markdown({ limit: session.commentLimit, sourceLink: link, ...linked });
+      const body = await result.markdown({ limit: session.commentLimit, sourceLink: link, ...linked, ...approvals });
       if (!existing) await session.createComment(body);
       else if (existing.body !== body) await session.updateComment(existing.id, body);
       outcome = review.verdict;
       await finish({
         state: review.verdict === 'pass' ? 'success' : 'failure',
         title: statusTitle(review),
-        ...(session.statusLimit ? { summary: await result.markdown({ limit: session.statusLimit, sourceLink: link, ...linked }) } : {}),
+        ...(session.statusLimit ? { summary: await result.markdown({ limit: session.statusLimit, sourceLink: link, ...linked, ...approvals }) } : {}),
         annotations: annotations(review),
       });
+      await reportApprovals();
     });
     if (!wrote) throw new Superseded();
   } catch (error) {

@@ -36,6 +36,10 @@ export interface MergeRequestSession {
   /** URL of a file at the head revision, for links in the comment. */
   sourceLink(file: string, line?: number): string | null;
   setStatus(report: StatusReport): Promise<void>;
+  /** A status of its own beside the review's, on the head commit (the approvals check). */
+  setNamedStatus(name: string, report: StatusReport): Promise<void>;
+  /** Who approved the head commit itself (GitHub reviews, GitLab approvals given since it was pushed), the author left out. */
+  approvers(headSha: string): Promise<Actor[]>;
   /** Every comment of the merge request thread, oldest first. */
   listComments(): Promise<ThreadComment[]>;
   createComment(body: string): Promise<void>;

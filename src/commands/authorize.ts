@@ -32,8 +32,8 @@ export interface Principal {
   memberOf(group: string): Promise<boolean>;
 }
 
-/** Whether the principal matches an entry of `commands.override`: a role (at least), "@user", or "@org/team". */
-export async function mayOverride(principal: Principal, allowed: string[] = DEFAULT_OVERRIDERS): Promise<boolean> {
+/** Whether the principal matches an entry of `commands.override` or `reviews[].require`: a role (at least), "@user", or "@org/team". */
+export async function isAllowed(principal: Principal, allowed: string[] = DEFAULT_OVERRIDERS): Promise<boolean> {
   for (const entry of allowed) {
     const word = entry.trim();
     const role = ROLE_WORDS[word.toLowerCase()];

@@ -8,7 +8,7 @@ import type { ThreadComment } from './thread.js';
 import type { Log } from '../util/log.js';
 import { diffBlock, reviewComment, reviewedHead, RULES_DOC_URL } from '../report/markdown.js';
 import { code, escapeText, mention } from '../report/markdown-text.js';
-import { atLeast, DEFAULT_OVERRIDERS, describeAllowed, mayOverride, type Principal } from './authorize.js';
+import { atLeast, DEFAULT_OVERRIDERS, describeAllowed, isAllowed, type Principal } from './authorize.js';
 import type { OverrideRecords } from './override-record.js';
 import { parseCommands, type Command } from './parse.js';
 
@@ -146,7 +146,7 @@ async function override(context: CommandContext, command: Command): Promise<Outc
     return 'failed';
   }
   const allowed = (await context.baseConfig()).commands.override ?? DEFAULT_OVERRIDERS;
-  if (!(await mayOverride(context.principal, allowed))) {
+  if (!(await isAllowed(context.principal, allowed))) {
     return refuse(context, command, describeAllowed(allowed), `${await context.principal.role()} access`);
   }
   // The approver saw the posted review: the override holds for the head it reviewed, and only while that is still the head.

@@ -60,6 +60,28 @@ const ignoreSchema = z
     if (typeof bad === 'string') ctx.addIssue({ code: 'custom', message: bad });
   });
 
+const globs = z.array(z.string().min(1)).min(1).optional();
+
+/** An entry of reviews: what a change must do for whom to approve it. */
+const reviewSchema = z.strictObject({
+  /** Shown in the comment and the approvals check; else made from `when`. */
+  name: z.string().min(1).max(100).optional(),
+  /** Keys must all hold for one changed object (or one finding); a key's values are alternatives. */
+  when: z
+    .strictObject({
+      impacts: z.array(z.enum(['rollout', 'recreate', 'data-loss', 'downtime', 'exposure', 'not-rolled-out'])).min(1).optional(),
+      rules: globs,
+      kinds: globs,
+      namespaces: globs,
+      targets: globs,
+      /** Globs on the file an object comes from. */
+      paths: globs,
+    })
+    .refine((when) => Object.keys(when).length > 0, { message: 'needs at least one of impacts, rules, kinds, namespaces, targets, paths' }),
+  /** Who may approve: "@user" or "@org/team" (GitHub), "@user" or "@group/subgroup" (GitLab); one approval of the current head by any of them suffices. */
+  require: z.array(z.string().regex(/^@[\w.-]+(\/[\w.-]+)*$/, 'must be @user or @org/team')).min(1),
+});
+
 /**
  * A cluster by name: what Argo CD's cluster secret says of it (the ApplicationSet cluster
  * generator lists these), and how live mode reaches it.
@@ -133,6 +155,8 @@ export const configSchema = z.strictObject({
       ignore: z.array(ignoreSchema).default([]),
     })
     .default({ ignore: [] }),
+  /** Approvals the change needs, by what it does; absent, no approvals check is posted. */
+  reviews: z.array(reviewSchema).optional(),
   /** Pull requests whose head is in another repository: reviewed at once, or each head only after a maintainer's `/safe-deploy rerun`. */
   forks: z.enum(['automatic', 'on-rerun']).default('automatic'),
   commands: z
@@ -146,3 +170,4 @@ export type Config = z.infer<typeof configSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type LiveConfig = z.infer<typeof liveSchema>;
+export type ReviewRuleConfig = z.infer<typeof reviewSchema>;

@@ -163,6 +163,18 @@ export interface Summary {
 
 export type BlockOn = 'introduced' | 'all';
 
+/** A `reviews:` entry of the base config the change calls for. */
+export interface RoutedReview {
+  name: string;
+  /** "@user" or "@org/team": one approval of the current head by any of them satisfies it. */
+  require: string[];
+  /** The objects or findings that call for it, a few words each. */
+  because: string[];
+  /** Set where the platform was asked: who approved the current head among those required. */
+  approvedBy?: string[];
+  satisfied?: boolean;
+}
+
 export interface Review {
   verdict: 'pass' | 'fail';
   /** Full SHAs as given (base) and reviewed (head). */
@@ -183,6 +195,8 @@ export interface Review {
   blockOn?: BlockOn;
   /** What each diff.ignore entry of the base config hid (field changes, objects); absent when nothing was hidden. */
   ignored?: Array<{ entry: number; fields: number; objects: number; unchanged: number }>;
+  /** The approvals the change needs (the base config's `reviews:`); absent when it has none. */
+  reviews?: RoutedReview[];
   /** Active overrides for the head commit, listed in the comment. */
   overrides?: Array<{ rule: string; resource?: string; by: string; reason: string }>;
 }

@@ -137,6 +137,7 @@ export function reviewJson(review: Review, view: JsonView = {}): { schemaVersion
       ? { notRendered: review.notRendered.map((n) => ({ name: n.name, declaredBy: { ...n.declaredBy }, reason: n.reason, ...(n.failed ? { failed: true } : {}) })) }
       : {}),
     ...(review.ignored?.length ? { ignored: review.ignored.map((t) => ({ ...t })) } : {}),
+    ...(review.reviews ? { reviews: review.reviews.map((r) => ({ ...r, require: [...r.require], because: [...r.because], ...(r.approvedBy ? { approvedBy: [...r.approvedBy] } : {}) })) } : {}),
     matrix: matrixJson(matrix),
     clusters: changeClusters(review.targets, (change) => matrix.rowOf.get(change)).map((c) => ({
       id: c.id,

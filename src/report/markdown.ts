@@ -1,7 +1,7 @@
 // The MR comment (DESIGN §6): marker, verdict and counts, findings, one
 // collapsible section per target with a diff block per object, footer.
 import type { ChangeLive, TargetLive } from '../core/live/model.js';
-import type { Change, Finding, Impact, Review, Severity, TargetResult } from '../core/model.js';
+import type { Change, Finding, Impact, Review, RoutedReview, Severity, TargetResult } from '../core/model.js';
 import { displayName } from '../core/resource.js';
 import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
@@ -48,6 +48,8 @@ export interface MarkdownOptions {
   reportUrl?: string;
   /** URL of a file at the head revision, for source links; none means plain text. */
   sourceLink?: (file: string, line?: number) => string | null;
+  /** The review's required approvals as the platform answered (who approved the head); else as the review has them. */
+  reviews?: RoutedReview[];
 }
 
 const MAX_QUIET_NAMES = 30;
@@ -152,6 +154,25 @@ function findingsTable(review: Review, maxRows: number, options: MarkdownOptions
   }
   const hidden = review.findings.length - introduced.length - inherited.length;
   if (hidden > 0) lines.push('', `_${plural(hidden, 'more finding')} not shown for size: see the check run or \`--format json\`._`);
+  return lines;
+}
+
+const MAX_REVIEWS = 20;
+
+/** Who must approve, why, and who did: a few rows that every comment keeps. */
+function reviewsSection(reviews: RoutedReview[] | undefined): string[] {
+  if (!reviews?.length) return [];
+  const open = reviews.filter((r) => r.satisfied !== true).length;
+  const asked = reviews.some((r) => r.satisfied !== undefined);
+  const title = asked ? (open ? `### Reviews needed (${open} of ${reviews.length} open)` : '### Reviews needed: all approved') : `### Reviews needed (${reviews.length})`;
+  const lines = ['', title, '', '| Review | Why | Approval |', '| --- | --- | --- |'];
+  for (const r of reviews.slice(0, MAX_REVIEWS)) {
+    const who = r.require.map((w) => code(w)).join(' or ');
+    const state = r.satisfied ? `✅ ${r.approvedBy!.map((u) => code(`@${u}`)).join(', ')}` : `⏳ needs ${who}`;
+    lines.push(`| ${escapeText(r.name)} | ${r.because.map(escapeText).join('<br>')} | ${state} |`);
+  }
+  if (reviews.length > MAX_REVIEWS) lines.push('', `_…and ${reviews.length - MAX_REVIEWS} more: see the \`safe-deploy/approvals\` check._`);
+  lines.push('', '_Only an approval of this head counts; a new push needs new approvals._');
   return lines;
 }
 
@@ -286,7 +307,7 @@ class Parts {
   ) {
     const images = imagesSection(imageMoves(review.targets));
     this.top = [...header(review, options.marker ?? true), ...(images ? [images] : [])].join('\n');
-    this.overrides = overridesSection(review).join('\n');
+    this.overrides = [...reviewsSection(options.reviews ?? review.reviews), ...overridesSection(review)].join('\n');
     this.blastRadius = blastRadiusSection(review);
     this.matrix = environmentMatrix(review.targets);
     this.matrixTable = matrixTable(this.matrix);

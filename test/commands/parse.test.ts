@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { mayOverride, type Principal, type Role } from '../../src/commands/authorize.js';
+import { isAllowed, type Principal, type Role } from '../../src/commands/authorize.js';
 import { OverrideRecords } from '../../src/commands/override-record.js';
 import { parseCommands } from '../../src/commands/parse.js';
 import { applyOverrides } from '../../src/core/policy/overrides.js';
@@ -38,17 +38,17 @@ describe('parseCommands', () => {
   });
 });
 
-describe('mayOverride', () => {
+describe('isAllowed', () => {
   const principal = (username: string, role: Role, groups: string[] = []): Principal => ({ username, role: async () => role, memberOf: async (g) => groups.includes(g) });
 
   it('accepts roles at least as high as named, users by name and team members', async () => {
-    expect(await mayOverride(principal('ann', 'maintain'))).toBe(true);
-    expect(await mayOverride(principal('ann', 'admin'))).toBe(true);
-    expect(await mayOverride(principal('bob', 'write'))).toBe(false);
-    expect(await mayOverride(principal('bob', 'write'), ['developers'])).toBe(true);
-    expect(await mayOverride(principal('Bob', 'read'), ['@bob'])).toBe(true);
-    expect(await mayOverride(principal('eve', 'read', ['acme/sre']), ['@acme/sre'])).toBe(true);
-    expect(await mayOverride(principal('eve', 'read', ['acme/dev']), ['@acme/sre', 'admin'])).toBe(false);
+    expect(await isAllowed(principal('ann', 'maintain'))).toBe(true);
+    expect(await isAllowed(principal('ann', 'admin'))).toBe(true);
+    expect(await isAllowed(principal('bob', 'write'))).toBe(false);
+    expect(await isAllowed(principal('bob', 'write'), ['developers'])).toBe(true);
+    expect(await isAllowed(principal('Bob', 'read'), ['@bob'])).toBe(true);
+    expect(await isAllowed(principal('eve', 'read', ['acme/sre']), ['@acme/sre'])).toBe(true);
+    expect(await isAllowed(principal('eve', 'read', ['acme/dev']), ['@acme/sre', 'admin'])).toBe(false);
   });
 });
 

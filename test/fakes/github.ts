@@ -21,6 +21,7 @@ export interface GitHubComment {
 
 export interface CheckRun {
   id: number;
+  name: string;
   head_sha: string;
   status: string;
   conclusion?: string;
@@ -48,6 +49,8 @@ export class FakeGitHub {
   readonly filesAt: Record<string, Record<string, string>> = {};
   /** number → pull request as GET /pulls/:n answers; a failure answers instead. */
   readonly pulls: Record<number, object | Failure> = {};
+  /** number → the pull request's reviews, oldest first, as GET /pulls/:n/reviews lists them. */
+  readonly reviews: Record<number, Array<{ id: number; user: { login: string; id: number }; state: string; commit_id: string }>> = {};
   /** commit → open pull request numbers. */
   readonly commitPulls: Record<string, number[] | Failure> = {};
   /** Failures the next calls of a route answer, in order ("POST /repos/acme/gitops/issues/1/comments"). */
@@ -69,6 +72,7 @@ export class FakeGitHub {
     const api = nock(API).persist();
     route(api.post(`/app/installations/${INSTALLATION}/access_tokens`), 'POST', () => [201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} }]);
     route(api.get(new RegExp(`^${repoPath}/pulls/\\d+$`)), 'GET', (uri) => this.answer(this.pulls[n(uri)]));
+    route(api.get(new RegExp(`^${repoPath}/pulls/\\d+/reviews`)).query(true), 'GET', (uri) => [200, this.reviews[n(uri, 2)] ?? []]);
     route(api.get(new RegExp(`^${repoPath}/commits/[0-9a-f]+/pulls`)).query(true), 'GET', (uri) => {
       const found = this.commitPulls[uri.split('?')[0]!.split('/').at(-2)!] ?? [];
       return this.answer(isFailure(found) ? found : found.map((number) => ({ number, state: 'open' })));

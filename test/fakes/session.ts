@@ -90,6 +90,19 @@ export class FakeSession implements MergeRequestSession {
     this.statuses.push({ ...report, head: this.local.headSha });
   }
 
+  /** Statuses set under their own name (the approvals check), with the head. */
+  readonly namedStatuses: Array<StatusReport & { name: string; head: string }> = [];
+  /** Who approved which head. */
+  readonly approvals: Record<string, Actor[]> = {};
+
+  async setNamedStatus(name: string, report: StatusReport): Promise<void> {
+    this.namedStatuses.push({ ...report, name, head: this.local.headSha });
+  }
+
+  async approvers(headSha: string): Promise<Actor[]> {
+    return this.approvals[headSha] ?? [];
+  }
+
   async listComments(): Promise<ThreadComment[]> {
     await this.check('listComments');
     return this.comments.map((c) => ({ ...c }));

@@ -121,5 +121,7 @@ describe('fork pull requests under forks: on-rerun', () => {
     await server.scheduler.idle();
     expect(thread()[0]!.body).toContain('+  replicas: 3');
     expect(github.checks.at(-1)).toMatchObject({ head_sha: head, conclusion: 'success' });
+    // No reviews: in the config, no approvals check.
+    expect(github.checks.map((c) => c.name)).toEqual(['safe-deploy']);
   });
 });

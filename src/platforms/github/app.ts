@@ -18,20 +18,23 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 
 interface PullRequestInfo {
   number: number;
+  user?: { login: string } | null;
   /** head.repo is null once the fork is deleted. */
   head: { sha: string; repo: { id: number } | null };
   base: { ref: string; sha: string; repo: { id: number; clone_url: string; html_url: string; ssh_url?: string; name: string; owner: { login: string } } };
 }
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
+/** A review given, changed or dismissed: the approvals a change needs are asked again (renders come from the cache). */
+export const REVIEW_EVENTS = ['pull_request_review.submitted', 'pull_request_review.edited', 'pull_request_review.dismissed'] as const;
 
 /** The events the app reads (durable mode records only these). */
-export const GITHUB_EVENTS = new Set(['pull_request', 'check_run', 'issue_comment']);
+export const GITHUB_EVENTS = new Set(['pull_request', 'pull_request_review', 'check_run', 'issue_comment']);
 
 /** The pull request a delivery asks to review, by the key its session will have; none for other deliveries. */
 export function githubReviewKey(event: string, payload: unknown): string | undefined {
   const { action, pull_request: pr } = payload as { action?: string; pull_request?: Partial<PullRequestInfo> };
-  if (event !== 'pull_request' || !PULL_REQUEST_EVENTS.some((name) => name === `pull_request.${action}`)) return undefined;
+  if (![...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS].some((name) => name === `${event}.${action}`)) return undefined;
   const repo = pr?.base?.repo;
   return repo && typeof pr.number === 'number' ? pullRequestKey(repo.owner.login, repo.name, pr.number) : undefined;
 }
@@ -42,7 +45,7 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   const opened = (octokit: Octokit, pr: PullRequestInfo): Opened => {
     const base = pr.base.repo;
     const fromFork = pr.head.repo?.id !== base.id;
-    const ref: PullRequestRef = { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url, ...(fromFork ? { fromFork } : {}) };
+    const ref: PullRequestRef = { owner: base.owner.login, repo: base.name, number: pr.number, headSha: pr.head.sha, htmlUrl: base.html_url, ...(fromFork ? { fromFork } : {}), ...(pr.user ? { author: pr.user.login } : {}) };
     const code = { cloneUrl: base.clone_url, ...(base.ssh_url ? { sshUrl: base.ssh_url } : {}), baseBranch: pr.base.ref, baseSha: pr.base.sha };
     return { session: new GitHubSession(octokit, ref, deps.metrics, identity, code) };
   };
@@ -50,7 +53,7 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   const unread = (octokit: Octokit, ref: PullRequestRef, failure: unknown): Opened => ({ session: new GitHubSession(octokit, ref, deps.metrics, identity), failure });
 
   return (app) => {
-    app.on([...PULL_REQUEST_EVENTS], async (context) => {
+    app.on([...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS], async (context) => {
       const pr = context.payload.pull_request as unknown as PullRequestInfo;
       const found = opened(context.octokit, pr);
       deps.bot.dispatch({ kind: 'review', platform: 'github', delivery: context.id, log: context.log, key: found.session.key, open: async () => [found] });

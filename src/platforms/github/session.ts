@@ -24,6 +24,8 @@ export interface PullRequestRef {
   htmlUrl: string;
   /** The head branch is in another repository (a fork, or one since deleted). */
   fromFork?: boolean;
+  /** Who opened the pull request: their own approval never counts. */
+  author?: string;
 }
 
 /** Where the App fetches a pull request's code from: the base repository, with an installation token. */
@@ -70,6 +72,7 @@ function unlessNotFound<T>(request: Promise<T>, absent: T): Promise<T> {
 
 const COMMIT_STATE = { running: 'pending', success: 'success', failure: 'failure', cancelled: 'error', 'action-required': 'failure' } as const;
 const MAX_STATUS_DESCRIPTION = 140;
+const DECIDING = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
 
 /** A pull request's key: its reviews supersede each other, its commands run one at a time. */
 export const pullRequestKey = (owner: string, repo: string, number: number): string => `${owner}/${repo}#${number}`;
@@ -193,6 +196,29 @@ export class GitHubSession implements MergeRequestSession {
       // A person (or another bot) quoting our markers must never be taken for us.
       own: identity.kind === 'app' ? c.performed_via_github_app?.id === identity.appId : c.user?.login === identity.login,
     }));
+  }
+
+  async setNamedStatus(name: string, report: StatusReport): Promise<void> {
+    const { owner, repo, headSha } = this.pr;
+    if (this.identity.kind === 'token') {
+      const description = statusLine(report, MAX_STATUS_DESCRIPTION);
+      await this.api(() => this.octokit.rest.repos.createCommitStatus({ owner, repo, sha: headSha, state: COMMIT_STATE[report.state], context: name, description }));
+      return;
+    }
+    const conclusion = CONCLUSION[report.state as keyof typeof CONCLUSION];
+    const output = { title: report.title, summary: report.summary ?? report.title };
+    await this.api(() => this.octokit.rest.checks.create({ owner, repo, name, head_sha: headSha, status: 'completed', conclusion, output }));
+  }
+
+  async approvers(headSha: string): Promise<Actor[]> {
+    const { owner, repo, number, author } = this.pr;
+    const reviews = await this.api(() => this.octokit.paginate(this.octokit.rest.pulls.listReviews, { owner, repo, pull_number: number, per_page: 100 }));
+    // Each reviewer's latest deciding review stands (a comment decides nothing); it counts only on the head itself.
+    const latest = new Map<string, (typeof reviews)[number]>();
+    for (const r of reviews) if (r.user && DECIDING.has(r.state)) latest.set(r.user.login.toLowerCase(), r);
+    return [...latest.values()]
+      .filter((r) => r.state === 'APPROVED' && r.commit_id === headSha && r.user!.login.toLowerCase() !== author?.toLowerCase())
+      .map((r) => ({ username: r.user!.login, id: r.user!.id }));
   }
 
   async createComment(body: string): Promise<void> {

@@ -28,6 +28,8 @@ export interface MergeRequestRef {
   pipelineId?: number;
   /** The source branch is in another project (a fork). */
   fromFork?: boolean;
+  /** Who opened the merge request (from the API): their own approval never counts. */
+  author?: string;
 }
 
 /** Where the server fetches a merge request's code from: the target project, with the bot's token. */
@@ -126,7 +128,8 @@ export class GitLabSession implements MergeRequestSession {
     const headSha = refs?.head_sha ?? this.mr.headSha;
     const pipeline = mr.head_pipeline as { id?: number; sha?: string } | null | undefined;
     // Statuses go to the head the API names, on its pipeline.
-    Object.assign(this.mr, { headSha, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}) });
+    const author = (mr.author as { username?: string } | undefined)?.username;
+    Object.assign(this.mr, { headSha, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}), ...(author ? { author } : {}) });
     if (!refs?.base_sha) throw new Error(`merge request !${iid} has no diff_refs yet`);
     return {
       cloneUrl: source.httpUrl,
@@ -155,12 +158,31 @@ export class GitLabSession implements MergeRequestSession {
     return `${this.mr.webUrl}/-/blob/${this.mr.headSha}/${path}${line ? `#L${line}` : ''}`;
   }
 
-  async setStatus(report: StatusReport): Promise<void> {
+  setStatus(report: StatusReport): Promise<void> {
+    return this.setNamedStatus(STATUS_NAME, report);
+  }
+
+  async approvers(headSha: string): Promise<Actor[]> {
+    const { projectId, iid, author } = this.mr;
+    const [state, versions] = await Promise.all([
+      this.call(() => this.api.MergeRequestApprovals.showConfiguration(projectId, { mergerequestIId: iid })),
+      this.call(() => this.api.MergeRequests.allDiffVersions(projectId, iid)),
+    ]);
+    // When the head was pushed: an approval given before it approved other code. The latest version with that head counts.
+    const pushed = Math.max(...versions.filter((v) => v.head_commit_sha === headSha).map((v) => Date.parse(String(v.created_at))));
+    if (!Number.isFinite(pushed)) return [];
+    const approved = ((state as { approved_by?: unknown }).approved_by ?? []) as Array<{ user?: { id: number; username: string }; approved_at?: string }>;
+    return approved.flatMap(({ user, approved_at }) =>
+      user && approved_at && Date.parse(approved_at) >= pushed && user.username.toLowerCase() !== author?.toLowerCase() ? [{ username: user.username, id: user.id }] : [],
+    );
+  }
+
+  async setNamedStatus(name: string, report: StatusReport): Promise<void> {
     const { projectId, headSha, pipelineId, iid, webUrl } = this.mr;
     try {
       await this.call(() =>
         this.api.Commits.editStatus(projectId, headSha, STATE[report.state], {
-          name: STATUS_NAME,
+          name,
           description: statusLine(report, MAX_DESCRIPTION),
           targetUrl: `${webUrl}/-/merge_requests/${iid}`,
           ...(pipelineId ? { pipelineId } : {}),

@@ -68,10 +68,13 @@ function reply(res: ServerResponse, status: number, message: string): true {
   return true;
 }
 
-/** Open, reopen, and updates that bring new commits (oldrev) are reviewed; other actions are not. */
+/** Actions that change who approved: the approvals a change needs are asked again. */
+const APPROVAL_ACTIONS = new Set(['approved', 'unapproved', 'approval', 'unapproval']);
+
+/** Open, reopen, updates that bring new commits (oldrev) and approvals are reviewed; other actions are not. */
 export function wantsReview(hook: MergeRequestHook): boolean {
   const { action, oldrev } = hook.object_attributes;
-  return action === 'open' || action === 'reopen' || (action === 'update' && Boolean(oldrev));
+  return action === 'open' || action === 'reopen' || (action === 'update' && Boolean(oldrev)) || APPROVAL_ACTIONS.has(action ?? '');
 }
 
 interface MergeRequestInfo {

@@ -1,0 +1,34 @@
+// The approvals a change needs, as the platform answers them: who approved the
+// head commit, and whether each of them is one a `reviews:` entry requires
+// (a named user, or a member of a team or group, asked through the platform).
+import { isAllowed } from '../commands/authorize.js';
+import type { RoutedReview } from '../core/model.js';
+import type { StatusReport } from '../report/status.js';
+import type { MergeRequestSession } from './session.js';
+
+export const APPROVALS_CHECK = 'safe-deploy/approvals';
+
+/** Each required review with who of its reviewers approved `headSha`. */
+export async function approvalState(session: MergeRequestSession, reviews: RoutedReview[], headSha: string): Promise<RoutedReview[]> {
+  if (!reviews.length) return [];
+  const approvers = await session.approvers(headSha);
+  return Promise.all(
+    reviews.map(async (review) => {
+      const approvedBy: string[] = [];
+      for (const approver of approvers) if (await isAllowed(session.principal(approver), review.require)) approvedBy.push(approver.username);
+      return { ...review, approvedBy, satisfied: approvedBy.length > 0 };
+    }),
+  );
+}
+
+/** The approvals check: failing while any required review is open. */
+export function approvalsReport(reviews: RoutedReview[]): StatusReport {
+  const open = reviews.filter((r) => !r.satisfied);
+  if (!reviews.length) return { state: 'success', title: 'No approval required', summary: 'Nothing in this change calls for a review of the `reviews:` in `.safe-deploy.yml`.' };
+  const line = (r: RoutedReview) => `- ${r.satisfied ? '✅' : '⏳'} **${r.name}**: ${r.satisfied ? `approved by ${r.approvedBy!.map((u) => `@${u}`).join(', ')}` : `needs ${r.require.join(' or ')}`} (${r.because.join('; ')})`;
+  return {
+    state: open.length ? 'failure' : 'success',
+    title: open.length ? `Waiting for ${open.length} of ${reviews.length} required review${reviews.length === 1 ? '' : 's'}` : `All ${reviews.length} required review${reviews.length === 1 ? '' : 's'} approved`,
+    summary: [...reviews.map(line), '', 'Only an approval of this head commit counts.'].join('\n'),
+  };
+}
