@@ -3,6 +3,7 @@
 // (a named user, or a member of a team or group, asked through the platform).
 import { isAllowed } from '../commands/authorize.js';
 import type { RoutedReview } from '../core/model.js';
+import { escapeText } from '../report/markdown-text.js';
 import type { StatusReport } from '../report/status.js';
 import type { MergeRequestSession } from './session.js';
 
@@ -25,7 +26,9 @@ export async function approvalState(session: MergeRequestSession, reviews: Route
 export function approvalsReport(reviews: RoutedReview[]): StatusReport {
   const open = reviews.filter((r) => !r.satisfied);
   if (!reviews.length) return { state: 'success', title: 'No approval required', summary: 'Nothing in this change calls for a review of the `reviews:` in `.safe-deploy.yml`.' };
-  const line = (r: RoutedReview) => `- ${r.satisfied ? '✅' : '⏳'} **${r.name}**: ${r.satisfied ? `approved by ${r.approvedBy!.map((u) => `@${u}`).join(', ')}` : `needs ${r.require.join(' or ')}`} (${r.because.join('; ')})`;
+  // Object names come from the merge request: escaped, like everywhere in Markdown.
+  const line = (r: RoutedReview) =>
+    `- ${r.satisfied ? '✅' : '⏳'} ${escapeText(r.name)}: ${r.satisfied ? `approved by ${r.approvedBy!.map((u) => `@${u}`).join(', ')}` : `needs ${r.require.join(' or ')}`} (${r.because.map(escapeText).join('; ')})`;
   return {
     state: open.length ? 'failure' : 'success',
     title: open.length ? `Waiting for ${open.length} of ${reviews.length} required review${reviews.length === 1 ? '' : 's'}` : `All ${reviews.length} required review${reviews.length === 1 ? '' : 's'} approved`,

@@ -37,6 +37,15 @@ commands:
     await expect(parseConfig('targets: [{ name: a, path: /etc }]\n', 'cfg.yml')).rejects.toThrow(/targets\.0\.path: must be a path inside the repository/);
     await expect(parseConfig('targets: [oops\n', 'cfg.yml')).rejects.toThrow(/^cfg\.yml: invalid YAML/);
   });
+
+  it('reads reviews and forks, and names what is wrong with them', async () => {
+    const config = await parseConfig("forks: on-rerun\nreviews:\n  - when: {impacts: [exposure], namespaces: ['prod-*']}\n    require: ['@acme/security', '@alice']\n", 'cfg.yml');
+    expect([config.forks, config.reviews]).toEqual(['on-rerun', [{ when: { impacts: ['exposure'], namespaces: ['prod-*'] }, require: ['@acme/security', '@alice'] }]]);
+    await expect(parseConfig('reviews: [{when: {}, require: ["@a"]}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0\.when: needs at least one of impacts, rules, kinds, namespaces, targets, paths/);
+    await expect(parseConfig('reviews: [{when: {impacts: [outage]}, require: ["@a"]}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0\.when\.impacts\.0: Invalid option/);
+    await expect(parseConfig('reviews: [{when: {kinds: [Role]}, require: [security-team]}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0\.require\.0: must be @user or @org\/team/);
+    await expect(parseConfig('forks: never\n', 'cfg.yml')).rejects.toThrow(/forks: Invalid option/);
+  });
 });
 
 describe('live-mode config', () => {

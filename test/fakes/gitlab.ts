@@ -32,6 +32,10 @@ export class FakeGitLab {
   readonly files: Record<string, string> = {};
   /** The merge request as GET /merge_requests/:iid answers. */
   mergeRequest: object = {};
+  /** Who approved, and when, as GET /merge_requests/:iid/approvals lists them. */
+  readonly approvedBy: Array<{ user: { id: number; username: string }; approved_at: string }> = [];
+  /** The merge request's diff versions, newest first, as GET /merge_requests/:iid/versions lists them. */
+  readonly versions: Array<{ id: number; head_commit_sha: string; created_at: string }> = [];
   /** Failures the next calls of a route answer, in order ("GET /api/v4/projects/5/merge_requests/1"). */
   readonly failures: Record<string, Failure[]> = {};
   private nextId = 100;
@@ -52,6 +56,8 @@ export class FakeGitLab {
     route(api.get('/api/v4/user'), 'GET', () => [200, BOT_USER]);
     route(api.get(new RegExp(`^${P}/merge_requests/\\d+$`)), 'GET', () => [200, this.mergeRequest]);
     route(api.get(new RegExp(`^${P}/merge_requests/\\d+/notes`)).query(true), 'GET', () => [200, this.notes]);
+    route(api.get(new RegExp(`^${P}/merge_requests/\\d+/approvals$`)), 'GET', () => [200, { approved: this.approvedBy.length > 0, approved_by: this.approvedBy }]);
+    route(api.get(new RegExp(`^${P}/merge_requests/\\d+/versions`)).query(true), 'GET', () => [200, this.versions]);
     route(api.post(new RegExp(`^${P}/merge_requests/\\d+/notes$`)), 'POST', (_uri, body) => {
       const note = { id: this.nextId++, body: String(body.body), system: false, author: BOT_USER };
       this.notes.push(note);
