@@ -61,6 +61,9 @@ describe('pull request events', () => {
     const payload = (action: string) => ({ action, number: 3, pull_request: pullRequest(3, BASE, HEAD), repository });
     for (const action of ['opened', 'synchronize', 'reopened', 'ready_for_review']) expect(githubReviewKey('pull_request', payload(action))).toBe(`${OWNER}/${REPO}#3`);
     expect(githubReviewKey('pull_request', payload('closed'))).toBeUndefined();
+    // A review given, edited or dismissed re-evaluates approvals: the newest such delivery wins like a push.
+    for (const action of ['submitted', 'edited', 'dismissed']) expect(githubReviewKey('pull_request_review', payload(action))).toBe(`${OWNER}/${REPO}#3`);
+    expect(githubReviewKey('pull_request', payload('submitted'))).toBeUndefined();
     expect(githubReviewKey('check_run', { action: 'rerequested', check_run: {} })).toBeUndefined();
     expect(githubReviewKey('pull_request', { action: 'opened' })).toBeUndefined();
   });

@@ -100,6 +100,7 @@ describe('the GitLab webhook', () => {
     expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('open'))).toBe('acme/gitops!1');
     expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('update', { oldrev: BASE, iid: 9 }))).toBe('acme/gitops!9');
     expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('update'))).toBeUndefined();
+    for (const action of ['approved', 'unapproved', 'approval', 'unapproval']) expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook(action))).toBe('acme/gitops!1');
     expect(gitlabReviewKey('Merge Request Hook', mergeRequestHook('close'))).toBeUndefined();
     expect(gitlabReviewKey('Note Hook', noteHook('/safe-deploy rerun'))).toBeUndefined();
     expect(gitlabReviewKey('Merge Request Hook', noteHook('/safe-deploy rerun'))).toBeUndefined();
