@@ -4,6 +4,7 @@
 // only the rest of its change. A view: the changes keep every field.
 import type { Change, FieldChange, ImpactType, TargetResult } from './model.js';
 import type { JsonValue } from './resource.js';
+import { isShared, type EnvironmentMatrix } from './matrix.js';
 import { podTemplatePrefix } from './pod.js';
 
 /** Fewer objects than this sharing a field change are told object by object. */
@@ -56,12 +57,16 @@ function impactsOfField(change: Change, path: string): ImpactType[] {
   return out;
 }
 
-/**
- * The clusters of the review's changes: field changes shared by at least
- * `minObjects` objects. `unit` says which changes count as one object (the same
- * object in several targets, a row of the environment matrix); each change is its own by default.
- */
-export function changeClusters(targets: TargetResult[], unit: (change: Change) => unknown = (change) => change, minObjects = MIN_CLUSTER_OBJECTS): ChangeCluster[] {
+export interface ClusterOptions {
+  /** Which changes count as one object (the same object in several targets, a row of the environment matrix); each change by default. */
+  unit?: (change: Change) => unknown;
+  /** Which changes one entry tells already (a change made in several targets, a group of the matrix): a field change of a single entry is no cluster. */
+  entry?: (change: Change) => unknown;
+  minObjects?: number;
+}
+
+/** The clusters of the review's changes: field changes shared by at least `minObjects` objects of more than one entry. */
+export function changeClusters(targets: TargetResult[], { unit = (c) => c, entry = (c) => c, minObjects = MIN_CLUSTER_OBJECTS }: ClusterOptions = {}): ChangeCluster[] {
   const byKey = new Map<string, { field: FieldChange; varied: boolean; members: ClusterMember[]; values: Set<string> }>();
   for (const target of targets) {
     for (const change of target.changes) {
@@ -78,7 +83,7 @@ export function changeClusters(targets: TargetResult[], unit: (change: Change) =
     }
   }
   const found = [...byKey.values()]
-    .filter((e) => new Set(e.members.map((m) => unit(m.change))).size >= minObjects)
+    .filter((e) => new Set(e.members.map((m) => unit(m.change))).size >= minObjects && new Set(e.members.map((m) => entry(m.change))).size > 1)
     .map((e) => {
       const impacts = e.members.flatMap((m) => impactsOfField(m.change, e.field.path));
       const impact = impacts.sort((a, b) => rank(a) - rank(b))[0];
@@ -89,6 +94,15 @@ export function changeClusters(targets: TargetResult[], unit: (change: Change) =
     })
     .sort((a, b) => rank(a.impact) - rank(b.impact) || b.members.length - a.members.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return found.map((c, i) => ({ id: `c${i + 1}`, ...c }));
+}
+
+/** The review's clusters, an object counted once across targets and a change the matrix tells once taken as one entry: what the comment and the JSON show. */
+export function reviewClusters(targets: TargetResult[], matrix: EnvironmentMatrix): ChangeCluster[] {
+  const entry = (change: Change) => {
+    const group = matrix.groupOf.get(change);
+    return group && isShared(group) ? group : change;
+  };
+  return changeClusters(targets, { unit: (change) => matrix.rowOf.get(change), entry });
 }
 
 /** The clustered paths of each change: told in their cluster, left out of the change's own entry. */

@@ -39,6 +39,11 @@ export interface EnvironmentMatrix {
   rowOf: Map<Change, MatrixRow>;
 }
 
+/** A group made by more than one target: told once for all of them. */
+export function isShared(group: MatrixGroup): boolean {
+  return new Set(group.members.map((m) => m.target)).size > 1;
+}
+
 /** What a target adds before and after every name it renders. */
 export interface Affixes {
   prefix: string;

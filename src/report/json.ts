@@ -4,7 +4,7 @@ import type { ChangeLive, ObjectRef, TargetLive } from '../core/live/model.js';
 import type { BlastRadius, Change, FieldChange, Finding, Review, TargetResult } from '../core/model.js';
 import type { JsonValue } from '../core/resource.js';
 import { sortFindings } from '../core/policy/verdict.js';
-import { changeClusters } from '../core/clusters.js';
+import { reviewClusters } from '../core/clusters.js';
 import { environmentMatrix, type EnvironmentMatrix } from '../core/matrix.js';
 import { imageMoves } from '../core/image-summary.js';
 
@@ -139,7 +139,7 @@ export function reviewJson(review: Review, view: JsonView = {}): { schemaVersion
     ...(review.ignored?.length ? { ignored: review.ignored.map((t) => ({ ...t })) } : {}),
     ...(review.reviews ? { reviews: review.reviews.map((r) => ({ ...r, require: [...r.require], because: [...r.because], ...(r.approvedBy ? { approvedBy: [...r.approvedBy] } : {}) })) } : {}),
     matrix: matrixJson(matrix),
-    clusters: changeClusters(review.targets, (change) => matrix.rowOf.get(change)).map((c) => ({
+    clusters: reviewClusters(review.targets, matrix).map((c) => ({
       id: c.id,
       path: c.path,
       before: c.before,

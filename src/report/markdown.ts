@@ -5,14 +5,14 @@ import type { Change, Finding, Impact, Review, RoutedReview, Severity, TargetRes
 import { displayName } from '../core/resource.js';
 import { findRule } from '../core/policy/catalog.js';
 import { countsForVerdict, sortFindings } from '../core/policy/verdict.js';
-import { environmentMatrix, type EnvironmentMatrix, type MatrixGroup } from '../core/matrix.js';
+import { environmentMatrix, isShared, type EnvironmentMatrix, type MatrixGroup } from '../core/matrix.js';
 import { imageMoves } from '../core/image-summary.js';
-import { changeClusters, clusteredPaths } from '../core/clusters.js';
+import { reviewClusters, clusteredPaths } from '../core/clusters.js';
 import { clustersSection, MAX_CLUSTERS } from './clusters-section.js';
 import { changeAnchors } from './anchors.js';
 import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-section.js';
 import { imagesSection } from './images-section.js';
-import { ACTION_ICON, isShared, matrixTable, sameInLine, sharedLine } from './matrix-section.js';
+import { ACTION_ICON, matrixTable, sameInLine, sharedLine } from './matrix-section.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
 import { escapeText, code, fenced } from './markdown-text.js';
 import { plural } from '../core/plural.js';
@@ -311,9 +311,8 @@ class Parts {
     this.blastRadius = blastRadiusSection(review);
     this.matrix = environmentMatrix(review.targets);
     this.matrixTable = matrixTable(this.matrix);
-    this.shared = this.matrix.groups.filter(isShared);
     this.bottom = footer(review, options.reportUrl).join('\n');
-    const clusters = changeClusters(review.targets, (change) => this.matrix.rowOf.get(change));
+    const clusters = reviewClusters(review.targets, this.matrix);
     const told = clusters.slice(0, MAX_CLUSTERS);
     this.repeated = clustersSection(told, clusters.length);
     this.clustered = clusteredPaths(told);

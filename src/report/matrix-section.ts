@@ -1,7 +1,7 @@
 // The comment's environment matrix: which objects change in which targets, as a
 // table whose cells link to the diff, and each change made in several targets
 // listed once ("same in 3 targets: dev, staging, prod").
-import type { EnvironmentMatrix, MatrixGroup, MatrixRow } from '../core/matrix.js';
+import { isShared, type EnvironmentMatrix, type MatrixGroup, type MatrixRow } from '../core/matrix.js';
 import type { Action, Change } from '../core/model.js';
 import { plural } from '../core/plural.js';
 import { code, escapeText } from './markdown-text.js';
@@ -11,11 +11,6 @@ export const ACTION_ICON: Record<Action, string> = { create: '➕', update: '✏
 const MAX_COLUMNS = 8;
 const MAX_ROWS = 40;
 const MAX_NAMES = 6;
-
-/** A group made by more than one target: shown once, above the targets. */
-export function isShared(group: MatrixGroup): boolean {
-  return new Set(group.members.map((m) => m.target)).size > 1;
-}
 
 /** The anchor of a shared group's entry; cells and target sections link to it. */
 export const groupAnchor = (group: { id: string }) => `safe-deploy-${group.id}`;

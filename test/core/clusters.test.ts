@@ -33,7 +33,9 @@ describe('changeClusters', () => {
     expect(changeClusters([pair])).toEqual([]);
     // Three targets changing the same object: one unit, no cluster.
     const same = ['x', 'y', 'z'].map((name) => target(name, [cm('a', { v: '1' })], [cm('a', { v: '2' })]));
-    expect(changeClusters(same, (change) => change.name)).toEqual([]);
+    expect(changeClusters(same, { unit: (change) => change.name })).toEqual([]);
+    // Three objects told by one entry (the same change in three targets): no cluster either.
+    expect(changeClusters(same, { entry: () => 'g1' })).toEqual([]);
     expect(changeClusters(same)).toHaveLength(1);
   });
 });
