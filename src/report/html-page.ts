@@ -63,6 +63,20 @@ export const PAGE_SCRIPT = String.raw`(function () {
   app.appendChild(el('h1', { className: review.verdict }, [review.verdict === 'pass' ? '\u2705 safe-deploy: safe to merge' : '\u274c safe-deploy: this merge is blocked']));
   app.appendChild(el('p', {}, [el('b', { text: s.created + ' created \u00b7 ' + s.updated + ' updated \u00b7 ' + s.replaced + ' replaced \u00b7 ' + s.deleted + ' deleted' }), ' in ' + review.targets.length + ' target' + (review.targets.length === 1 ? '' : 's') + ' \u00b7 ' + review.findings.length + ' finding' + (review.findings.length === 1 ? '' : 's')]));
   app.appendChild(el('p', { className: 'muted' }, ['Base ', code(review.base), ' \u2192 head ', code(review.head)]));
+  // What diff.ignore hid: the page never hides silently either.
+  if (review.ignored) {
+    var sum = function (key) { return review.ignored.reduce(function (n, t) { return n + t[key]; }, 0); };
+    app.appendChild(el('p', { className: 'muted', id: 'ignored', text: review.ignored.length + ' ignore rule' + (review.ignored.length === 1 ? '' : 's') + ' (diff.ignore ' + review.ignored.map(function (t) { return '[' + t.entry + ']'; }).join(', ') + ') hid ' + sum('fields') + ' field change' + (sum('fields') === 1 ? '' : 's') + ' on ' + sum('objects') + ' object' + (sum('objects') === 1 ? '' : 's') + '; ' + sum('unchanged') + ' had no other change and are not listed.' }));
+  }
+  // The approvals the change needs (reviews: of the base config).
+  if (review.reviews && review.reviews.length) {
+    app.appendChild(el('h2', { text: 'Reviews needed' }));
+    var rows = review.reviews.map(function (r) {
+      var state = r.satisfied === undefined ? 'needs ' + r.require.join(' or ') : r.satisfied ? '\u2705 ' + r.approvedBy.map(function (u) { return '@' + u; }).join(', ') : '\u23f3 needs ' + r.require.join(' or ');
+      return el('tr', {}, [el('td', { text: r.name }), el('td', { text: r.because.join('; ') }), el('td', { text: state })]);
+    });
+    app.appendChild(el('table', { id: 'reviews', className: 'sd' }, [el('thead', {}, [el('tr', {}, ['Review', 'Why', 'Approval'].map(function (h) { return el('th', { text: h }); }))]), el('tbody', {}, rows)]));
+  }
 
   // Search and layout, kept in view.
   var search = el('input', { type: 'search', placeholder: 'Search changes by kind, name or namespace', 'aria-label': 'Search changes', id: 'search' });

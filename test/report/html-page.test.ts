@@ -189,4 +189,24 @@ describe('the report page', () => {
       overlays.dispose();
     }
   });
+
+  it('says what diff.ignore hid and which reviews the change needs, names as text', async () => {
+    const shop = new TestRepo();
+    try {
+      const service = (type: string, team: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop, labels: {team: ${team}}}\nspec: {type: ${type}, selector: {app: web}, ports: [{port: 80}]}\n`;
+      const config = "diff:\n  ignore: [{fields: ['metadata.labels.team']}]\nreviews:\n  - {name: '<b>exposure</b>', when: {impacts: [exposure]}, require: ['@acme/security']}\n";
+      const base = shop.commit({ '.safe-deploy.yml': config, 'deploy/web.yaml': service('ClusterIP', 'a') });
+      const head = shop.commit({ 'deploy/web.yaml': service('LoadBalancer', 'b') });
+      const file = join(dir, 'reviews.html');
+      expect((await cli(['review', '--repo', shop.dir, '--base', base, '--head', head, '--format', 'html', '--out', file])).status).toBe(0);
+      const { page, problems } = await openPage(browser, pathToFileURL(file).href);
+      expect(await page.locator('#ignored').textContent()).toBe('1 ignore rule (diff.ignore [0]) hid 1 field change on 1 object; 0 had no other change and are not listed.');
+      expect(await page.locator('#reviews tbody tr td').allTextContents()).toEqual(['<b>exposure</b>', 'Service shop/web in deploy: exposure', 'needs @acme/security']);
+      expect(await page.locator('#reviews b').count()).toBe(0);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      shop.dispose();
+    }
+  });
 });
