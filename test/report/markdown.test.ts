@@ -163,6 +163,20 @@ describe('size budget', () => {
   });
 });
 
+describe('repeated changes', () => {
+  it('tell hostile keys, values and kinds as text, and keep the comment balanced', () => {
+    const HOSTILE = '</code><img src=x onerror=alert(1)>`@team [x](http://evil)';
+    const obj = (kind: string, name: string, value: string) => res({ apiVersion: 'example.com/v1', kind, metadata: { name, namespace: 'shop', labels: { [HOSTILE]: value } }, spec: {} });
+    const kinds = ['Widget', `W<script>alert(1)</script>`, 'Gadget'];
+    const text = renderMarkdown(reviewOf(kinds.map((k, i) => obj(k, `o${i}`, `${HOSTILE}-1`)), kinds.map((k, i) => obj(k, `o${i}`, `${HOSTILE}-2`))));
+    const line = text.split('\n').find((l) => l.startsWith('- label '))!;
+    expect(line).toContain(' on 3 objects (1 Widget, 1 W&lt;script&gt;alert(1)&lt;/script&gt;, 1 Gadget): ');
+    expect(line).not.toMatch(/<img|<script|\]\(http/);
+    expect(text).toContain('Every change of 1 target is listed above');
+    assertBalanced(text);
+  });
+});
+
 describe('targets without changes', () => {
   it('are named on one line, not given a section', () => {
     const quiet = { name: 'apps/quiet', path: 'apps/quiet', renderer: 'kustomize' as const, status: 'ok' as const, changes: [] };
