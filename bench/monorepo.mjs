@@ -85,7 +85,15 @@ function review(base, head, extra = []) {
 function comment(base, head, extra = []) {
   const result = node(BIN, ['review', '--repo', repo, '--base', base, '--head', head, ...extra]);
   if (result.status !== 0 && result.status !== 1) throw new Error(`review exited ${result.status}: ${result.stderr}`);
-  return { characters: result.stdout.length, diffs: result.stdout.split('```diff').length - 1, leftOut: result.stdout.includes('resource diff') && result.stdout.includes('left out to fit') };
+  const text = result.stdout;
+  return {
+    characters: text.length,
+    diffs: text.split('```diff').length - 1,
+    // Entries whose every field change is told once as a repeated change, and how many such changes there are.
+    repeatedOnly: text.split('_Only the repeated changes above._').length - 1,
+    repeated: Number(/### Repeated changes \((\d+)\)/.exec(text)?.[1] ?? 0),
+    leftOut: text.includes('resource diff') && text.includes('left out to fit'),
+  };
 }
 
 const fmt = (s) => (s >= 10 ? `${s.toFixed(1)} s` : `${(s * 1000).toFixed(0)} ms`);
@@ -129,9 +137,9 @@ try {
     rows.push({ id: `${id}′`, label, ours: ours.seconds, theirs: cold.theirs, rss: ours.peakRss, detail: `${ours.targets} targets, ${ours.objects} changes; base side read from disk (filled by (b) in ${fmt(primed.seconds)}, ${mb(cacheBytes)} on disk); ${(ours.seconds / cold.ours).toFixed(2)}× of cold (${id})`, target });
   }
 
-  // (c)'s comment, renders read from the warm cache: every distinct change (a group of the environment matrix) with its diff, within GitHub's limit.
+  // (c)'s comment, renders read from the warm cache: every distinct change (a group of the environment matrix) with its diff or as repeated changes, within GitHub's limit.
   const shared = comment(base, c, ['--render-cache', cache]);
-  const sharedComment = `comment of (c): ${shared.characters.toLocaleString('en-US')} characters (GitHub's limit 65,536), ${shared.diffs} diffs for ${warmReviews.c.distinct} distinct changes, ${shared.leftOut ? 'some diffs left out' : 'no diff left out'}`;
+  const sharedComment = `comment of (c): ${shared.characters.toLocaleString('en-US')} characters (GitHub's limit 65,536), ${shared.diffs} diffs and ${shared.repeatedOnly} entries made only of ${shared.repeated} repeated changes for ${warmReviews.c.distinct} distinct changes, ${shared.leftOut ? 'some diffs left out' : 'no diff left out'}`;
 
   const warm = JSON.parse(execFileSync(process.execPath, ['--import', fileURLToPath(new URL('./lib/peak-rss.mjs', import.meta.url)), DRIVER, repo, base, a, d], { encoding: 'utf8', env: { ...process.env, PEAK_RSS_FILE: join(root, 'rss') } }));
   const warmRss = Number(readFileSync(join(root, 'rss'), 'utf8'));
