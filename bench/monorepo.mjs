@@ -139,7 +139,7 @@ try {
 
   // (c)'s comment, renders read from the warm cache: every distinct change (a group of the environment matrix) with its diff or as repeated changes, within GitHub's limit.
   const shared = comment(base, c, ['--render-cache', cache]);
-  const sharedComment = `comment of (c): ${shared.characters.toLocaleString('en-US')} characters (GitHub's limit 65,536), ${shared.diffs} diffs and ${shared.repeatedOnly} entries made only of ${shared.repeated} repeated changes for ${warmReviews.c.distinct} distinct changes, ${shared.leftOut ? 'some diffs left out' : 'no diff left out'}`;
+  const sharedComment = `comment of (c): ${shared.characters.toLocaleString('en-US')} characters (GitHub's limit 65,536), ${shared.diffs} diffs and ${shared.repeatedOnly} entries made only of ${shared.repeated} repeated change${shared.repeated === 1 ? '' : 's'} for ${warmReviews.c.distinct} distinct changes, ${shared.leftOut ? 'some diffs left out' : 'no diff left out'}`;
 
   const warm = JSON.parse(execFileSync(process.execPath, ['--import', fileURLToPath(new URL('./lib/peak-rss.mjs', import.meta.url)), DRIVER, repo, base, a, d], { encoding: 'utf8', env: { ...process.env, PEAK_RSS_FILE: join(root, 'rss') } }));
   const warmRss = Number(readFileSync(join(root, 'rss'), 'utf8'));
