@@ -3,11 +3,13 @@
 // (a named user, or a member of a team or group, asked through the platform).
 import { isAllowed } from '../commands/authorize.js';
 import type { RoutedReview } from '../core/model.js';
+import { reviewReason } from '../report/markdown.js';
 import { escapeText } from '../report/markdown-text.js';
 import type { StatusReport } from '../report/status.js';
 import type { MergeRequestSession } from './session.js';
 
 export const APPROVALS_CHECK = 'safe-deploy/approvals';
+const MAX_LINES = 20;
 
 /** Each required review with who of its reviewers approved `headSha`. */
 export async function approvalState(session: MergeRequestSession, reviews: RoutedReview[], headSha: string): Promise<RoutedReview[]> {
@@ -28,10 +30,13 @@ export function approvalsReport(reviews: RoutedReview[]): StatusReport {
   if (!reviews.length) return { state: 'success', title: 'No approval required', summary: 'Nothing in this change calls for a review of the `reviews:` in `.safe-deploy.yml`.' };
   // Object names come from the merge request: escaped, like everywhere in Markdown.
   const line = (r: RoutedReview) =>
-    `- ${r.satisfied ? '✅' : '⏳'} ${escapeText(r.name)}: ${r.satisfied ? `approved by ${r.approvedBy!.map((u) => `@${u}`).join(', ')}` : `needs ${r.require.join(' or ')}`} (${r.because.map(escapeText).join('; ')})`;
+    `- ${r.satisfied ? '✅' : '⏳'} ${escapeText(r.name)}: ${r.satisfied ? `approved by ${r.approvedBy!.map((u) => `@${u}`).join(', ')}` : `needs ${r.require.join(' or ')}`} (${r.because.map(reviewReason).join('; ')})`;
+  // Open entries first; a bounded list stays within the platform's summary limit.
+  const listed = [...open, ...reviews.filter((r) => r.satisfied)].slice(0, MAX_LINES);
+  const more = reviews.length - listed.length;
   return {
     state: open.length ? 'failure' : 'success',
     title: open.length ? `Waiting for ${open.length} of ${reviews.length} required review${reviews.length === 1 ? '' : 's'}` : `All ${reviews.length} required review${reviews.length === 1 ? '' : 's'} approved`,
-    summary: [...reviews.map(line), '', 'Only an approval of this head commit counts.'].join('\n'),
+    summary: [...listed.map(line), ...(more ? [`- …and ${more} more`] : []), '', 'Only an approval of this head commit counts.'].join('\n'),
   };
 }
