@@ -3,6 +3,7 @@
 // which the bot runs in its queue.
 import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
 import type { Bot } from '../../bot/bot.js';
+import { APPROVALS_CHECK } from '../../bot/approvals.js';
 import { counted } from '../../bot/failure.js';
 import type { Opened } from '../../bot/events.js';
 import type { BotMetrics } from '../../bot/metrics.js';
@@ -60,7 +61,8 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
     });
 
     app.on('check_run.rerequested', async (context: Context<'check_run.rerequested'>) => {
-      if (context.payload.check_run.name !== CHECK_NAME) return;
+      // Re-running the approvals check asks the approvals again, through the whole (cached) review like a review event.
+      if (context.payload.check_run.name !== CHECK_NAME && context.payload.check_run.name !== APPROVALS_CHECK) return;
       const { owner, repo } = context.repo();
       const octokit = context.octokit;
       const headSha = context.payload.check_run.head_sha;
