@@ -1,7 +1,7 @@
 // The approvals a change needs, as the platform answers them: who approved the
 // head commit, and whether each of them is one a `reviews:` entry requires
 // (a named user, or a member of a team or group, asked through the platform).
-import { isAllowed } from '../commands/authorize.js';
+import { isAllowed, type Principal } from '../commands/authorize.js';
 import type { RoutedReview } from '../core/model.js';
 import { reviewReason } from '../report/markdown.js';
 import { escapeText } from '../report/markdown-text.js';
@@ -11,14 +11,28 @@ import type { MergeRequestSession } from './session.js';
 export const APPROVALS_CHECK = 'safe-deploy/approvals';
 const MAX_LINES = 20;
 
+/** A principal asking the platform once per group: entries often require the same team. */
+function remembered(principal: Principal): Principal {
+  const groups = new Map<string, Promise<boolean>>();
+  return {
+    username: principal.username,
+    role: () => principal.role(),
+    memberOf: (group) => {
+      const key = group.toLowerCase();
+      if (!groups.has(key)) groups.set(key, principal.memberOf(group));
+      return groups.get(key)!;
+    },
+  };
+}
+
 /** Each required review with who of its reviewers approved `headSha`. */
 export async function approvalState(session: MergeRequestSession, reviews: RoutedReview[], headSha: string): Promise<RoutedReview[]> {
   if (!reviews.length) return [];
-  const approvers = await session.approvers(headSha);
+  const approvers = (await session.approvers(headSha)).map((actor) => remembered(session.principal(actor)));
   return Promise.all(
     reviews.map(async (review) => {
       const approvedBy: string[] = [];
-      for (const approver of approvers) if (await isAllowed(session.principal(approver), review.require)) approvedBy.push(approver.username);
+      for (const approver of approvers) if (await isAllowed(approver, review.require)) approvedBy.push(approver.username);
       return { ...review, approvedBy, satisfied: approvedBy.length > 0 };
     }),
   );
