@@ -109,6 +109,11 @@ describe('review routing on GitHub', () => {
     await sendWebhook(server, 'pull_request', payload);
     await server.scheduler.idle();
     expect(approvals().at(-1)).toMatchObject({ head_sha: head, conclusion: 'failure' });
+    // A comment-only review changes nobody's approval: nothing is asked again.
+    const checks = github.checks.length;
+    await sendWebhook(server, 'pull_request_review', { ...payload, action: 'submitted', review: { id: 2, state: 'commented' } }, { delivery: 'c-1' });
+    await server.scheduler.idle();
+    expect(github.checks).toHaveLength(checks);
     // An approval whose review event never arrived: a re-run of the check finds it.
     approve('sec-alice', 11, head);
     const check = approvals().at(-1)!;

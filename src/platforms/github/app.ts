@@ -32,10 +32,15 @@ export const REVIEW_EVENTS = ['pull_request_review.submitted', 'pull_request_rev
 /** The events the app reads (durable mode records only these). */
 export const GITHUB_EVENTS = new Set(['pull_request', 'pull_request_review', 'check_run', 'issue_comment']);
 
+/** Whether a delivery asks for a review: a push or the like, or a review that may change who approved (a comment-only one cannot). */
+function asksReview(event: string, payload: { action?: string; review?: { state?: string } }): boolean {
+  return [...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS].some((name) => name === `${event}.${payload.action}`) && payload.review?.state?.toLowerCase() !== 'commented';
+}
+
 /** The pull request a delivery asks to review, by the key its session will have; none for other deliveries. */
 export function githubReviewKey(event: string, payload: unknown): string | undefined {
-  const { action, pull_request: pr } = payload as { action?: string; pull_request?: Partial<PullRequestInfo> };
-  if (![...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS].some((name) => name === `${event}.${action}`)) return undefined;
+  const { pull_request: pr } = payload as { pull_request?: Partial<PullRequestInfo> };
+  if (!asksReview(event, payload as { action?: string })) return undefined;
   const repo = pr?.base?.repo;
   return repo && typeof pr.number === 'number' ? pullRequestKey(repo.owner.login, repo.name, pr.number) : undefined;
 }
@@ -55,6 +60,7 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
 
   return (app) => {
     app.on([...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS], async (context) => {
+      if (!asksReview(context.name, context.payload)) return;
       const pr = context.payload.pull_request as unknown as PullRequestInfo;
       const found = opened(context.octokit, pr);
       deps.bot.dispatch({ kind: 'review', platform: 'github', delivery: context.id, log: context.log, key: found.session.key, open: async () => [found] });
