@@ -346,7 +346,7 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
       ...(notRendered.length ? { notRendered } : {}),
       ...ignoredTotals(reviewed),
     };
-    if (config.reviews) review.reviews = requiredReviews(review, config.reviews);
+    if (config.reviews) review.reviews = requiredReviews(review, config.reviews, changed);
     return review;
   } finally {
     await Promise.all([base.dispose(), head.dispose(), stored?.flush()]);

@@ -3,9 +3,8 @@
 import type { CommandContext } from '../commands/handle.js';
 import { atLeast, type Principal, type Role } from '../commands/authorize.js';
 import { UserError } from '../errors.js';
-import { reviewComment, reviewedHead } from '../report/markdown.js';
 import type { Log } from '../util/log.js';
-import { awaitsMaintainer, baseConfigOf, codeDir, reviewRequestOf, type JobDeps } from './review-job.js';
+import { awaitsMaintainer, baseConfigOf, codeDir, headReviewed, reviewRequestOf, type JobDeps } from './review-job.js';
 import type { Actor, CommentId, MergeRequestSession } from './session.js';
 import { inProcessReviewer } from '../reviewer/index.js';
 
@@ -49,7 +48,7 @@ export function commandContext(
     review: async (targets) => {
       const code = await session.code();
       // A fork's head waiting for a maintainer is rendered for nobody else before a review of it exists.
-      if ((await awaitsMaintainer(session, code.baseSha)) && !atLeast(await principal.role(), 'write') && reviewedHead(reviewComment(await session.listComments())?.body ?? '') !== code.headSha) {
+      if ((await awaitsMaintainer(session, code.baseSha)) && !atLeast(await principal.role(), 'write') && !(await headReviewed(session, code.headSha))) {
         throw new UserError(`this fork's head ${code.headSha.slice(0, 12)} waits for a maintainer's /safe-deploy rerun; nothing of it is rendered before`);
       }
       const repo = await codeDir(code, deps.mirrors);

@@ -4,7 +4,7 @@
 import type { OverrideRecords } from '../commands/override-record.js';
 import { CONFIG_FILE, defaultConfig, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { reviewComment } from '../report/markdown.js';
+import { reviewComment, reviewedHead } from '../report/markdown.js';
 import { annotations, AWAITING_RERUN_TITLE, awaitingRerunComment, awaitingRerunSummary, noChangesComment, noKubernetesChanges, NO_CHANGES_TITLE, statusTitle, type StatusReport } from '../report/status.js';
 import type { MirrorCache } from '../repo/mirror.js';
 import type { LiveAccessSpec } from '../live/access.js';
@@ -59,6 +59,11 @@ export async function awaitsMaintainer(session: MergeRequestSession, baseSha: st
   return session.fromFork && (await baseConfigOf(session, baseSha)).forks === 'on-rerun';
 }
 
+/** Whether the merge request's comment reviews `headSha`: that head was let through once, by a maintainer or by `forks`. */
+export async function headReviewed(session: MergeRequestSession, headSha: string): Promise<boolean> {
+  return reviewedHead(reviewComment(await session.listComments())?.body ?? '') === headSha;
+}
+
 /** The directory holding the code: the CI checkout, or the remote fetched into the mirror cache. */
 export async function codeDir(code: CodeSource, mirrors: MirrorCache | undefined): Promise<string> {
   if ('repo' in code) return code.repo;
@@ -102,7 +107,8 @@ export async function runReviewJob(session: MergeRequestSession, ticket: Ticket,
     // Resolved before the first status: a platform may learn the head it reports on from it.
     const code = await session.code();
     head = code.headSha;
-    if (!maintainerAsked && (await awaitsMaintainer(session, code.baseSha))) {
+    // A review event on a head already reviewed (approvals asked again) renders what was rendered before.
+    if (!maintainerAsked && (await awaitsMaintainer(session, code.baseSha)) && !(await headReviewed(session, code.headSha))) {
       // Nothing of the fork is fetched or rendered: the head waits for a maintainer.
       const wrote = await ticket.writeIfCurrent(async () => {
         const existing = reviewComment(await session.listComments());

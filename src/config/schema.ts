@@ -79,7 +79,7 @@ const reviewSchema = z.strictObject({
     })
     .refine((when) => Object.keys(when).length > 0, { message: 'needs at least one of impacts, rules, kinds, namespaces, targets, paths' }),
   /** Who may approve: "@user" or "@org/team" (GitHub), "@user" or "@group/subgroup" (GitLab); one approval of the current head by any of them suffices. */
-  require: z.array(z.string().regex(/^@[\w.-]+(\/[\w.-]+)*$/, 'must be @user or @org/team')).min(1),
+  require: z.array(z.string().regex(/^@[\w.-]+(\/[\w.-]+)*$/, 'must be @user or @org/team')).min(1).max(20),
 });
 
 /**

@@ -10,10 +10,11 @@ export interface ReviewRule {
   require: string[];
 }
 
-/** One thing a rule can match: a changed object with its findings, or a finding about no object. */
+/** One thing a rule can match: a changed object with its findings, a finding about no object, or a changed file. */
 interface Subject {
   label: string;
-  target: string;
+  /** None for a changed file. */
+  target?: string;
   kind?: string;
   namespace?: string | null;
   file?: string;
@@ -22,9 +23,15 @@ interface Subject {
 }
 
 const MAX_BECAUSE = 5;
+// Names and paths come from the merge request: each reason is cut so the comment's
+// section stays small whatever they are (it is never trimmed to fit).
+const MAX_REASON = 160;
 
 const any = (patterns: string[] | undefined, values: Array<string | null | undefined>) =>
   patterns === undefined || values.some((v) => v != null && patterns.some((p) => glob(p)(v)));
+
+/** An entry with only `paths` asks about files the merge request changes, rendered or not (a values file, the config). */
+const onlyPaths = (when: ReviewRule['when']) => Object.keys(when).every((key) => key === 'paths');
 
 function matches(when: ReviewRule['when'], s: Subject): boolean {
   return (
@@ -39,7 +46,7 @@ function matches(when: ReviewRule['when'], s: Subject): boolean {
 
 const objectKey = (target: string, kind: string | undefined, namespace: string | null | undefined, name: string | undefined) => `${target}\0${kind ?? ''}\0${namespace ?? ''}\0${name ?? ''}`;
 
-function subjects(review: Review): Subject[] {
+function objectSubjects(review: Review): Subject[] {
   // Overridden findings were accepted on record; they call for no review.
   const findings = review.findings.filter((f) => !f.overridden);
   const byObject = new Map<string, Finding[]>();
@@ -64,7 +71,8 @@ function subjects(review: Review): Subject[] {
 /** Why a subject matched, in a few words: "Service shop/web: exposure". */
 function reason(when: ReviewRule['when'], s: Subject): string {
   const what = [...(when.impacts ? s.impacts.filter((i) => when.impacts!.includes(i)) : []), ...(when.rules ? s.rules.filter((r) => when.rules!.some((p) => glob(p)(r))) : [])];
-  return `${s.label} in ${s.target}${what.length ? `: ${[...new Set(what)].join(', ')}` : ''}`;
+  const text = s.target === undefined ? s.label : `${s.label} in ${s.target}${what.length ? `: ${[...new Set(what)].join(', ')}` : ''}`;
+  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
 }
 
 /** A rule's name as the config gives it, or one made of its conditions. */
@@ -75,11 +83,15 @@ export function reviewName(rule: ReviewRule): string {
     .join(', ');
 }
 
-/** The entries of `rules` the review calls for, in config order, each with what called for it. */
-export function requiredReviews(review: Review, rules: ReviewRule[]): RoutedReview[] {
-  const all = subjects(review);
+/**
+ * The entries of `rules` the review calls for, in config order, each with what called for it.
+ * `changedFiles` are the merge request's, from its merge base: `paths` alone matches them.
+ */
+export function requiredReviews(review: Review, rules: ReviewRule[], changedFiles: string[]): RoutedReview[] {
+  const objects = objectSubjects(review);
+  const files = changedFiles.map((file): Subject => ({ label: `changed file ${file}`, file, impacts: [], rules: [] }));
   return rules.flatMap((rule) => {
-    const hits = all.filter((s) => matches(rule.when, s));
+    const hits = (onlyPaths(rule.when) ? files : objects).filter((s) => matches(rule.when, s));
     if (!hits.length) return [];
     const because = hits.slice(0, MAX_BECAUSE).map((s) => reason(rule.when, s));
     if (hits.length > MAX_BECAUSE) because.push(`and ${hits.length - MAX_BECAUSE} more`);

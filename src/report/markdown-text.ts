@@ -37,6 +37,25 @@ export function escapeText(text: string): string {
   return literal(text).replace(SIGIL, (sigil) => `<code>${asEntity(sigil)}</code>`);
 }
 
+/**
+ * escapeText within `max` characters: escaping can make hostile text many times longer
+ * (entities, invisible characters written out), so the text is cut before escaping.
+ */
+export function escapeTextWithin(text: string, max: number): string {
+  const whole = escapeText(text);
+  if (whole.length <= max) return whole;
+  const chars = Array.from(text);
+  const cut = (n: number) => escapeText(`${chars.slice(0, n).join('')}…`);
+  // The longest prefix that fits, found by halving.
+  let [fits, over] = [0, chars.length];
+  while (over - fits > 1) {
+    const mid = Math.floor((fits + over) / 2);
+    if (cut(mid).length <= max) fits = mid;
+    else over = mid;
+  }
+  return cut(fits);
+}
+
 /** Inline code that survives tables and hostile content. */
 export function code(text: string): string {
   return `<code>${literal(text).replace(SIGIL, asEntity)}</code>`;

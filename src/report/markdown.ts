@@ -14,7 +14,7 @@ import { blastRadiusSection, type BlastRadiusSection } from './blast-radius-sect
 import { imagesSection } from './images-section.js';
 import { ACTION_ICON, matrixTable, sameInLine, sharedLine } from './matrix-section.js';
 import { COMMENT_LIMITS, estimateDiffSize, fitToLimit, type BudgetPlan } from './budget.js';
-import { escapeText, code, fenced } from './markdown-text.js';
+import { escapeText, escapeTextWithin, code, fenced } from './markdown-text.js';
 import { plural } from '../core/plural.js';
 
 export const COMMENT_MARKER = '<!-- safe-deploy:review -->';
@@ -157,7 +157,11 @@ function findingsTable(review: Review, maxRows: number, options: MarkdownOptions
   return lines;
 }
 
-const MAX_REVIEWS = 20;
+// The section is never trimmed: ten rows of bounded reasons keep it a few kilobytes whatever the merge request names.
+const MAX_REVIEWS = 10;
+
+/** Why a review is needed, escaped and bounded: the comment and the approvals check show it alike. */
+export const reviewReason = (because: string): string => escapeTextWithin(because, 320);
 
 /** Who must approve, why, and who did: a few rows that every comment keeps. */
 function reviewsSection(reviews: RoutedReview[] | undefined): string[] {
@@ -166,10 +170,12 @@ function reviewsSection(reviews: RoutedReview[] | undefined): string[] {
   const asked = reviews.some((r) => r.satisfied !== undefined);
   const title = asked ? (open ? `### Reviews needed (${open} of ${reviews.length} open)` : '### Reviews needed: all approved') : `### Reviews needed (${reviews.length})`;
   const lines = ['', title, '', '| Review | Why | Approval |', '| --- | --- | --- |'];
-  for (const r of reviews.slice(0, MAX_REVIEWS)) {
+  // Open entries first: those left out for room are the approved ones, if any.
+  const rows = [...reviews.filter((r) => r.satisfied !== true), ...reviews.filter((r) => r.satisfied === true)];
+  for (const r of rows.slice(0, MAX_REVIEWS)) {
     const who = r.require.map((w) => code(w)).join(' or ');
     const state = r.satisfied ? `✅ ${r.approvedBy!.map((u) => code(`@${u}`)).join(', ')}` : `⏳ needs ${who}`;
-    lines.push(`| ${escapeText(r.name)} | ${r.because.map(escapeText).join('<br>')} | ${state} |`);
+    lines.push(`| ${escapeText(r.name)} | ${r.because.map(reviewReason).join('<br>')} | ${state} |`);
   }
   if (reviews.length > MAX_REVIEWS) lines.push('', `_…and ${reviews.length - MAX_REVIEWS} more: see the \`safe-deploy/approvals\` check._`);
   lines.push('', '_Only an approval of this head counts; a new push needs new approvals._');

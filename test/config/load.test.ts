@@ -44,6 +44,9 @@ commands:
     await expect(parseConfig('reviews: [{when: {}, require: ["@a"]}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0\.when: needs at least one of impacts, rules, kinds, namespaces, targets, paths/);
     await expect(parseConfig('reviews: [{when: {impacts: [outage]}, require: ["@a"]}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0\.when\.impacts\.0: Invalid option/);
     await expect(parseConfig('reviews: [{when: {kinds: [Role]}, require: [security-team]}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0\.require\.0: must be @user or @org\/team/);
+    const many = JSON.stringify(Array.from({ length: 21 }, (_, i) => `@user${i}`));
+    await expect(parseConfig(`reviews: [{when: {kinds: [Role]}, require: ${many}}]\n`, 'cfg.yml')).rejects.toThrow(/reviews\.0\.require: Too big: expected array to have <=20 items/);
+    await expect(parseConfig('reviews: [{when: {kinds: [Role]}, require: ["@a"], approvers: 2}]\n', 'cfg.yml')).rejects.toThrow(/reviews\.0: Unrecognized key: "approvers"/);
     await expect(parseConfig('forks: never\n', 'cfg.yml')).rejects.toThrow(/forks: Invalid option/);
   });
 });

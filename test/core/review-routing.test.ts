@@ -24,7 +24,7 @@ describe('requiredReviews', () => {
       { when: { impacts: ['exposure'], namespaces: ['kube-system'] }, require: ['@nobody'] },
       { when: { rules: ['render-failed'] }, require: ['@acme/sre'] },
       { when: { paths: ['test.yaml'], kinds: ['Service'] }, require: ['@files'] },
-    ]);
+    ], ['deploy/shop/services.yaml']);
     expect(routed).toEqual([
       { name: 'security', require: ['@acme/security'], because: ['Service shop/web in deploy/shop: exposure', 'Service payments/pay in deploy/shop: exposure'] },
       { name: 'impacts exposure, namespaces pay*', require: ['@acme/payments'], because: ['Service payments/pay in deploy/shop: exposure'] },
@@ -32,6 +32,30 @@ describe('requiredReviews', () => {
       { name: 'rules render-failed', require: ['@acme/sre'], because: ['target deploy/shop in deploy/shop: render-failed'] },
       { name: 'paths test.yaml, kinds Service', require: ['@files'], because: ['Service shop/web in deploy/shop', 'Service payments/pay in deploy/shop'] },
     ]);
+  });
+
+  it('asks an entry of paths alone about the changed files, rendered or not; with other keys, about the file each object comes from', () => {
+    const changed = ['deploy/shop/values.yaml', 'test.yaml', 'README.md'];
+    expect(
+      requiredReviews(review, [
+        { name: 'shop files', when: { paths: ['deploy/shop/**'] }, require: ['@shop'] },
+        // The objects come from test.yaml; none of them from deploy/shop/.
+        { name: 'shop services', when: { paths: ['deploy/shop/**'], kinds: ['Service'] }, require: ['@shop'] },
+        { name: 'docs', when: { paths: ['docs/**'] }, require: ['@docs'] },
+        { name: 'yaml', when: { paths: ['**/*.yaml'] }, require: ['@yaml'] },
+      ], changed),
+    ).toEqual([
+      { name: 'shop files', require: ['@shop'], because: ['changed file deploy/shop/values.yaml'] },
+      { name: 'yaml', require: ['@yaml'], because: ['changed file deploy/shop/values.yaml', 'changed file test.yaml'] },
+    ]);
+  });
+
+  it('keeps each reason short and the list to five, whatever the merge request names', () => {
+    const many = Array.from({ length: 7 }, (_, i) => svc(`${'x'.repeat(240)}-${i}`, 'shop', 'LoadBalancer'));
+    const [routed] = requiredReviews(reviewOf([], many), [{ when: { kinds: ['Service'] }, require: ['@a'] }], []);
+    expect(routed!.because).toHaveLength(6);
+    expect(routed!.because[0]).toBe(`Service shop/${'x'.repeat(146)}…`); // 160 characters
+    expect(routed!.because[5]).toBe('and 2 more');
   });
 
   it('names an entry by its conditions when it has no name', () => {

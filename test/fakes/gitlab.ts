@@ -33,7 +33,7 @@ export class FakeGitLab {
   /** The merge request as GET /merge_requests/:iid answers. */
   mergeRequest: object = {};
   /** Who approved, and when, as GET /merge_requests/:iid/approvals lists them. */
-  readonly approvedBy: Array<{ user: { id: number; username: string }; approved_at: string }> = [];
+  readonly approvedBy: Array<{ user: { id: number; username: string }; approved_at?: string }> = [];
   /** The merge request's diff versions, newest first, as GET /merge_requests/:iid/versions lists them. */
   readonly versions: Array<{ id: number; head_commit_sha: string; created_at: string }> = [];
   /** Failures the next calls of a route answer, in order ("GET /api/v4/projects/5/merge_requests/1"). */

@@ -64,6 +64,9 @@ describe('pull request events', () => {
     // A review given, edited or dismissed re-evaluates approvals: the newest such delivery wins like a push.
     for (const action of ['submitted', 'edited', 'dismissed']) expect(githubReviewKey('pull_request_review', payload(action))).toBe(`${OWNER}/${REPO}#3`);
     expect(githubReviewKey('pull_request', payload('submitted'))).toBeUndefined();
+    // A comment-only review changes no approval: it asks nothing (and supersedes no push).
+    for (const action of ['submitted', 'edited']) expect(githubReviewKey('pull_request_review', { ...payload(action), review: { state: 'commented' } })).toBeUndefined();
+    expect(githubReviewKey('pull_request_review', { ...payload('submitted'), review: { state: 'approved' } })).toBe(`${OWNER}/${REPO}#3`);
     expect(githubReviewKey('check_run', { action: 'rerequested', check_run: {} })).toBeUndefined();
     expect(githubReviewKey('pull_request', { action: 'opened' })).toBeUndefined();
   });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, sendWebhook, startGitHubServer, type TestServer } from '../helpers/github.js';
 import { deployment } from '../helpers/manifests.js';
-import { FakeGitHub } from '../fakes/github.js';
+import { FakeGitHub, INSTALLATION, OWNER, REPO } from '../fakes/github.js';
 import { strictNock } from '../fakes/nock.js';
 
 const service = (type: string) => `apiVersion: v1
@@ -100,6 +100,28 @@ describe('review routing on GitHub', () => {
     await sendWebhook(server, 'pull_request', opened('synchronize', next));
     await server.scheduler.idle();
     expect(approvals().at(-1)).toMatchObject({ head_sha: next, conclusion: 'failure' });
+  });
+
+  it('re-running the approvals check asks the approvals again', async () => {
+    const head = repo.pushHead(base, 'refs/pull/1/head', { 'deploy/web/service.yaml': service('LoadBalancer') });
+    const payload = opened('opened', head);
+    github.pulls[1] = payload.pull_request;
+    await sendWebhook(server, 'pull_request', payload);
+    await server.scheduler.idle();
+    expect(approvals().at(-1)).toMatchObject({ head_sha: head, conclusion: 'failure' });
+    // A comment-only review changes nobody's approval: nothing is asked again.
+    const checks = github.checks.length;
+    await sendWebhook(server, 'pull_request_review', { ...payload, action: 'submitted', review: { id: 2, state: 'commented' } }, { delivery: 'c-1' });
+    await server.scheduler.idle();
+    expect(github.checks).toHaveLength(checks);
+    // An approval whose review event never arrived: a re-run of the check finds it.
+    approve('sec-alice', 11, head);
+    const check = approvals().at(-1)!;
+    const repository = { id: 1, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, html_url: `https://github.com/${OWNER}/${REPO}` };
+    await sendWebhook(server, 'check_run', { action: 'rerequested', check_run: { id: check.id, name: 'safe-deploy/approvals', head_sha: head, pull_requests: [{ number: 1 }] }, repository, installation: { id: INSTALLATION } });
+    await server.scheduler.idle();
+    expect(approvals().at(-1)).toMatchObject({ head_sha: head, conclusion: 'success' });
+    expect(comment()).toContain('### Reviews needed: all approved');
   });
 
   it('a change nothing routes gets a passing approvals check and no section', async () => {

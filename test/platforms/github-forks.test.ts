@@ -91,6 +91,13 @@ describe('fork pull requests under forks: on-rerun', () => {
     await server.scheduler.idle();
     expect(thread().at(-1)!.body).toContain('+          image: nginx:latest');
 
+    // A review of the pull request asks the approvals again: the head reviewed stays reviewed, it does not wait anew.
+    const checks = github.checks.length;
+    await sendWebhook(server, 'pull_request_review', { ...forkPayload('submitted', head), review: { id: 1, state: 'approved' } });
+    await server.scheduler.idle();
+    expect(thread()[0]!.body).toMatch(new RegExp(`^<!-- safe-deploy:review -->\\n<!-- safe-deploy:head ${head} -->\\n## ❌ safe-deploy: this merge is blocked`));
+    expect(github.checks.slice(checks).map((c) => [c.name, c.conclusion])).toEqual([['safe-deploy', 'failure']]);
+
     // The fork pushes again: that head waits, and the comment no longer speaks for an unreviewed head.
     const next = repo.pushHead(head, 'refs/pull/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', image: 'nginx:1.27' }) });
     await sendWebhook(server, 'pull_request', forkPayload('synchronize', next));

@@ -24,7 +24,7 @@ beforeEach(async () => {
   repo = new TestRepo();
   base = repo.commit({ '.safe-deploy.yml': CONFIG, 'deploy/pay/deploy.yaml': deployment('pay', { namespace: 'payments' }) });
   gitlab = new FakeGitLab();
-  gitlab.groups['acme/payments'] = [21, 7];
+  gitlab.groups['acme/payments'] = [21, 7, 23];
   server = await startGitLabServer();
 });
 afterEach(async () => {
@@ -44,8 +44,8 @@ describe('review routing on GitLab', () => {
     const head = repo.pushHead(base, 'refs/merge-requests/1/head', { 'deploy/pay/deploy.yaml': deployment('pay', { namespace: 'payments', replicas: 3 }) });
     gitlab.mergeRequest = { iid: 1, author: { id: 7, username: 'dev' }, diff_refs: { base_sha: base, head_sha: head } };
     gitlab.versions.unshift({ id: 1, head_commit_sha: head, created_at: '2026-11-28T10:00:00Z' });
-    // Approved before the head existed (reset approvals off), by a non-member, and by the author (a member).
-    gitlab.approvedBy.push({ user: { id: 21, username: 'pat' }, approved_at: '2026-11-28T09:00:00Z' }, { user: { id: 22, username: 'kim' }, approved_at: '2026-11-28T10:05:00Z' }, { user: { id: 7, username: 'dev' }, approved_at: '2026-11-28T10:06:00Z' });
+    // Approved before the head existed (reset approvals off), by a non-member, by the author (a member), and by a member at a time the API does not give.
+    gitlab.approvedBy.push({ user: { id: 21, username: 'pat' }, approved_at: '2026-11-28T09:00:00Z' }, { user: { id: 22, username: 'kim' }, approved_at: '2026-11-28T10:05:00Z' }, { user: { id: 7, username: 'dev' }, approved_at: '2026-11-28T10:06:00Z' }, { user: { id: 23, username: 'lee' } });
     await hook('open', head);
     expect(approvals().map((s) => [s.sha, s.state, s.description])).toEqual([[head, 'failed', 'Waiting for 1 of 1 required review: - ⏳ payments team: needs @acme/payments (Deployment payments/pay in deploy/pay) Only an approval of this head commit counts.']]);
     expect(gitlab.notes[0]!.body).toContain('| payments team | Deployment payments/pay in deploy/pay | ⏳ needs <code>&#64;acme/payments</code> |');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../src/core/model.js';
+import type { Finding, RoutedReview } from '../../src/core/model.js';
 import { COMMENT_MARKER, renderMarkdown } from '../../src/report/markdown.js';
-import { code, escapeText, fenced, linkPath } from '../../src/report/markdown-text.js';
+import { code, escapeText, escapeTextWithin, fenced, linkPath } from '../../src/report/markdown-text.js';
 import { deploy, res } from '../helpers/resources.js';
 import { reviewOf } from '../helpers/review.js';
 
@@ -94,6 +94,14 @@ describe('markdown comment', () => {
     expect(fenced('diff', '+ name: a\u202Eb')).toEqual(['```diff', '+ name: a<U+202E>b', '```']);
   });
 
+  it('escapes within a length by cutting the text first, never an entity', () => {
+    expect(escapeTextWithin('a|b', 20)).toBe('a&#124;b');
+    // "|" takes 6 characters escaped: 3 of them and the ellipsis fit in 20.
+    expect(escapeTextWithin('||||||', 20)).toBe('&#124;&#124;&#124;…');
+    // An invisible character takes 14: two and the ellipsis make 29.
+    expect(escapeTextWithin('\u200B'.repeat(10), 30)).toBe('&lt;U+200B&gt;&lt;U+200B&gt;…');
+  });
+
   it('uses a fence longer than any backtick run in the diff', () => {
     expect(fenced('diff', '+ text with ```` inside')).toEqual(['`````diff', '+ text with ```` inside', '`````']);
     const cm = (v: string) => res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'md' }, data: { 'README.md': v } });
@@ -149,6 +157,26 @@ describe('size budget', () => {
     expect(text).toContain('_Blast-radius diagram left out to fit the comment size limit._');
     expect(text).not.toContain('Diff not shown');
     expect(text.match(/```diff/g)).toHaveLength(9);
+    assertBalanced(text);
+  });
+
+  it('keeps the reviews needed whole and small, whatever the merge request names', () => {
+    // Reasons as long as the core makes them, of characters that escape the longest.
+    const hostile = `${'|\u200B'.repeat(80)}`;
+    const reviews: RoutedReview[] = Array.from({ length: 15 }, (_, i) => ({
+      name: `entry ${i}`,
+      require: Array.from({ length: 20 }, (_, j) => `@org-${'x'.repeat(30)}/team-${j}`),
+      because: [...Array(5).fill(hostile), 'and 9 more'],
+      approvedBy: [],
+      satisfied: false,
+    }));
+    const text = renderMarkdown(reviewOf(many(5000, 'app:1'), many(5000, 'app:2')), { limit: 65_536, reviews });
+    expect(text.length).toBeLessThanOrEqual(65_536);
+    const section = text.slice(text.indexOf('### Reviews needed (15 of 15 open)'), text.indexOf('_Only an approval of this head counts'));
+    expect(section.match(/^\| entry \d+ \|/gm)).toHaveLength(10);
+    expect(section).toContain('_…and 5 more: see the `safe-deploy/approvals` check._');
+    expect(section.length).toBeLessThan(40_000);
+    for (const cell of section.split('<br>').slice(1, 5)) expect(cell.length).toBeLessThanOrEqual(320);
     assertBalanced(text);
   });
 

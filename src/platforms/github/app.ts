@@ -3,6 +3,7 @@
 // which the bot runs in its queue.
 import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
 import type { Bot } from '../../bot/bot.js';
+import { APPROVALS_CHECK } from '../../bot/approvals.js';
 import { counted } from '../../bot/failure.js';
 import type { Opened } from '../../bot/events.js';
 import type { BotMetrics } from '../../bot/metrics.js';
@@ -31,10 +32,15 @@ export const REVIEW_EVENTS = ['pull_request_review.submitted', 'pull_request_rev
 /** The events the app reads (durable mode records only these). */
 export const GITHUB_EVENTS = new Set(['pull_request', 'pull_request_review', 'check_run', 'issue_comment']);
 
+/** Whether a delivery asks for a review: a push or the like, or a review that may change who approved (a comment-only one cannot). */
+function asksReview(event: string, payload: { action?: string; review?: { state?: string } }): boolean {
+  return [...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS].some((name) => name === `${event}.${payload.action}`) && payload.review?.state?.toLowerCase() !== 'commented';
+}
+
 /** The pull request a delivery asks to review, by the key its session will have; none for other deliveries. */
 export function githubReviewKey(event: string, payload: unknown): string | undefined {
-  const { action, pull_request: pr } = payload as { action?: string; pull_request?: Partial<PullRequestInfo> };
-  if (![...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS].some((name) => name === `${event}.${action}`)) return undefined;
+  const { pull_request: pr } = payload as { pull_request?: Partial<PullRequestInfo> };
+  if (!asksReview(event, payload as { action?: string })) return undefined;
   const repo = pr?.base?.repo;
   return repo && typeof pr.number === 'number' ? pullRequestKey(repo.owner.login, repo.name, pr.number) : undefined;
 }
@@ -54,13 +60,15 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
 
   return (app) => {
     app.on([...PULL_REQUEST_EVENTS, ...REVIEW_EVENTS], async (context) => {
+      if (!asksReview(context.name, context.payload)) return;
       const pr = context.payload.pull_request as unknown as PullRequestInfo;
       const found = opened(context.octokit, pr);
       deps.bot.dispatch({ kind: 'review', platform: 'github', delivery: context.id, log: context.log, key: found.session.key, open: async () => [found] });
     });
 
     app.on('check_run.rerequested', async (context: Context<'check_run.rerequested'>) => {
-      if (context.payload.check_run.name !== CHECK_NAME) return;
+      // Re-running the approvals check asks the approvals again, through the whole (cached) review like a review event.
+      if (context.payload.check_run.name !== CHECK_NAME && context.payload.check_run.name !== APPROVALS_CHECK) return;
       const { owner, repo } = context.repo();
       const octokit = context.octokit;
       const headSha = context.payload.check_run.head_sha;
