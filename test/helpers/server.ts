@@ -4,6 +4,8 @@ import type { SafeDeployServer } from '../../src/server/server.js';
 
 export interface TestServer extends SafeDeployServer {
   url: string;
+  /** The cache directory the server owns (removed on close), when it made its own. */
+  cacheDir?: string;
   close(): Promise<void>;
 }
 
@@ -14,6 +16,7 @@ export async function listening(server: SafeDeployServer, ownedCacheDir?: string
   return {
     ...server,
     url: `http://127.0.0.1:${port}`,
+    ...(ownedCacheDir ? { cacheDir: ownedCacheDir } : {}),
     close: async () => {
       await server.scheduler.idle();
       await new Promise((resolve) => server.http.close(resolve));
