@@ -18,7 +18,7 @@ import type { RuleContext } from './core/policy/rule.js';
 import { renderFailedFinding } from './core/policy/render-failed.js';
 import { renderIncomplete, renderIncompleteFinding } from './core/policy/render-incomplete.js';
 import { verdictOf } from './core/policy/verdict.js';
-import type { Resource } from './core/resource.js';
+import { displayName, type Resource } from './core/resource.js';
 import { secretScrubber, secretValuesOf } from './core/secrets.js';
 import { summarize } from './core/summary.js';
 import { syncedDiff } from './core/sync/index.js';
@@ -224,7 +224,7 @@ function refuseHiddenErrors(reviewed: TargetReview[], config: Config, file: stri
   if (!hidden.length) return;
   const entries = [...new Set(reviewed.flatMap((r) => (r.hiddenErrors?.length ? (r.ignored ?? []).map((t) => t.entry) : [])))].sort((a, b) => a - b);
   const named = entries.map((i) => `diff.ignore[${i}] (${describeIgnore(config.diff.ignore[i]!)})`).join(', ');
-  const findings = hidden.slice(0, 5).map((f) => `${f.rule} on ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} in ${f.target}`);
+  const findings = hidden.slice(0, 5).map((f) => `${f.rule} on ${displayName({ kind: f.kind ?? '', namespace: f.namespace ?? null, name: f.name ?? '' })} in ${f.target}`);
   throw new UserError(
     `${file}: ${named} would hide the error finding${hidden.length > 1 ? 's' : ''} ${findings.join('; ')}${hidden.length > 5 ? ` and ${hidden.length - 5} more` : ''}. ` +
       'A field a blocking rule reads cannot be ignored: narrow the entry (kind, name, namespace, target) or remove that field from it.',
@@ -314,6 +314,8 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
     const parallel = Math.max(1, availableParallelism());
     const reviewed = await mapLimit(targets, parallel, (t) => reviewTarget(t, base, head, limits, config));
     trace('render, diff, rules');
+    // Before any later work: an ignore entry that hides an error finding makes the whole review a config error.
+    refuseHiddenErrors(reviewed, config, request.configFile ?? CONFIG_FILE);
     admitAcrossTargets(reviewed, custom).forEach((outcome, i) => take(reviewed[i]!, outcome));
     trace('admission policies');
     // The schema packages load only when there is something to validate.
@@ -328,7 +330,6 @@ export async function runReview(request: ReviewRequest, caches: Caches = threadC
     // The cluster client loads only for live reviews.
     const liveFindings = request.live ? await (await import('./live/review-live.js')).reviewLive(liveSubjects(targets, reviewed), { access: liveAccess(request.live.access), ...(request.live.limits ? { limits: request.live.limits } : {}), config, rejectedSeverity: config.policies.rules[clusterRejected.id] ?? clusterRejected.defaultSeverity }) : [];
     if (request.live) trace('live clusters');
-    refuseHiddenErrors(reviewed, config, request.configFile ?? CONFIG_FILE);
     const results = reviewed.flatMap((r) => (r.result ? [r.result] : []));
     const findings = [...reviewed.flatMap((r) => r.findings), ...liveFindings, ...notRendered.filter((n) => n.failed).map(failedDeclaration)];
     scrubMessages(results, findings, secretScrubber(reviewed.flatMap((r) => r.secrets)));

@@ -4,6 +4,7 @@
 import type { Change, TargetResult } from './model.js';
 import { compareTags, parseImage } from './images.js';
 import { containers, podSpec } from './pod.js';
+import { displayName } from './resource.js';
 
 export type Direction = 'upgrade' | 'downgrade' | 'same tag' | 'changed' | 'added' | 'removed';
 
@@ -41,7 +42,7 @@ export function imageMoves(targets: TargetResult[]): ImageMove[] {
   for (const target of targets) {
     for (const change of target.changes) {
       const [before, after] = [imagesOf(change, 'base'), imagesOf(change, 'head')];
-      const workload = `${change.kind} ${change.namespace ? `${change.namespace}/` : ''}${change.name}`;
+      const workload = displayName(change);
       for (const key of new Set([...before.keys(), ...after.keys()])) {
         const [from, to] = [before.get(key)?.image ?? null, after.get(key)?.image ?? null];
         if (from === to) continue;

@@ -3,6 +3,7 @@
 // (bot/approvals); this only reads the review.
 import { glob } from './glob.js';
 import type { Change, Finding, ImpactType, Review, RoutedReview } from './model.js';
+import { displayName } from './resource.js';
 
 export interface ReviewRule {
   name?: string;
@@ -58,13 +59,12 @@ function objectSubjects(review: Review): Subject[] {
   const ofChange = (target: string, c: Change): Subject => {
     const key = objectKey(target, c.kind, c.namespace, c.name);
     seen.add(key);
-    const label = `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
-    return { label, target, kind: c.kind, namespace: c.namespace, file: (c.head ?? c.base)?.source?.file, impacts: c.impacts.map((i) => i.type), rules: (byObject.get(key) ?? []).map((f) => f.rule) };
+    return { label: displayName(c), target, kind: c.kind, namespace: c.namespace, file: (c.head ?? c.base)?.source?.file, impacts: c.impacts.map((i) => i.type), rules: (byObject.get(key) ?? []).map((f) => f.rule) };
   };
   const changed = review.targets.flatMap((t) => t.changes.map((c) => ofChange(t.name, c)));
   const alone = findings
     .filter((f) => !seen.has(objectKey(f.target, f.kind, f.namespace, f.name)))
-    .map((f) => ({ label: f.kind && f.name ? `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}` : `target ${f.target}`, target: f.target, ...(f.kind ? { kind: f.kind } : {}), namespace: f.namespace ?? null, ...(f.file ? { file: f.file } : {}), impacts: [], rules: [f.rule] }));
+    .map((f) => ({ label: f.kind && f.name ? displayName({ kind: f.kind, namespace: f.namespace ?? null, name: f.name }) : `target ${f.target}`, target: f.target, ...(f.kind ? { kind: f.kind } : {}), namespace: f.namespace ?? null, ...(f.file ? { file: f.file } : {}), impacts: [], rules: [f.rule] }));
   return [...changed, ...alone];
 }
 

@@ -3,7 +3,7 @@
 import type { ChangeCluster } from '../core/clusters.js';
 import type { ImpactType } from '../core/model.js';
 import { plural } from '../core/plural.js';
-import type { JsonValue } from '../core/resource.js';
+import { displayName, type JsonValue } from '../core/resource.js';
 import { code, escapeText } from './markdown-text.js';
 
 /** Clusters told in the comment; the rest stay in their objects' entries. */
@@ -59,7 +59,7 @@ function impact(cluster: ChangeCluster): string {
 }
 
 function names(cluster: ChangeCluster): string {
-  const all = cluster.members.map(({ change: c }) => code(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`));
+  const all = cluster.members.map(({ change }) => code(displayName(change)));
   return `${all.slice(0, MAX_NAMES).join(', ')}${all.length > MAX_NAMES ? ` and ${all.length - MAX_NAMES} more` : ''}`;
 }
 

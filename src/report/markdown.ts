@@ -295,7 +295,8 @@ class Parts {
   private findings = new Map<number, string>();
   private anchors: Map<Change, string> | undefined;
   readonly top: string;
-  readonly overrides: string;
+  /** Who must approve (reviews:) and what was accepted on record (overrides). */
+  readonly approvals: string;
   readonly blastRadius: BlastRadiusSection;
   readonly matrix: EnvironmentMatrix;
   readonly matrixTable: string;
@@ -313,7 +314,7 @@ class Parts {
   ) {
     const images = imagesSection(imageMoves(review.targets));
     this.top = [...header(review, options.marker ?? true), ...(images ? [images] : [])].join('\n');
-    this.overrides = [...reviewsSection(options.reviews ?? review.reviews), ...overridesSection(review)].join('\n');
+    this.approvals = [...reviewsSection(options.reviews ?? review.reviews), ...overridesSection(review)].join('\n');
     this.blastRadius = blastRadiusSection(review);
     this.matrix = environmentMatrix(review.targets);
     this.matrixTable = matrixTable(this.matrix);
@@ -420,7 +421,7 @@ function targetSection(target: TargetResult, plan: BudgetPlan, listed: Change[],
 /** The line in a target's section that names its changes told only as repeated changes. */
 function repeatedLine(changes: Change[]): string[] {
   if (!changes.length) return [];
-  const names = changes.slice(0, MAX_QUIET_NAMES).map((c) => code(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`));
+  const names = changes.slice(0, MAX_QUIET_NAMES).map((c) => code(displayName(c)));
   const more = changes.length > MAX_QUIET_NAMES ? ` and ${changes.length - MAX_QUIET_NAMES} more` : '';
   return ['', `_${plural(changes.length, 'update')} made only of the repeated changes above: ${names.join(', ')}${more}._`];
 }
@@ -487,7 +488,7 @@ function render(review: Review, plan: BudgetPlan, parts: Parts, options: Markdow
     ? ['', `> **Note:** ${plural(unlisted, 'resource diff')} left out to fit the comment size limit; the findings and counts above are complete.${report}`]
     : [];
   const blastRadius = parts.blastRadius[plan.blastRadius ? 'shown' : 'dropped'];
-  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.overrides, blastRadius, parts.matrixTable, parts.repeated].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
+  const lines = [...[parts.top, parts.findingsTable(plan.maxFindings), parts.approvals, blastRadius, parts.matrixTable, parts.repeated].filter(Boolean), ...note, ...body, ...notRenderedLine(review), parts.bottom];
   return `${lines.join('\n')}\n`;
 }
 
