@@ -143,6 +143,18 @@ describe('diff.ignore on a Helm chart version bump', () => {
     expect(json.stderr).toContain('diff.ignore[0] (kind Deployment, /spec/replicas) would hide the error finding scaled-to-zero on Deployment shop/shop');
   });
 
+  it('is read from the base revision: an entry the head adds hides nothing', async () => {
+    const plain = 'targets:\n  - {name: shop, path: chart, renderer: helm, namespace: shop}\n';
+    const base = repo.commit({ '.safe-deploy.yml': plain, 'chart/Chart.yaml': chartYaml('1.2.0'), 'chart/values.yaml': values(), ...templates });
+    const head = repo.commit({ '.safe-deploy.yml': config(`    - {fields: ['spec.template.spec.containers[*].image', 'metadata.labels["helm.sh/chart"]']}\n`), 'chart/values.yaml': values({ image: 'registry.example.com/shop:latest' }) });
+    const out = await cli(['review', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json']);
+    const parsed = JSON.parse(out.stdout) as { ignored?: unknown; findings: Array<{ rule: string }>; targets: Array<{ changes: JsonChange[] }> };
+    expect(out.status).toBe(1);
+    expect(parsed.ignored).toBeUndefined();
+    expect(parsed.findings.map((f) => f.rule)).toContain('image-tag-mutable');
+    expect(parsed.targets[0]!.changes.find((c) => c.kind === 'Deployment')!.fields.map((f) => f.path)).toContain('spec.template.spec.containers[name=web].image');
+  });
+
   it('rejects an entry that names no field, or a field it cannot read, at load', async () => {
     const base = repo.commit({ '.safe-deploy.yml': config(`    - {kind: Deployment}\n    - fields: ['spec..replicas']\n    - jsonPointers: [spec/replicas]\n`), 'chart/Chart.yaml': chartYaml('1.2.0'), 'chart/values.yaml': values(), ...templates });
     const head = repo.commit({ 'chart/values.yaml': values({ replicas: 2 }) });

@@ -47,4 +47,14 @@ describe('GitLab merge requests from forks under forks: on-rerun', () => {
     expect(t.fake.statuses.at(-1)!.description).toBe('1 error');
     expect(t.fake.notes[0]!.body).toContain('+          image: nginx:latest');
   });
+
+  it('go by the API when the hook does not say where the source branch lives', async () => {
+    t.fake.files['.safe-deploy.yml'] = 'forks: on-rerun\n';
+    const head = t.repo.pushHead(t.base, 'refs/merge-requests/1/head', { 'deploy/web/deploy.yaml': deployment('web', { namespace: 'shop', replicas: 3 }) });
+    t.fake.mergeRequest = { iid: 1, source_project_id: FORK, target_project_id: PROJECT, diff_refs: { base_sha: t.base, head_sha: head } };
+    // The hook names no source project: it is not taken for a branch of the project itself.
+    await sendHook(t.server, 'Merge Request Hook', mergeRequestHook('open', t.repo.dir, 1, head), { uuid: 'u-4' });
+    await t.server.scheduler.idle();
+    expect(t.fake.statuses.map((s) => [s.state, s.description.split(':')[0]])).toEqual([['failed', 'Fork pull request']]);
+  });
 });

@@ -129,7 +129,10 @@ export class GitLabSession implements MergeRequestSession {
     const pipeline = mr.head_pipeline as { id?: number; sha?: string } | null | undefined;
     // Statuses go to the head the API names, on its pipeline.
     const author = (mr.author as { username?: string } | undefined)?.username;
-    Object.assign(this.mr, { headSha, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}), ...(author ? { author } : {}) });
+    // The API says where the source branch lives, whatever the hook carried: the fork gate goes by it.
+    const sourceProject = mr.source_project_id as number | undefined;
+    const fromFork = this.mr.fromFork === true || (sourceProject !== undefined && sourceProject !== (mr.target_project_id ?? projectId));
+    Object.assign(this.mr, { headSha, fromFork, ...(pipeline?.id && pipeline.sha === headSha ? { pipelineId: pipeline.id } : {}), ...(author ? { author } : {}) });
     if (!refs?.base_sha) throw new Error(`merge request !${iid} has no diff_refs yet`);
     return {
       cloneUrl: source.httpUrl,
